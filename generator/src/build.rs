@@ -1,0 +1,291 @@
+//! `specgen build`: inputs → model → charts → Markdown → PDFs → workbook → site.
+//!
+//! Everything is rendered in memory first and written only when every step
+//! has succeeded, so a bad input or a broken template never leaves partial
+//! output over the previous good one. Files whose bytes did not change are
+//! not rewritten.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::context;
+use crate::error::{Error, Result};
+use crate::inputs::{self, assumptions::parse_date};
+use crate::model;
+use crate::render::figures::{self, FIGURE_DIR};
+use crate::render::pdf::{self, TypstDocument};
+use crate::render::{capacity_sheet, markdown, site, typst_markup, workbook};
+
+/// Where things live, relative to the project root.
+pub struct Layout {
+    pub root: PathBuf,
+}
+
+impl Layout {
+    pub fn data(&self) -> PathBuf {
+        self.root.join("data")
+    }
+    pub fn templates(&self) -> PathBuf {
+        self.root.join("spec/templates")
+    }
+    pub fn typst(&self) -> PathBuf {
+        self.root.join("spec/typst")
+    }
+    /// The generated Markdown book source (committed).
+    pub fn book_src(&self) -> PathBuf {
+        self.root.join("spec/src")
+    }
+    /// PDFs, the workbook and CSVs (not committed).
+    pub fn out(&self) -> PathBuf {
+        self.root.join("out")
+    }
+}
+
+/// The PDFs: which part of `SUMMARY.md` each is made of, and its Typst style.
+pub const DOCUMENTS: &[PdfDocument] = &[
+    PdfDocument {
+        part: "Architecture spec",
+        file: "architecture-spec.pdf",
+        style: "spec.typ",
+    },
+    PdfDocument {
+        part: "CTO readout",
+        file: "cto-readout.pdf",
+        style: "readout.typ",
+    },
+];
+
+pub struct PdfDocument {
+    pub part: &'static str,
+    pub file: &'static str,
+    pub style: &'static str,
+}
+
+pub const WORKBOOK_FILE: &str = "capacity-model.xlsx";
+
+#[derive(Debug)]
+pub struct BuildReport {
+    pub written: Vec<PathBuf>,
+    pub unchanged: usize,
+    pub pdf_pages: Vec<(String, usize)>,
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for BuildReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for path in &self.written {
+            writeln!(f, "wrote {}", path.display())?;
+        }
+        writeln!(
+            f,
+            "{} file(s) written, {} unchanged",
+            self.written.len(),
+            self.unchanged
+        )?;
+        for (name, pages) in &self.pdf_pages {
+            writeln!(f, "{name}: {pages} page(s)")?;
+        }
+        writeln!(f, "built in {:.2} s", self.elapsed.as_secs_f64())
+    }
+}
+
+/// Every output file of a build, rendered but not yet written.
+pub struct Rendered {
+    /// Path relative to `spec/src/` → content.
+    pub book_src: BTreeMap<String, Vec<u8>>,
+    /// Path relative to `out/` → content.
+    pub out: BTreeMap<String, Vec<u8>>,
+    pub pdf_pages: Vec<(String, usize)>,
+}
+
+pub fn build(root: &Path) -> Result<BuildReport> {
+    let started = Instant::now();
+    let layout = Layout {
+        root: root.to_path_buf(),
+    };
+    let rendered = render(&layout)?;
+    let mut report = BuildReport {
+        written: Vec::new(),
+        unchanged: 0,
+        pdf_pages: rendered.pdf_pages.clone(),
+        elapsed: Duration::ZERO,
+    };
+    write_tree(&layout.book_src(), &rendered.book_src, true, &mut report)?;
+    write_tree(&layout.out(), &rendered.out, false, &mut report)?;
+    site::build(&layout.root)?;
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Runs the whole pipeline in memory.
+pub fn render(layout: &Layout) -> Result<Rendered> {
+    let inputs = inputs::load(&layout.data())?;
+    let model = model::run(&inputs);
+    let date = parse_date(&inputs.assumptions.plan.document_date).expect("validated on load");
+
+    let charts = figures::all(&model)?;
+    let figure_paths = charts
+        .iter()
+        .map(|c| {
+            (
+                c.file_name.trim_end_matches(".svg").to_owned(),
+                format!("{FIGURE_DIR}/{}", c.file_name),
+            )
+        })
+        .collect();
+    let context = context::build(&inputs, &model, figure_paths);
+    let tera_context = tera::Context::from_serialize(&context).map_err(|e| Error::Template {
+        template: "context".into(),
+        message: e.to_string(),
+    })?;
+    let tera = markdown::load(&layout.templates())?;
+    let chapters = markdown::render_all(&tera, &tera_context)?;
+
+    let mut book_src: BTreeMap<String, Vec<u8>> = chapters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone().into_bytes()))
+        .collect();
+    for chart in &charts {
+        book_src.insert(
+            format!("{FIGURE_DIR}/{}", chart.file_name),
+            chart.svg.clone().into_bytes(),
+        );
+    }
+
+    let summary = chapters.get("SUMMARY.md").ok_or_else(|| Error::Template {
+        template: "SUMMARY.md".into(),
+        message: "spec/templates must have a SUMMARY.md listing the chapters".into(),
+    })?;
+    let parts = summary_parts(summary);
+    let mut out = BTreeMap::new();
+    let mut pdf_pages = Vec::new();
+    for doc in DOCUMENTS {
+        let files = parts.get(doc.part).ok_or_else(|| Error::Template {
+            template: "SUMMARY.md".into(),
+            message: format!(
+                "no part `# {}` listing the chapters of {}",
+                doc.part, doc.file
+            ),
+        })?;
+        let mut body = String::new();
+        for file in files {
+            let md = chapters.get(file).ok_or_else(|| Error::Template {
+                template: "SUMMARY.md".into(),
+                message: format!("links `{file}`, which no template renders"),
+            })?;
+            body.push_str(&typst_markup::to_typst(md));
+            body.push('\n');
+        }
+        let style_path = layout.typst().join(doc.style);
+        let style = std::fs::read(&style_path).map_err(|e| Error::io(&style_path, e))?;
+        let mut files_in_world: BTreeMap<String, Vec<u8>> = charts
+            .iter()
+            .map(|c| {
+                (
+                    format!("/{FIGURE_DIR}/{}", c.file_name),
+                    c.svg.clone().into_bytes(),
+                )
+            })
+            .collect();
+        files_in_world.insert("/style.typ".into(), style);
+        let main = format!("#import \"/style.typ\": conf\n#show: conf\n\n{body}");
+        let compiled = pdf::compile(&TypstDocument {
+            name: doc.file.trim_end_matches(".pdf").to_owned(),
+            main,
+            files: files_in_world,
+            date,
+        })?;
+        pdf_pages.push((doc.file.to_owned(), compiled.pages));
+        out.insert(doc.file.to_owned(), compiled.bytes);
+    }
+
+    let sheet = capacity_sheet::build(&inputs, &model);
+    out.insert(WORKBOOK_FILE.to_owned(), workbook::to_xlsx(&sheet, date)?);
+    for (name, bytes) in workbook::to_csv(&sheet)? {
+        out.insert(format!("csv/{name}"), bytes);
+    }
+    Ok(Rendered {
+        book_src,
+        out,
+        pdf_pages,
+    })
+}
+
+/// The chapters of each part of an mdBook `SUMMARY.md` (`# Part` lines, then `- [Title](file.md)`).
+pub fn summary_parts(summary: &str) -> BTreeMap<String, Vec<String>> {
+    let mut parts: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for (i, line) in summary.lines().enumerate() {
+        let line = line.trim();
+        if let Some(title) = line.strip_prefix("# ") {
+            // The first heading is the summary's own title, not a part.
+            current = (i > 0).then(|| title.trim().to_owned());
+            continue;
+        }
+        if let (Some(part), Some(start)) = (&current, line.find("](")) {
+            let rest = &line[start + 2..];
+            if let Some(end) = rest.find(')') {
+                parts
+                    .entry(part.clone())
+                    .or_default()
+                    .push(rest[..end].to_owned());
+            }
+        }
+    }
+    parts
+}
+
+/// Writes `files` under `dir`, skipping identical files; with `prune`, removes
+/// generated files (Markdown, SVG) that the build no longer produces.
+fn write_tree(
+    dir: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+    prune: bool,
+    report: &mut BuildReport,
+) -> Result<()> {
+    for (rel, bytes) in files {
+        let path = dir.join(rel);
+        if std::fs::read(&path).is_ok_and(|old| &old == bytes) {
+            report.unchanged += 1;
+            continue;
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+        }
+        // Write beside, then rename: a reader never sees a half-written file.
+        let tmp = path.with_extension("tmp-specgen");
+        std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
+        report.written.push(path);
+    }
+    if prune {
+        let keep: BTreeSet<PathBuf> = files.keys().map(|k| dir.join(k)).collect();
+        for stale in generated_files(dir)? {
+            if !keep.contains(&stale) {
+                std::fs::remove_file(&stale).map_err(|e| Error::io(&stale, e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn generated_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io(&d, e))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md" || e == "svg") {
+                out.push(path);
+            }
+        }
+    }
+    Ok(out)
+}

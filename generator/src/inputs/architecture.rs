@@ -1,0 +1,292 @@
+//! `data/architecture.toml`: the pipeline as it runs today.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::toml_file;
+use crate::error::InputError;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Architecture {
+    pub kafka: Kafka,
+    pub flink: Flink,
+    pub clickhouse: ClickHouse,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kafka {
+    pub version: String,
+    pub brokers: u32,
+    pub instance: String,
+    pub disk_per_broker_gb: f64,
+    pub topics: Vec<Topic>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    pub name: String,
+    pub partitions: u32,
+    pub replication_factor: u32,
+    pub min_insync_replicas: u32,
+    pub retention_hours: f64,
+    pub avg_event_bytes: f64,
+    pub p99_event_bytes: f64,
+    /// The record key producers set: `customer_id`, or `none` for keyless topics.
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Flink {
+    pub version: String,
+    pub task_managers: u32,
+    pub slots_per_task_manager: u32,
+    pub state_backend: StateBackend,
+    pub checkpoint_interval_ms: f64,
+    pub checkpoint_mode: CheckpointMode,
+    pub operators: Vec<Operator>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateBackend {
+    Heap,
+    Rocksdb,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckpointMode {
+    ExactlyOnce,
+    AtLeastOnce,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operator {
+    pub name: String,
+    pub parallelism: u32,
+    pub max_parallelism: u32,
+    /// Whether the operator runs after a `keyBy` (its subtasks own key groups).
+    pub keyed: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClickHouse {
+    pub version: String,
+    pub shards: u32,
+    pub replicas: u32,
+    pub instance: String,
+    pub disk_per_replica_gb: f64,
+    pub tables: Vec<Table>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    pub name: String,
+    pub engine: String,
+    pub insert_batch_rows: u32,
+    pub insert_interval_ms: f64,
+}
+
+impl Architecture {
+    pub fn topic(&self, name: &str) -> Option<&Topic> {
+        self.kafka.topics.iter().find(|t| t.name == name)
+    }
+
+    pub fn operator(&self, name: &str) -> Option<&Operator> {
+        self.flink.operators.iter().find(|o| o.name == name)
+    }
+
+    /// The keyed stateful operator: the one the plan is about.
+    pub fn keyed_operator(&self) -> &Operator {
+        self.flink
+            .operators
+            .iter()
+            .find(|o| o.keyed)
+            .expect("validated: exactly one keyed operator")
+    }
+
+    /// The topic the keyed operator reads: the one keyed by customer.
+    pub fn keyed_topic(&self) -> &Topic {
+        self.kafka
+            .topics
+            .iter()
+            .find(|t| t.key != "none")
+            .expect("validated: one keyed topic")
+    }
+}
+
+pub fn load(path: &Path) -> Result<Architecture, InputError> {
+    let file = toml_file::read::<Architecture>(path)?;
+    let arch = &file.value;
+    let topic_err = |i: usize, key: &str, msg: String| {
+        file.error(
+            path,
+            "[[kafka.topics]]",
+            i,
+            key,
+            format!("kafka.topics[{i}].{key}"),
+            msg,
+        )
+    };
+
+    if arch.kafka.brokers == 0 {
+        return Err(file.error(
+            path,
+            "[kafka]",
+            0,
+            "brokers",
+            "kafka.brokers".into(),
+            "expected at least 1 broker",
+        ));
+    }
+    if arch.kafka.topics.is_empty() {
+        return Err(
+            InputError::new(path, "expected at least one [[kafka.topics]]")
+                .in_field("kafka.topics"),
+        );
+    }
+    for (i, t) in arch.kafka.topics.iter().enumerate() {
+        if arch.kafka.topics[..i].iter().any(|o| o.name == t.name) {
+            return Err(topic_err(
+                i,
+                "name",
+                format!("topic `{}` is listed twice", t.name),
+            ));
+        }
+        if t.partitions == 0 {
+            return Err(topic_err(
+                i,
+                "partitions",
+                "expected at least 1 partition".into(),
+            ));
+        }
+        if t.replication_factor == 0 || t.min_insync_replicas > t.replication_factor {
+            return Err(topic_err(
+                i,
+                "min_insync_replicas",
+                format!(
+                    "expected 1 <= min_insync_replicas <= replication_factor ({}), found {}",
+                    t.replication_factor, t.min_insync_replicas
+                ),
+            ));
+        }
+        for (key, v) in [
+            ("retention_hours", t.retention_hours),
+            ("avg_event_bytes", t.avg_event_bytes),
+            ("p99_event_bytes", t.p99_event_bytes),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(topic_err(
+                    i,
+                    key,
+                    format!("expected a finite number > 0, found {v}"),
+                ));
+            }
+        }
+        if t.key != "customer_id" && t.key != "none" {
+            return Err(topic_err(
+                i,
+                "key",
+                format!("expected `customer_id` or `none`, found `{}`", t.key),
+            ));
+        }
+    }
+    if arch.kafka.topics.iter().filter(|t| t.key != "none").count() != 1 {
+        return Err(
+            InputError::new(path, "expected exactly one topic keyed by `customer_id`")
+                .in_field("kafka.topics.key"),
+        );
+    }
+
+    let op_err = |i: usize, key: &str, msg: String| {
+        file.error(
+            path,
+            "[[flink.operators]]",
+            i,
+            key,
+            format!("flink.operators[{i}].{key}"),
+            msg,
+        )
+    };
+    for (i, o) in arch.flink.operators.iter().enumerate() {
+        if arch.flink.operators[..i].iter().any(|p| p.name == o.name) {
+            return Err(op_err(
+                i,
+                "name",
+                format!("operator `{}` is listed twice", o.name),
+            ));
+        }
+        if o.parallelism == 0 {
+            return Err(op_err(i, "parallelism", "expected at least 1".into()));
+        }
+        if o.max_parallelism < o.parallelism || o.max_parallelism > 32768 {
+            return Err(op_err(
+                i,
+                "max_parallelism",
+                format!(
+                    "expected parallelism ({}) <= max_parallelism <= 32768, found {}",
+                    o.parallelism, o.max_parallelism
+                ),
+            ));
+        }
+    }
+    if arch.flink.operators.iter().filter(|o| o.keyed).count() != 1 {
+        return Err(
+            InputError::new(path, "expected exactly one operator with `keyed = true`")
+                .in_field("flink.operators.keyed"),
+        );
+    }
+    if arch.flink.task_managers == 0 || arch.flink.slots_per_task_manager == 0 {
+        return Err(file.error(
+            path,
+            "[flink]",
+            0,
+            "task_managers",
+            "flink.task_managers".into(),
+            "expected at least one TaskManager with one slot",
+        ));
+    }
+    if !(arch.flink.checkpoint_interval_ms.is_finite() && arch.flink.checkpoint_interval_ms > 0.0) {
+        return Err(file.error(
+            path,
+            "[flink]",
+            0,
+            "checkpoint_interval_ms",
+            "flink.checkpoint_interval_ms".into(),
+            "expected a finite number > 0",
+        ));
+    }
+    if arch.clickhouse.shards == 0 || arch.clickhouse.replicas == 0 {
+        return Err(file.error(
+            path,
+            "[clickhouse]",
+            0,
+            "shards",
+            "clickhouse.shards".into(),
+            "expected at least one shard and one replica",
+        ));
+    }
+    for (i, t) in arch.clickhouse.tables.iter().enumerate() {
+        if t.insert_batch_rows == 0
+            || !(t.insert_interval_ms.is_finite() && t.insert_interval_ms > 0.0)
+        {
+            return Err(file.error(
+                path,
+                "[[clickhouse.tables]]",
+                i,
+                "insert_batch_rows",
+                format!("clickhouse.tables[{i}].insert_batch_rows"),
+                "expected a batch of at least 1 row and an interval > 0 ms",
+            ));
+        }
+    }
+    Ok(file.value)
+}

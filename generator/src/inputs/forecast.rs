@@ -1,0 +1,160 @@
+//! `data/forecast.csv` and `data/onboardings.csv`: the 12-month growth forecast.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::table::{self, At};
+use crate::error::InputError;
+
+pub const MONTHS: u32 = 12;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scenario {
+    Low,
+    Base,
+    High,
+}
+
+impl Scenario {
+    pub const ALL: [Scenario; 3] = [Scenario::Low, Scenario::Base, Scenario::High];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::Low => "low",
+            Scenario::Base => "base",
+            Scenario::High => "high",
+        }
+    }
+}
+
+/// Organic growth for one month of one scenario.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForecastRow {
+    pub month: u32,
+    pub label: String,
+    pub scenario: Scenario,
+    pub customers: f64,
+    pub events_per_customer_per_s: f64,
+}
+
+/// A named large customer whose traffic starts in a given month.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Onboarding {
+    pub customer: String,
+    pub first_month: u32,
+    pub events_per_s: f64,
+    /// Space-separated scenarios that include this onboarding.
+    pub scenarios: String,
+}
+
+impl Onboarding {
+    pub fn in_scenario(&self, scenario: Scenario) -> bool {
+        self.scenarios
+            .split_whitespace()
+            .any(|s| s == scenario.name())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Forecast {
+    /// Sorted by (month, scenario); exactly one row per pair.
+    pub rows: Vec<ForecastRow>,
+    pub onboardings: Vec<Onboarding>,
+}
+
+impl Forecast {
+    pub fn row(&self, month: u32, scenario: Scenario) -> &ForecastRow {
+        self.rows
+            .iter()
+            .find(|r| r.month == month && r.scenario == scenario)
+            .expect("validated: every month has every scenario")
+    }
+}
+
+const FORECAST_COLUMNS: &[&str] = &[
+    "month",
+    "label",
+    "scenario",
+    "customers",
+    "events_per_customer_per_s",
+];
+const ONBOARDING_COLUMNS: &[&str] = &["customer", "first_month", "events_per_s", "scenarios"];
+
+pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, InputError> {
+    let rows = table::read::<ForecastRow>(forecast_path, FORECAST_COLUMNS)?;
+    let mut seen = BTreeSet::new();
+    for row in &rows {
+        let at = At {
+            file: forecast_path,
+            line: row.line,
+        };
+        let r = &row.value;
+        if !(1..=MONTHS).contains(&r.month) {
+            return Err(at.error(
+                "month",
+                format!("expected a month from 1 to {MONTHS}, found {}", r.month),
+            ));
+        }
+        if !seen.insert((r.month, r.scenario)) {
+            return Err(at.error(
+                "month",
+                format!(
+                    "month {} of scenario `{}` appears twice",
+                    r.month,
+                    r.scenario.name()
+                ),
+            ));
+        }
+        at.positive("customers", r.customers)?;
+        at.positive("events_per_customer_per_s", r.events_per_customer_per_s)?;
+    }
+    for month in 1..=MONTHS {
+        for scenario in Scenario::ALL {
+            if !seen.contains(&(month, scenario)) {
+                return Err(InputError::new(
+                    forecast_path,
+                    format!("month {month} of scenario `{}` is missing: the forecast needs months 1 to {MONTHS} for low, base and high", scenario.name()),
+                )
+                .in_field("month"));
+            }
+        }
+    }
+    let mut rows: Vec<ForecastRow> = rows.into_iter().map(|r| r.value).collect();
+    rows.sort_by_key(|r| (r.month, r.scenario));
+
+    let onboardings = table::read::<Onboarding>(onboardings_path, ONBOARDING_COLUMNS)?;
+    for row in &onboardings {
+        let at = At {
+            file: onboardings_path,
+            line: row.line,
+        };
+        let o = &row.value;
+        if !(1..=MONTHS).contains(&o.first_month) {
+            return Err(at.error(
+                "first_month",
+                format!(
+                    "expected a month from 1 to {MONTHS}, found {}",
+                    o.first_month
+                ),
+            ));
+        }
+        at.positive("events_per_s", o.events_per_s)?;
+        for s in o.scenarios.split_whitespace() {
+            if !Scenario::ALL.iter().any(|sc| sc.name() == s) {
+                return Err(at.error(
+                    "scenarios",
+                    format!("expected low, base or high, found `{s}`"),
+                ));
+            }
+        }
+    }
+    Ok(Forecast {
+        rows,
+        onboardings: onboardings.into_iter().map(|r| r.value).collect(),
+    })
+}

@@ -1,0 +1,37 @@
+//! Loading and validating everything under `data/`.
+//!
+//! Each file is parsed into typed records and checked before the model sees
+//! it; the first problem stops the build with an error naming file, line and field.
+
+pub mod architecture;
+pub mod assumptions;
+pub mod forecast;
+mod table;
+mod toml_file;
+
+use std::path::Path;
+
+pub use architecture::Architecture;
+pub use assumptions::Assumptions;
+pub use forecast::{Forecast, Scenario};
+
+use crate::error::InputError;
+
+/// Everything the model reads.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub architecture: Architecture,
+    pub assumptions: Assumptions,
+    pub forecast: Forecast,
+}
+
+pub fn load(data_dir: &Path) -> Result<Inputs, InputError> {
+    Ok(Inputs {
+        architecture: architecture::load(&data_dir.join("architecture.toml"))?,
+        assumptions: assumptions::load(&data_dir.join("assumptions.toml"))?,
+        forecast: forecast::load(
+            &data_dir.join("forecast.csv"),
+            &data_dir.join("onboardings.csv"),
+        )?,
+    })
+}

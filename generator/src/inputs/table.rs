@@ -1,0 +1,151 @@
+//! Strict CSV reading: exact columns, typed rows, and errors that point at the
+//! line and column of the bad value.
+
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+
+use crate::error::InputError;
+
+/// One parsed row and the line it came from, kept for later validation errors.
+#[derive(Debug, Clone)]
+pub struct Row<T> {
+    pub line: u64,
+    pub value: T,
+}
+
+/// Where a value sits, so checks after parsing can still say file, line and column.
+#[derive(Debug, Clone, Copy)]
+pub struct At<'a> {
+    pub file: &'a Path,
+    pub line: u64,
+}
+
+impl At<'_> {
+    pub fn error(&self, field: &str, message: impl Into<String>) -> InputError {
+        InputError::new(self.file, message)
+            .at_line(self.line)
+            .in_field(field)
+    }
+
+    /// A rate, size or count: finite and not negative.
+    pub fn non_negative(&self, field: &str, value: f64) -> Result<f64, InputError> {
+        if !value.is_finite() {
+            return Err(self.error(field, format!("expected a finite number, found {value}")));
+        }
+        if value < 0.0 {
+            return Err(self.error(field, format!("expected a value >= 0, found {value}")));
+        }
+        Ok(value)
+    }
+
+    pub fn positive(&self, field: &str, value: f64) -> Result<f64, InputError> {
+        let value = self.non_negative(field, value)?;
+        if value == 0.0 {
+            return Err(self.error(field, "expected a value > 0, found 0"));
+        }
+        Ok(value)
+    }
+}
+
+/// Reads `path` as CSV whose header must be exactly `columns` (in any order).
+pub fn read<T: DeserializeOwned>(path: &Path, columns: &[&str]) -> Result<Vec<Row<T>>, InputError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError::new(path, format!("cannot read the file: {e}")))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| InputError::new(path, format!("cannot read the header: {e}")).at_line(1))?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    for expected in columns {
+        if !header.iter().any(|h| h == expected) {
+            return Err(InputError::new(
+                path,
+                format!("missing column; the header must be `{}`", columns.join(",")),
+            )
+            .at_line(1)
+            .in_field(*expected));
+        }
+    }
+    if let Some(unknown) = header.iter().find(|h| !columns.contains(&h.as_str())) {
+        return Err(InputError::new(
+            path,
+            format!("unknown column; the header must be `{}`", columns.join(",")),
+        )
+        .at_line(1)
+        .in_field(unknown.clone()));
+    }
+    if let Some(dup) = header
+        .iter()
+        .enumerate()
+        .find(|(i, h)| header[..*i].contains(h))
+    {
+        return Err(InputError::new(path, "column appears twice")
+            .at_line(1)
+            .in_field(dup.1.clone()));
+    }
+
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(path, &header, e, None))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let value = record
+            .deserialize::<T>(Some(&csv::StringRecord::from(header.clone())))
+            .map_err(|e| csv_error(path, &header, e, Some(&record)))
+            .map_err(|e| if e.line.is_none() { e.at_line(line) } else { e })?;
+        rows.push(Row { line, value });
+    }
+    if rows.is_empty() {
+        return Err(InputError::new(path, "no rows after the header"));
+    }
+    Ok(rows)
+}
+
+fn csv_error(
+    path: &Path,
+    header: &[String],
+    error: csv::Error,
+    record: Option<&csv::StringRecord>,
+) -> InputError {
+    let line = error.position().map(|p| p.line());
+    let mut out = match error.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => {
+            let mut message = describe(err.kind());
+            let index = err.field().map(|i| i as usize);
+            if let Some(found) = index.and_then(|i| record.and_then(|r| r.get(i))) {
+                message = format!("{message}, found `{found}`");
+            }
+            let mut e = InputError::new(path, message);
+            if let Some(field) = index.and_then(|i| header.get(i)) {
+                e = e.in_field(field.clone());
+            }
+            e
+        }
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => InputError::new(
+            path,
+            format!("the row has {len} fields, the header has {expected_len}"),
+        ),
+        other => InputError::new(path, format!("{other:?}")),
+    };
+    if let Some(line) = line {
+        out = out.at_line(line);
+    }
+    out
+}
+
+fn describe(kind: &csv::DeserializeErrorKind) -> String {
+    use csv::DeserializeErrorKind as K;
+    match kind {
+        K::ParseFloat(e) => format!("expected a number: {e}"),
+        K::ParseInt(e) => format!("expected a whole number: {e}"),
+        K::ParseBool(e) => format!("expected true or false: {e}"),
+        K::Message(m) => m.clone(),
+        other => other.to_string(),
+    }
+}

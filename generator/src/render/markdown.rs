@@ -1,0 +1,135 @@
+//! Tera templates (`spec/templates/*.md`) → Markdown chapters.
+//!
+//! Templates only print: every figure arrives computed in the context. The
+//! filters here format numbers (digit grouping, fixed decimals, percentages)
+//! and escape table cells; none of them computes a figure.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use tera::{Tera, Value};
+
+use crate::error::{Error, Result};
+
+/// Loads every template under `dir`; names starting with `_` are partials.
+pub fn load(dir: &Path) -> Result<Tera> {
+    let glob = format!("{}/**/*.md", dir.display());
+    let mut tera = Tera::new(&glob).map_err(|e| Error::Template {
+        template: dir.display().to_string(),
+        message: error_chain(&e),
+    })?;
+    tera.register_filter("int", int);
+    tera.register_filter("num", num);
+    tera.register_filter("pct", pct);
+    tera.register_filter("cell", cell);
+    Ok(tera)
+}
+
+/// Renders every non-partial template; returns output name → Markdown, sorted.
+pub fn render_all(tera: &Tera, context: &tera::Context) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    let mut names: Vec<&str> = tera.get_template_names().collect();
+    names.sort_unstable();
+    for name in names {
+        if name.rsplit('/').next().is_some_and(|f| f.starts_with('_')) {
+            continue;
+        }
+        let text = tera.render(name, context).map_err(|e| Error::Template {
+            template: name.to_owned(),
+            message: error_chain(&e),
+        })?;
+        out.insert(name.to_owned(), tidy(&text));
+    }
+    Ok(out)
+}
+
+/// Tera reports the cause of a render error in its source chain.
+fn error_chain(e: &tera::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+/// One trailing newline, no runs of blank lines left by template control flow.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim_start_matches('\n').trim_end().to_owned() + "\n"
+}
+
+fn number(value: &Value, filter: &str) -> tera::Result<f64> {
+    value
+        .as_f64()
+        .ok_or_else(|| tera::Error::msg(format!("filter `{filter}` expects a number, got {value}")))
+}
+
+fn decimals(args: &HashMap<String, Value>, default: u64) -> usize {
+    args.get("d").and_then(Value::as_u64).unwrap_or(default) as usize
+}
+
+/// `1234567.8 | int` → `1,234,568`.
+fn int(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(group(number(value, "int")?, 0)))
+}
+
+/// `1234.567 | num(d=2)` → `1,234.57`.
+fn num(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(group(
+        number(value, "num")?,
+        decimals(args, 1),
+    )))
+}
+
+/// `0.0712 | pct(d=1)` → `7.1%`.
+fn pct(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let v = number(value, "pct")? * 100.0;
+    Ok(Value::String(format!("{}%", group(v, decimals(args, 1)))))
+}
+
+/// Escapes a string for a Markdown table cell.
+fn cell(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let s = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    Ok(Value::String(s.replace('|', "\\|").replace('\n', " ")))
+}
+
+/// Formats with `decimals` places and comma digit grouping.
+pub fn group(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int_part, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in int_part.chars().enumerate() {
+        if i > 0 && (int_part.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let negative = v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0');
+    let sign = if negative { "-" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}

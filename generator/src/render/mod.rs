@@ -1,0 +1,11 @@
+//! Everything that turns the model into files: charts, Markdown, Typst/PDF,
+//! the site, the workbook. Renderers print; they never compute a figure.
+
+pub mod capacity_sheet;
+pub mod charts;
+pub mod figures;
+pub mod markdown;
+pub mod pdf;
+pub mod site;
+pub mod typst_markup;
+pub mod workbook;

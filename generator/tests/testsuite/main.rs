@@ -1,0 +1,6 @@
+//! All integration tests of `specgen`, in one binary (one module per area).
+
+mod build;
+mod helpers;
+mod inputs;
+mod typst_markup;
