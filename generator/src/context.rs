@@ -55,12 +55,7 @@ pub struct Headline<'a> {
     pub kafka: &'a PartitionSizing,
 }
 
-fn pick<'a, T>(
-    rows: &'a [T],
-    month: u32,
-    scenario: Scenario,
-    key: impl Fn(&T) -> (u32, Scenario),
-) -> &'a T {
+fn pick<T>(rows: &[T], month: u32, scenario: Scenario, key: impl Fn(&T) -> (u32, Scenario)) -> &T {
     rows.iter()
         .find(|r| key(r) == (month, scenario))
         .expect("the model covers every month and scenario")

@@ -119,6 +119,9 @@ fn csv_error(
             if let Some(found) = index.and_then(|i| record.and_then(|r| r.get(i))) {
                 message = format!("{message}, found `{found}`");
             }
+            // serde's own messages (an unknown enum variant) carry no column:
+            // name the column whose value the message quotes.
+            let index = index.or_else(|| quoted_column(&message, record?));
             let mut e = InputError::new(path, message);
             if let Some(field) = index.and_then(|i| header.get(i)) {
                 e = e.in_field(field.clone());
@@ -137,6 +140,16 @@ fn csv_error(
         out = out.at_line(line);
     }
     out
+}
+
+/// The one column of `record` whose value appears backticked in `message`.
+fn quoted_column(message: &str, record: &csv::StringRecord) -> Option<usize> {
+    let quoted = message.split('`').nth(1)?;
+    let mut hits = record.iter().enumerate().filter(|(_, v)| *v == quoted);
+    match (hits.next(), hits.next()) {
+        (Some((i, _)), None) => Some(i),
+        _ => None,
+    }
 }
 
 fn describe(kind: &csv::DeserializeErrorKind) -> String {
