@@ -1,0 +1,539 @@
+//! The whole benchmark: every scenario of one mode, into one [`Report`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::config::{BackendKind, Common, Plan, Strategy, load_scenarios, max_parallelism_for};
+use crate::error::{BenchError, Result};
+use crate::event::EventGenerator;
+use crate::fault::{compare, fault_job, kill_offset, run_with_fault};
+use crate::inputs::{ProductionInputs, load_production_inputs};
+use crate::keys::KeyDistribution;
+use crate::partition::PartitionerSpec;
+use crate::report::{
+    DriverResult, FaultResults, Machine, NativeResults, NativeRun, Parameters, Report, ScaleResult,
+    StrategySweep, Target, round,
+};
+use crate::runtime::{Fault, Guarantee, JobSpec, Mode, Pacing, Stop, run_job};
+use crate::sweep::{PointSetup, criterion_text, run_point, subtask_shares, sweep};
+
+/// Which sizes to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunMode {
+    Full,
+    Quick,
+}
+
+/// Where to read and write, and how to show progress.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    pub mode: RunMode,
+    pub data_dir: PathBuf,
+    pub scenarios: PathBuf,
+    pub out: PathBuf,
+    pub progress: bool,
+    pub command: String,
+}
+
+/// Speed targets of the issue (measured, never asserted).
+const TARGET_HEAP_PER_CORE: f64 = 20e6;
+const TARGET_ROCKSDB_PER_CORE: f64 = 500e3;
+const TARGET_DRIVER: f64 = 10e6;
+
+/// Runs every scenario and writes the report to `options.out`.
+pub fn run(options: &BenchOptions) -> Result<Report> {
+    let started = Instant::now();
+    let inputs = load_production_inputs(&options.data_dir)?;
+    let scenarios = load_scenarios(&options.scenarios)?;
+    let plan = match options.mode {
+        RunMode::Full => &scenarios.full,
+        RunMode::Quick => &scenarios.quick,
+    };
+    let common = &scenarios.common;
+    let keys = Arc::new(KeyDistribution::from_inputs(&inputs));
+    let generator = EventGenerator::new(common, Arc::clone(&keys));
+    let service_ns = inputs.service_time.service_time_us * 1e3;
+
+    let steps =
+        3 + (plan.sweep.rates.len() as u64 + u64::from(plan.sweep.refine_steps)) * 3 + 1 + 8;
+    let bar = if options.progress {
+        let b = ProgressBar::new(steps);
+        b.set_style(
+            ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let spec_for = |strategy: Strategy, parallelism: u32| -> PartitionerSpec {
+        let (max_parallelism, _) =
+            max_parallelism_for(parallelism, inputs.keyed_operator.max_parallelism);
+        PartitionerSpec {
+            strategy,
+            parallelism,
+            max_parallelism,
+            event_type_names: keys.event_type_names.clone(),
+            hot_customers: keys.hot_customer_ids().to_vec(),
+            sub_keys: common.sub_keys,
+            sticky_batch_records: common.sticky_batch_records,
+        }
+    };
+
+    // The driver alone.
+    bar.set_message("driver alone");
+    let (driver_rate, _) = crate::driver::driver_max_rate(
+        &generator,
+        &spec_for(Strategy::Customer, plan.sweep.parallelism),
+        plan.native.nominal_event_rate,
+        common.records_per_buffer,
+        plan.driver.duration_s,
+    );
+    bar.inc(1);
+
+    // Native capacity per core.
+    bar.set_message("native heap");
+    let heap = native_run(
+        common,
+        plan,
+        &spec_for(Strategy::Customer, plan.native.parallelism),
+        BackendKind::Heap,
+        &generator,
+    )?;
+    bar.inc(1);
+    bar.set_message("native rocksdb");
+    let rocksdb = native_run(
+        common,
+        plan,
+        &spec_for(Strategy::Customer, plan.native.parallelism),
+        BackendKind::Rocksdb,
+        &generator,
+    )?;
+    bar.inc(1);
+
+    // Calibrated sweep per strategy.
+    let mut sweeps = BTreeMap::new();
+    let mut shares = BTreeMap::new();
+    for strategy in Strategy::ALL {
+        let pspec = spec_for(strategy, plan.sweep.parallelism);
+        shares.insert(strategy.name().to_string(), subtask_shares(&keys, &pspec));
+        let setup = PointSetup {
+            common: common.clone(),
+            partitioner: pspec.clone(),
+            backend: plan.sweep.backend,
+            service_ns,
+            warmup_s: plan.sweep.warmup_s,
+            measure_s: plan.sweep.measure_s,
+            checkpoint_interval_ms: plan.sweep.checkpoint_interval_ms,
+        };
+        let (points, sustainable) = sweep(
+            &setup,
+            &generator,
+            &plan.sweep.rates,
+            plan.sweep.refine_steps,
+            |m| {
+                bar.set_message(format!("sweep {} {m}", strategy.name()));
+                bar.inc(1);
+            },
+        )?;
+        sweeps.insert(
+            strategy.name().to_string(),
+            StrategySweep {
+                parallelism: pspec.parallelism,
+                max_parallelism: pspec.max_parallelism,
+                points,
+                sustainable_throughput: sustainable,
+            },
+        );
+    }
+
+    // Calibrated scale check.
+    bar.set_message(format!(
+        "scale: {} subtasks at {:.0} events/s",
+        plan.scale.parallelism, plan.scale.rate
+    ));
+    let scale_spec = spec_for(plan.scale.strategy, plan.scale.parallelism);
+    let setup = PointSetup {
+        common: common.clone(),
+        partitioner: scale_spec.clone(),
+        backend: BackendKind::Heap,
+        service_ns,
+        warmup_s: plan.scale.warmup_s,
+        measure_s: plan.scale.measure_s,
+        checkpoint_interval_ms: plan.sweep.checkpoint_interval_ms,
+    };
+    let (scale_point, scale_result) = run_point(&setup, &generator, plan.scale.rate)?;
+    let scale = ScaleResult {
+        parallelism: scale_spec.parallelism,
+        max_parallelism: scale_spec.max_parallelism,
+        strategy: plan.scale.strategy.name().to_string(),
+        point: scale_point,
+        process_cpu_s: round(scale_result.process_cpu_s),
+        wall_s: round(scale_result.wall_s),
+    };
+    bar.inc(1);
+
+    // Fault injection.
+    let fplan = &plan.fault;
+    let fault = Fault {
+        subtask: fplan.kill_subtask as usize,
+        at_offset: kill_offset(fplan),
+    };
+    let mut exactly_once = BTreeMap::new();
+    let mut customer_reference = None;
+    for strategy in Strategy::ALL {
+        let pspec = spec_for(strategy, fplan.parallelism);
+        bar.set_message(format!("fault: {} fault-free", strategy.name()));
+        let reference = run_job(
+            &fault_job(
+                common,
+                &pspec,
+                fplan.backend,
+                fplan,
+                Guarantee::ExactlyOnce,
+                None,
+            ),
+            &generator,
+        )?;
+        bar.inc(1);
+        bar.set_message(format!("fault: {} exactly-once", strategy.name()));
+        let spec = fault_job(
+            common,
+            &pspec,
+            fplan.backend,
+            fplan,
+            Guarantee::ExactlyOnce,
+            Some(fault),
+        );
+        exactly_once.insert(
+            strategy.name().to_string(),
+            run_with_fault(&spec, &generator, &reference)?,
+        );
+        bar.inc(1);
+        if strategy == Strategy::Customer {
+            customer_reference = Some(reference);
+        }
+    }
+    let reference = customer_reference
+        .ok_or_else(|| BenchError::Runtime("no customer-strategy reference run".into()))?;
+    let pspec = spec_for(Strategy::Customer, fplan.parallelism);
+    bar.set_message("fault: at-least-once");
+    let alo = run_job(
+        &fault_job(
+            common,
+            &pspec,
+            fplan.backend,
+            fplan,
+            Guarantee::AtLeastOnce,
+            Some(fault),
+        ),
+        &generator,
+    )?;
+    let at_least_once = compare(Guarantee::AtLeastOnce, &reference, &alo);
+    bar.inc(1);
+    bar.set_message("fault: no checkpoints");
+    let none = run_job(
+        &fault_job(
+            common,
+            &pspec,
+            fplan.backend,
+            fplan,
+            Guarantee::NoCheckpoints,
+            Some(fault),
+        ),
+        &generator,
+    )?;
+    let no_checkpoints = compare(Guarantee::NoCheckpoints, &reference, &none);
+    bar.inc(1);
+    bar.finish_and_clear();
+
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let targets = vec![
+        target(
+            "native heap events per core-second (whole runtime)",
+            TARGET_HEAP_PER_CORE,
+            heap.events_per_cpu_s,
+        ),
+        target(
+            "native RocksDB events per core-second (whole runtime)",
+            TARGET_ROCKSDB_PER_CORE,
+            rocksdb.events_per_cpu_s,
+        ),
+        target("driver alone events/s", TARGET_DRIVER, driver_rate),
+        target(
+            &format!(
+                "calibrated {} subtasks sustain {:.0} events/s",
+                plan.scale.parallelism, plan.scale.rate
+            ),
+            1.0,
+            if scale.point.sustained { 1.0 } else { 0.0 },
+        ),
+    ];
+    let findings = findings(&heap, &rocksdb, driver_rate, &scale);
+
+    let report = Report {
+        schema_version: 1,
+        machine: Machine {
+            cpu_model: cpu_model(),
+            cores,
+        },
+        command: options.command.clone(),
+        git_revision: git_revision(&options.data_dir),
+        mode: match options.mode {
+            RunMode::Full => "full",
+            RunMode::Quick => "quick",
+        }
+        .to_string(),
+        wall_time_s: round(started.elapsed().as_secs_f64()),
+        parameters: parameters(&inputs, common, plan, &keys, shares),
+        sustainability_criterion: criterion_text(common),
+        native: NativeResults { heap, rocksdb },
+        driver: DriverResult {
+            max_events_per_s: round(driver_rate),
+            duration_s: plan.driver.duration_s,
+        },
+        sweep: sweeps,
+        scale,
+        fault: FaultResults {
+            parallelism: fplan.parallelism,
+            events: fplan.events,
+            rate: fplan.rate,
+            kill_subtask: fplan.kill_subtask,
+            kill_at_offset: fault.at_offset,
+            checkpoint_interval_ms: fplan.checkpoint_interval_ms,
+            exactly_once,
+            at_least_once,
+            no_checkpoints,
+        },
+        targets,
+        findings,
+    };
+    write_report(&options.out, &report)?;
+    Ok(report)
+}
+
+fn target(name: &str, target: f64, measured: f64) -> Target {
+    Target {
+        name: name.to_string(),
+        target,
+        measured: round(measured),
+        met: measured >= target,
+    }
+}
+
+fn native_run(
+    common: &Common,
+    plan: &Plan,
+    pspec: &PartitionerSpec,
+    backend: BackendKind,
+    generator: &EventGenerator,
+) -> Result<NativeRun> {
+    let spec = JobSpec {
+        common: common.clone(),
+        partitioner: pspec.clone(),
+        backend,
+        mode: Mode::Native,
+        pacing: Pacing::Closed {
+            nominal_rate: plan.native.nominal_event_rate,
+        },
+        stop: Stop::At(Duration::from_secs_f64(plan.native.duration_s)),
+        guarantee: Guarantee::ExactlyOnce,
+        checkpoint_interval: None,
+        measure: None,
+        fault: None,
+    };
+    let r = run_job(&spec, generator)?;
+    let per = |cpu: f64| {
+        if cpu > 0.0 {
+            round(r.records_processed as f64 / cpu)
+        } else {
+            0.0
+        }
+    };
+    Ok(NativeRun {
+        backend: backend.name().to_string(),
+        strategy: pspec.strategy.name().to_string(),
+        parallelism: pspec.parallelism,
+        duration_s: round(r.wall_s),
+        events: r.records_processed,
+        events_per_s: round(r.records_processed as f64 / r.wall_s),
+        cpu_s: round(r.process_cpu_s),
+        events_per_cpu_s: per(r.process_cpu_s),
+        operator_events_per_cpu_s: per(r.subtasks_cpu_s),
+        source_cpu_s: round(r.source_cpu_s),
+        subtasks_cpu_s: round(r.subtasks_cpu_s),
+    })
+}
+
+/// Where the time goes, from the measured CPU split (no figure is typed in).
+fn findings(
+    heap: &NativeRun,
+    rocksdb: &NativeRun,
+    driver: f64,
+    scale: &ScaleResult,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for run in [heap, rocksdb] {
+        let target = if run.backend == "heap" {
+            TARGET_HEAP_PER_CORE
+        } else {
+            TARGET_ROCKSDB_PER_CORE
+        };
+        let ns = |cpu: f64| {
+            if run.events > 0 {
+                cpu * 1e9 / run.events as f64
+            } else {
+                0.0
+            }
+        };
+        let verdict = if run.events_per_cpu_s >= target {
+            "meets"
+        } else {
+            "misses"
+        };
+        out.push(format!(
+            "native {}: {:.0} events per core-second {} the {:.0} target ({:.1}x); per event the \
+             source thread spent {:.1} ns of CPU, the operator thread {:.1} ns, everything else \
+             (sink, coordinator, kernel) {:.1} ns",
+            run.backend,
+            run.events_per_cpu_s,
+            verdict,
+            target,
+            run.events_per_cpu_s / target,
+            ns(run.source_cpu_s),
+            ns(run.subtasks_cpu_s),
+            ns((run.cpu_s - run.source_cpu_s - run.subtasks_cpu_s).max(0.0)),
+        ));
+    }
+    out.push(format!(
+        "driver alone: {:.0} events/s on one thread ({:.1} ns per event)",
+        driver,
+        1e9 / driver.max(1.0)
+    ));
+    out.push(format!(
+        "calibrated scale run: {} subtasks at {:.0} events/s offered, {} (achieved {:.0} events/s, \
+         p99 {:.1} ms, {:.2} CPU-seconds per wall-second)",
+        scale.parallelism,
+        scale.point.offered_rate,
+        if scale.point.sustained {
+            "sustained"
+        } else {
+            "not sustained"
+        },
+        scale.point.achieved_rate,
+        scale.point.latency_p99_ms,
+        scale.process_cpu_s / scale.wall_s.max(1e-9),
+    ));
+    out
+}
+
+fn parameters(
+    inputs: &ProductionInputs,
+    common: &Common,
+    plan: &Plan,
+    keys: &KeyDistribution,
+    subtask_shares: BTreeMap<String, Vec<f64>>,
+) -> Parameters {
+    let (sweep_max, source) = max_parallelism_for(
+        plan.sweep.parallelism,
+        inputs.keyed_operator.max_parallelism,
+    );
+    Parameters {
+        keyed_operator: inputs.keyed_operator.name.clone(),
+        production_parallelism: inputs.keyed_operator.parallelism,
+        production_max_parallelism: inputs.keyed_operator.max_parallelism,
+        sweep_parallelism: plan.sweep.parallelism,
+        sweep_max_parallelism: sweep_max,
+        sweep_max_parallelism_source: source.to_string(),
+        service_time_us: round(inputs.service_time.service_time_us),
+        service_time_samples: inputs.service_time.samples,
+        subtask_capacity_events_per_s: round(1e6 / inputs.service_time.service_time_us),
+        sub_keys: common.sub_keys,
+        sticky_batch_records: common.sticky_batch_records,
+        hot_customer_shares: inputs
+            .hot_customers
+            .iter()
+            .map(|h| (h.customer_id.to_string(), h.share))
+            .collect(),
+        tail_customers: inputs.tail.customers,
+        tail_first_customer_id: inputs.tail.first_customer_id,
+        tail_zipf_exponent: inputs.tail.zipf_exponent,
+        tail_share: inputs.tail.share,
+        event_type_shares: keys
+            .event_type_names
+            .iter()
+            .cloned()
+            .zip(keys.event_type_shares.iter().copied())
+            .collect(),
+        subtask_shares,
+        window_size_ms: common.window_size_ms,
+        allowed_lateness_ms: common.allowed_lateness_ms,
+        out_of_orderness_ms: common.out_of_orderness_ms,
+        watermark_interval_ms: common.watermark_interval_ms,
+        late_fraction: common.late_fraction,
+        records_per_buffer: common.records_per_buffer,
+        buffer_timeout_ms: common.buffer_timeout_ms,
+        credits_per_channel: common.credits_per_channel,
+        sleep_threshold_us: common.sleep_threshold_us,
+        sweep_rates: plan.sweep.rates.clone(),
+        sweep_warmup_s: plan.sweep.warmup_s,
+        sweep_measure_s: plan.sweep.measure_s,
+        sweep_backend: plan.sweep.backend.name().to_string(),
+        seed: common.seed,
+    }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn git_revision(data_dir: &Path) -> Option<String> {
+    let dir = if data_dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        data_dir
+    };
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let rev = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (!rev.is_empty()).then_some(rev)
+}
+
+/// Writes the report pretty-printed, through a temporary file so a failed
+/// write leaves the previous report intact.
+pub fn write_report(path: &Path, report: &Report) -> Result<()> {
+    let mut json = serde_json::to_string_pretty(report)
+        .map_err(|e| BenchError::Runtime(format!("serialising the report: {e}")))?;
+    json.push('\n');
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| BenchError::io(parent.display().to_string(), e))?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, json).map_err(|e| BenchError::io(tmp.display().to_string(), e))?;
+    std::fs::rename(&tmp, path).map_err(|e| BenchError::io(path.display().to_string(), e))?;
+    Ok(())
+}
