@@ -4,3 +4,4 @@ mod build;
 mod helpers;
 mod inputs;
 mod typst_markup;
+mod workbook_recalc;
