@@ -335,8 +335,10 @@ fn native_run(
     backend: BackendKind,
     generator: &EventGenerator,
 ) -> Result<NativeRun> {
+    let mut common = common.clone();
+    common.records_per_buffer = plan.native.records_per_buffer;
     let spec = JobSpec {
-        common: common.clone(),
+        common,
         partitioner: pspec.clone(),
         backend,
         mode: Mode::Native,
@@ -486,6 +488,7 @@ fn parameters(
         sweep_warmup_s: plan.sweep.warmup_s,
         sweep_measure_s: plan.sweep.measure_s,
         sweep_backend: plan.sweep.backend.name().to_string(),
+        rocksdb_inplace_update_support: common.rocksdb_inplace_update_support,
         seed: common.seed,
     }
 }

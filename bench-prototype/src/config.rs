@@ -73,11 +73,13 @@ pub struct Common {
     pub lag_growth_tolerance: f64,
     pub latency_growth_tolerance_ms: f64,
     pub lag_sample_interval_ms: u64,
+    pub rocksdb_inplace_update_support: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NativePlan {
     pub parallelism: u32,
+    pub records_per_buffer: usize,
     pub duration_s: f64,
     pub nominal_event_rate: f64,
 }
@@ -164,6 +166,7 @@ struct RawCommon {
     lag_growth_tolerance: Spanned<f64>,
     latency_growth_tolerance_ms: Spanned<f64>,
     lag_sample_interval_ms: Spanned<i64>,
+    rocksdb_inplace_update_support: bool,
 }
 
 #[derive(Deserialize)]
@@ -180,6 +183,7 @@ struct RawPlan {
 #[serde(deny_unknown_fields)]
 struct RawNative {
     parallelism: Spanned<i64>,
+    records_per_buffer: Spanned<i64>,
     duration_s: Spanned<f64>,
     nominal_event_rate: Spanned<f64>,
 }
@@ -333,6 +337,7 @@ pub fn load_scenarios(path: &Path) -> Result<Scenarios> {
             1,
             10_000,
         )? as u64,
+        rocksdb_inplace_update_support: r.rocksdb_inplace_update_support,
     };
     if event_time_base_ms % window_size_ms != 0 {
         return Err(spanned_error(
@@ -362,6 +367,12 @@ fn plan(path: &Path, text: &str, mode: &str, raw: &RawPlan) -> Result<Plan> {
     };
     let native = NativePlan {
         parallelism: c.int(&raw.native.parallelism, "parallelism", 1, MAX_PARALLELISM)? as u32,
+        records_per_buffer: c.int(
+            &raw.native.records_per_buffer,
+            "records_per_buffer",
+            1,
+            1 << 20,
+        )? as usize,
         duration_s: c.positive(&raw.native.duration_s, "duration_s", MAX_SECONDS)?,
         nominal_event_rate: c.positive(
             &raw.native.nominal_event_rate,
@@ -498,10 +509,4 @@ pub fn max_parallelism_for(
             "Flink's default for this parallelism (production's is smaller)",
         )
     }
-}
-
-#[cfg(test)]
-pub(crate) fn scenarios_for_tests() -> Scenarios {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/bench/scenarios.toml");
-    load_scenarios(&path).unwrap_or_else(|e| panic!("{e}"))
 }

@@ -73,6 +73,43 @@ impl AliasTable {
     }
 }
 
+/// An alias table whose columns carry their outcomes' values, so one
+/// random access yields the sampled value (the driver's hot path).
+#[derive(Debug, Clone)]
+pub struct ValueSampler<T: Copy> {
+    columns: Vec<Column<T>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Column<T: Copy> {
+    keep: u64,
+    value: T,
+    alias_value: T,
+}
+
+impl<T: Copy> ValueSampler<T> {
+    pub fn new(table: &AliasTable, values: &[T]) -> Self {
+        let columns = (0..table.len())
+            .map(|i| Column {
+                keep: table.keep[i],
+                value: values[i],
+                alias_value: values[table.alias[i] as usize],
+            })
+            .collect();
+        ValueSampler { columns }
+    }
+
+    #[inline]
+    pub fn sample(&self, random: u64) -> T {
+        let column = &self.columns[(((random >> 32) * self.columns.len() as u64) >> 32) as usize];
+        if (random & 0xffff_ffff) < column.keep {
+            column.value
+        } else {
+            column.alias_value
+        }
+    }
+}
+
 /// Customers and event types with their shares, ready to sample.
 #[derive(Debug, Clone)]
 pub struct KeyDistribution {
@@ -84,8 +121,8 @@ pub struct KeyDistribution {
     pub hot_count: usize,
     pub event_type_names: Vec<String>,
     pub event_type_shares: Vec<f64>,
-    customers: AliasTable,
-    event_types: AliasTable,
+    customers: ValueSampler<i64>,
+    event_types: ValueSampler<u8>,
 }
 
 impl KeyDistribution {
@@ -122,8 +159,12 @@ impl KeyDistribution {
         event_type_shares: Vec<f64>,
     ) -> Self {
         let customers = AliasTable::new(&customer_shares).expect("customer shares are positive");
+        let customers = ValueSampler::new(&customers, &customer_ids);
         let event_types =
             AliasTable::new(&event_type_shares).expect("event type shares are positive");
+        // Event types index a byte (the loader caps them at 255).
+        let type_indices: Vec<u8> = (0..event_type_shares.len()).map(|i| i as u8).collect();
+        let event_types = ValueSampler::new(&event_types, &type_indices);
         KeyDistribution {
             customer_ids,
             customer_shares,
@@ -137,13 +178,12 @@ impl KeyDistribution {
 
     #[inline]
     pub fn sample_customer(&self, random: u64) -> i64 {
-        self.customer_ids[self.customers.sample(random)]
+        self.customers.sample(random)
     }
 
     #[inline]
     pub fn sample_event_type(&self, random: u64) -> u8 {
-        // The loader caps event types at 255.
-        self.event_types.sample(random) as u8
+        self.event_types.sample(random)
     }
 
     pub fn hot_customer_ids(&self) -> &[i64] {

@@ -15,11 +15,50 @@
 //! operator merges the partial window results per customer.
 
 use partitioners::{
-    flink_subtask, integer_hash_code, long_hash_code, string_hash_code, tuple2_hash_code,
+    flink_subtask, integer_hash_code, long_hash_code, murmur_hash, string_hash_code,
+    tuple2_hash_code,
 };
 
 use crate::config::Strategy;
 use crate::event::Key;
+
+/// Flink's `assignKeyToParallelOperator` for one (max parallelism,
+/// parallelism) pair. When the max parallelism is a power of two (Flink's
+/// default always is) the modulo and the division become a mask and a
+/// shift: the same integers, without two hardware divisions per record.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyGroupRouter {
+    max_parallelism: u32,
+    parallelism: u32,
+    /// log2(max_parallelism) when it is a power of two.
+    shift: Option<u32>,
+}
+
+impl KeyGroupRouter {
+    pub fn new(parallelism: u32, max_parallelism: u32) -> Self {
+        KeyGroupRouter {
+            max_parallelism,
+            parallelism,
+            shift: max_parallelism
+                .is_power_of_two()
+                .then(|| max_parallelism.trailing_zeros()),
+        }
+    }
+
+    /// The subtask of a key whose Java `hashCode()` is `key_hash`.
+    #[inline]
+    pub fn subtask(&self, key_hash: i32) -> usize {
+        match self.shift {
+            Some(shift) => {
+                // murmur_hash is non-negative; key_group < 2^15 and
+                // parallelism <= 2^15, so the product fits in u32.
+                let key_group = (murmur_hash(key_hash) as u32) & (self.max_parallelism - 1);
+                ((key_group * self.parallelism) >> shift) as usize
+            }
+            None => flink_subtask(key_hash, self.max_parallelism, self.parallelism) as usize,
+        }
+    }
+}
 
 /// A partitioner: the key of an event, then the subtask of a key.
 pub trait Partitioner: Send {
@@ -34,15 +73,13 @@ pub trait Partitioner: Send {
 /// Flink key groups of `customer_id`.
 #[derive(Debug, Clone)]
 pub struct CustomerKeyGroups {
-    max_parallelism: u32,
-    parallelism: u32,
+    router: KeyGroupRouter,
 }
 
 impl CustomerKeyGroups {
     pub fn new(parallelism: u32, max_parallelism: u32) -> Self {
         CustomerKeyGroups {
-            max_parallelism,
-            parallelism,
+            router: KeyGroupRouter::new(parallelism, max_parallelism),
         }
     }
 }
@@ -58,11 +95,7 @@ impl Partitioner for CustomerKeyGroups {
 
     #[inline]
     fn route(&mut self, key: Key) -> usize {
-        flink_subtask(
-            long_hash_code(key.customer_id),
-            self.max_parallelism,
-            self.parallelism,
-        ) as usize
+        self.router.subtask(long_hash_code(key.customer_id))
     }
 
     fn merges_downstream(&self) -> bool {
@@ -73,8 +106,7 @@ impl Partitioner for CustomerKeyGroups {
 /// Flink key groups of `(customer_id, event_type)`.
 #[derive(Debug, Clone)]
 pub struct CompositeKeyGroups {
-    max_parallelism: u32,
-    parallelism: u32,
+    router: KeyGroupRouter,
     /// `String.hashCode()` of each event type's name, by index.
     type_hashes: Vec<i32>,
 }
@@ -82,8 +114,7 @@ pub struct CompositeKeyGroups {
 impl CompositeKeyGroups {
     pub fn new(parallelism: u32, max_parallelism: u32, event_type_names: &[String]) -> Self {
         CompositeKeyGroups {
-            max_parallelism,
-            parallelism,
+            router: KeyGroupRouter::new(parallelism, max_parallelism),
             type_hashes: event_type_names
                 .iter()
                 .map(|n| string_hash_code(n))
@@ -107,7 +138,7 @@ impl Partitioner for CompositeKeyGroups {
         // index hashes as a null field would (0).
         let type_hash = self.type_hashes.get(key.sub as usize).copied().unwrap_or(0);
         let hash = tuple2_hash_code(long_hash_code(key.customer_id), type_hash);
-        flink_subtask(hash, self.max_parallelism, self.parallelism) as usize
+        self.router.subtask(hash)
     }
 
     fn merges_downstream(&self) -> bool {
@@ -127,8 +158,7 @@ struct HotSlot {
 /// Sticky-key sub-partitioning of hot customers.
 #[derive(Debug, Clone)]
 pub struct StickySubKeys {
-    max_parallelism: u32,
-    parallelism: u32,
+    router: KeyGroupRouter,
     sub_keys: u32,
     batch_records: u32,
     /// Open addressing, power-of-two size, at most a quarter full.
@@ -146,8 +176,7 @@ impl StickySubKeys {
     ) -> Self {
         let size = (hot_customers.len() * 4).next_power_of_two().max(16);
         let mut table = StickySubKeys {
-            max_parallelism,
-            parallelism,
+            router: KeyGroupRouter::new(parallelism, max_parallelism),
             sub_keys: sub_keys.max(1),
             batch_records: batch_records.max(1),
             slots: vec![None; size],
@@ -208,7 +237,7 @@ impl Partitioner for StickySubKeys {
     #[inline]
     fn route(&mut self, key: Key) -> usize {
         let hash = tuple2_hash_code(long_hash_code(key.customer_id), integer_hash_code(key.sub));
-        flink_subtask(hash, self.max_parallelism, self.parallelism) as usize
+        self.router.subtask(hash)
     }
 
     fn merges_downstream(&self) -> bool {
@@ -291,6 +320,27 @@ impl Partitioner for AnyPartitioner {
 mod tests {
     use super::*;
     use partitioners::{assign_to_key_group, compute_operator_index_for_key_group};
+
+    #[test]
+    fn fast_router_equals_flinks_formula() {
+        for (max_p, p) in [
+            (128, 12),
+            (128, 64),
+            (128, 128),
+            (512, 256),
+            (32_768, 1000),
+            (100, 7),
+        ] {
+            let router = KeyGroupRouter::new(p, max_p);
+            for h in (-50_000..50_000).chain([i32::MIN, i32::MAX, 123_456_789]) {
+                assert_eq!(
+                    router.subtask(h),
+                    flink_subtask(h, max_p, p) as usize,
+                    "{max_p} {p} {h}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn customer_strategy_routes_as_flink_does() {

@@ -95,6 +95,8 @@ pub struct Parameters {
     pub sweep_warmup_s: f64,
     pub sweep_measure_s: f64,
     pub sweep_backend: String,
+    /// RocksDB's `inplace_update_support` in the RocksDB runs.
+    pub rocksdb_inplace_update_support: bool,
     pub seed: u64,
 }
 

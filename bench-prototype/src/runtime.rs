@@ -316,7 +316,8 @@ enum CoordMsg {
     Done {
         task: TaskId,
         exit: Exit,
-        report: Option<SubtaskReport>,
+        // Boxed: histograms make the report large, and acks are frequent.
+        report: Option<Box<SubtaskReport>>,
         cpu_s: f64,
     },
 }
@@ -498,7 +499,10 @@ fn run_attempt(
     // Restore operators before any thread starts, so a bad snapshot fails cleanly.
     let mut operators = Vec::with_capacity(p);
     for i in 0..p {
-        let mut op = WindowOperator::new(window_spec, AnyBackend::open(spec.backend)?);
+        let mut op = WindowOperator::new(
+            window_spec,
+            AnyBackend::open(spec.backend, common.rocksdb_inplace_update_support)?,
+        );
         if let StartFrom::Checkpoint(cp) = start_from {
             op.restore(&cp.subtasks[i])?;
         }
@@ -632,12 +636,12 @@ fn run_attempt(
                 let _ = coord.send(CoordMsg::Done {
                     task: TaskId::Subtask(i),
                     exit,
-                    report: Some(SubtaskReport {
+                    report: Some(Box::new(SubtaskReport {
                         late_records: task.op.late_records(),
                         latency_first: task.latency_first,
                         latency_second: task.latency_second,
                         cpu_s: cpu_seconds(true),
-                    }),
+                    })),
                     cpu_s: 0.0,
                 });
             });
@@ -700,7 +704,7 @@ fn coordinate(
     let mut start_samples: Option<(Vec<ClockSample>, ClockSample, ClockSample)> = None;
     let mut end_samples: Option<(Vec<ClockSample>, ClockSample, ClockSample)> = None;
     let mut lag_samples = Vec::new();
-    let mut reports: Vec<Option<SubtaskReport>> = (0..p).map(|_| None).collect();
+    let mut reports: Vec<Option<Box<SubtaskReport>>> = (0..p).map(|_| None).collect();
     let sample_all = |s: &Shared| {
         (
             s.subtask_clocks

@@ -262,7 +262,7 @@ fn window_range(window_start: i64) -> ([u8; 8], [u8; 8]) {
 
 impl RocksDbBackend {
     /// Opens a fresh database in a new temporary directory.
-    pub fn open() -> Result<Self> {
+    pub fn open(inplace_updates: bool) -> Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("bench-rocksdb-")
             .tempdir()
@@ -272,6 +272,14 @@ impl RocksDbBackend {
         // Compression only affects SST files; the bench builds RocksDB
         // without compression libraries (see Cargo.toml).
         opts.set_compression_type(rocksdb::DBCompressionType::None);
+        if inplace_updates {
+            // Overwrite a key's value in the memtable instead of appending a
+            // new version per put: with a get and a put per record, the
+            // memtable otherwise grows by one entry per record and is flushed
+            // and compacted every few seconds. Needs a single writer.
+            opts.set_allow_concurrent_memtable_write(false);
+            opts.set_inplace_update_support(true);
+        }
         let db = DB::open(&opts, dir.path())?;
         let mut write = WriteOptions::default();
         write.disable_wal(true);
@@ -383,11 +391,11 @@ pub enum AnyBackend {
 }
 
 impl AnyBackend {
-    pub fn open(kind: crate::config::BackendKind) -> Result<Self> {
+    pub fn open(kind: crate::config::BackendKind, rocksdb_inplace_updates: bool) -> Result<Self> {
         Ok(match kind {
             crate::config::BackendKind::Heap => AnyBackend::Heap(HeapBackend::new()),
             crate::config::BackendKind::Rocksdb => {
-                AnyBackend::RocksDb(Box::new(RocksDbBackend::open()?))
+                AnyBackend::RocksDb(Box::new(RocksDbBackend::open(rocksdb_inplace_updates)?))
             }
         })
     }
@@ -441,7 +449,10 @@ fn write_entries(out: &mut Vec<u8>, entries: &[(i64, Key, Acc)]) {
     }
 }
 
-fn read_entries(bytes: &[u8]) -> Result<(Vec<(i64, Key, Acc)>, usize)> {
+/// State entries: (window start, key, accumulator).
+type Entries = Vec<(i64, Key, Acc)>;
+
+fn read_entries(bytes: &[u8]) -> Result<(Entries, usize)> {
     let mut r = crate::codec::Reader::new(bytes);
     let n = r.u64()? as usize;
     if n.checked_mul(ENTRY_LEN)
@@ -504,7 +515,7 @@ mod tests {
     #[test]
     fn heap_and_rocksdb_agree_and_restore_each_others_snapshots() {
         let mut heap = HeapBackend::new();
-        let mut rocks = RocksDbBackend::open().unwrap();
+        let mut rocks = RocksDbBackend::open(true).unwrap();
         let (h_out, h_snap) = exercise(&mut heap);
         let (r_out, r_snap) = exercise(&mut rocks);
         assert_eq!(h_out, r_out);
@@ -523,7 +534,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(heap2.restore_from(&r_snap).unwrap(), r_snap.len());
-        let mut rocks2 = RocksDbBackend::open().unwrap();
+        let mut rocks2 = RocksDbBackend::open(true).unwrap();
         rocks2
             .add(
                 5,

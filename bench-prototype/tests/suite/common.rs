@@ -1,0 +1,57 @@
+//! Shared fixtures: the real inputs from `data/`, and small-window settings
+//! so short runs fire many windows and see late data.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bench_prototype::config::{Common, Strategy, load_scenarios};
+use bench_prototype::event::EventGenerator;
+use bench_prototype::inputs::{ProductionInputs, load_production_inputs};
+use bench_prototype::keys::KeyDistribution;
+use bench_prototype::partition::PartitionerSpec;
+
+pub fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data")
+}
+
+pub fn inputs() -> ProductionInputs {
+    load_production_inputs(&data_dir()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The scenario file's common settings with 200 ms windows, so a run of a
+/// few seconds of event time fires windows, re-fires them for late data and
+/// drops data later than the allowed lateness.
+pub fn small_windows() -> Common {
+    let s =
+        load_scenarios(&data_dir().join("bench/scenarios.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let mut c = s.common;
+    c.window_size_ms = 200;
+    c.allowed_lateness_ms = 100;
+    c.out_of_orderness_ms = 30;
+    c.watermark_interval_ms = 20;
+    c.late_fraction = 0.05;
+    c.late_extra_ms = 300;
+    c.event_time_base_ms = 1_800_000_000_000;
+    c
+}
+
+pub fn keys() -> Arc<KeyDistribution> {
+    Arc::new(KeyDistribution::from_inputs(&inputs()))
+}
+
+pub fn generator(common: &Common) -> EventGenerator {
+    EventGenerator::new(common, keys())
+}
+
+pub fn partitioner(strategy: Strategy, parallelism: u32, common: &Common) -> PartitionerSpec {
+    let keys = keys();
+    PartitionerSpec {
+        strategy,
+        parallelism,
+        max_parallelism: 128,
+        event_type_names: keys.event_type_names.clone(),
+        hot_customers: keys.hot_customer_ids().to_vec(),
+        sub_keys: common.sub_keys,
+        sticky_batch_records: common.sticky_batch_records,
+    }
+}

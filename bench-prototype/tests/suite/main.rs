@@ -1,0 +1,8 @@
+//! Integration tests of the bench prototype, in one binary (correctness
+//! only: nothing here asserts a speed).
+
+mod common;
+mod fault;
+mod loaders;
+mod quick;
+mod runtime;
