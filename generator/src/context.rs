@@ -6,10 +6,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::inputs::assumptions::NamedAssumption;
+use crate::inputs::keys::KeyDistribution;
 use crate::inputs::{Architecture, Inputs, Scenario};
 use crate::model::Model;
 use crate::model::growth::MonthLoad;
 use crate::model::kafka::PartitionSizing;
+use crate::model::workload::{TopicProfile, Workload};
+use crate::render::figures::utc_date;
 
 #[derive(Debug, Serialize)]
 pub struct SpecContext<'a> {
@@ -19,6 +22,15 @@ pub struct SpecContext<'a> {
     pub assumptions: Vec<NamedAssumption>,
     pub keyed_topic: &'a str,
     pub keyed_topic_partitions_today: u32,
+    pub workload: &'a Workload,
+    pub workload_keyed_topic: &'a TopicProfile,
+    /// First and last day of the metrics, `YYYY-MM-DD`.
+    pub metrics_from: String,
+    pub metrics_to: String,
+    /// Day names with the keyed topic's relative level, Monday first.
+    pub weekly_profile: Vec<(&'static str, f64)>,
+    pub keys: &'a KeyDistribution,
+    pub hot_share_total: f64,
     pub growth: Vec<GrowthRow<'a>>,
     pub kafka: Vec<KafkaRow<'a>>,
     pub first: Headline<'a>,
@@ -90,6 +102,24 @@ pub fn build<'a>(
         assumptions: inputs.assumptions.list(),
         keyed_topic: &topic.name,
         keyed_topic_partitions_today: topic.partitions,
+        workload: &model.workload,
+        workload_keyed_topic: model.workload.topic(&topic.name),
+        metrics_from: utc_date(model.workload.first_ts),
+        metrics_to: utc_date(model.workload.last_ts),
+        weekly_profile: [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ]
+        .into_iter()
+        .zip(model.workload.topic(&topic.name).weekly.iter().copied())
+        .collect(),
+        keys: &inputs.keys,
+        hot_share_total: inputs.keys.hot.iter().map(|h| h.share).sum(),
         growth: months
             .iter()
             .map(|&m| GrowthRow {

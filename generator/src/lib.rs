@@ -10,5 +10,6 @@ pub mod error;
 pub mod inputs;
 pub mod model;
 pub mod render;
+pub mod synth;
 
 pub use error::{Error, InputError, Result};

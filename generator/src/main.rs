@@ -23,12 +23,24 @@ struct Cli {
 enum Command {
     /// Load data/, run the model, write the Markdown, the site, the PDFs and the workbook.
     Build,
+    /// Write the sample inputs (metrics, key distribution, forecast) into data/ from a seed.
+    Synth {
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build => specgen::build::build(&cli.root).map(|report| print!("{report}")),
+        Command::Synth { seed } => {
+            specgen::synth::write(&cli.root.join("data"), seed).map(|files| {
+                for f in files {
+                    println!("wrote {}", f.display());
+                }
+            })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -21,7 +21,7 @@ pub struct Assumption {
 pub struct Assumptions {
     pub plan: Plan,
     pub kafka: KafkaAssumptions,
-    pub forecast: ForecastAssumptions,
+    pub clickhouse: ClickHouseAssumptions,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -44,8 +44,9 @@ pub struct KafkaAssumptions {
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct ForecastAssumptions {
-    pub peak_to_mean: Assumption,
+pub struct ClickHouseAssumptions {
+    /// MergeTree setting: inserts are delayed above this many active parts in a partition.
+    pub parts_to_delay_insert: Assumption,
 }
 
 /// An assumption with its dotted name, as listed in the spec and the spreadsheet.

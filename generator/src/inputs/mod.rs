@@ -6,6 +6,8 @@
 pub mod architecture;
 pub mod assumptions;
 pub mod forecast;
+pub mod keys;
+pub mod metrics;
 mod table;
 mod toml_file;
 
@@ -14,6 +16,8 @@ use std::path::Path;
 pub use architecture::Architecture;
 pub use assumptions::Assumptions;
 pub use forecast::{Forecast, Scenario};
+pub use keys::KeyDistribution;
+pub use metrics::Metrics;
 
 use crate::error::InputError;
 
@@ -23,11 +27,16 @@ pub struct Inputs {
     pub architecture: Architecture,
     pub assumptions: Assumptions,
     pub forecast: Forecast,
+    pub keys: KeyDistribution,
+    pub metrics: Metrics,
 }
 
 pub fn load(data_dir: &Path) -> Result<Inputs, InputError> {
+    let architecture = architecture::load(&data_dir.join("architecture.toml"))?;
     Ok(Inputs {
-        architecture: architecture::load(&data_dir.join("architecture.toml"))?,
+        metrics: metrics::load(&data_dir.join("metrics"), &architecture)?,
+        keys: keys::load(&data_dir.join("keys"))?,
+        architecture,
         assumptions: assumptions::load(&data_dir.join("assumptions.toml"))?,
         forecast: forecast::load(
             &data_dir.join("forecast.csv"),

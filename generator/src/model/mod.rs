@@ -5,6 +5,8 @@
 
 pub mod growth;
 pub mod kafka;
+pub mod routing;
+pub mod workload;
 
 use serde::Serialize;
 
@@ -12,6 +14,8 @@ use crate::inputs::{Inputs, Scenario};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
+    /// Today's workload, from the production metrics.
+    pub workload: workload::Workload,
     /// Events/s by month and scenario.
     pub growth: Vec<growth::MonthLoad>,
     /// Partitions the keyed topic needs, by month, per scenario.
@@ -21,11 +25,11 @@ pub struct Model {
 }
 
 pub fn run(inputs: &Inputs) -> Model {
-    let growth = growth::monthly_load(
-        &inputs.forecast,
-        inputs.assumptions.forecast.peak_to_mean.value,
-    );
+    let workload = workload::characterize(inputs);
     let topic = inputs.architecture.keyed_topic();
+    // Peaks grow with the mean: the forecast keeps today's measured peak-to-mean ratio.
+    let peak_to_mean = workload.topic(&topic.name).peak_to_mean;
+    let growth = growth::monthly_load(&inputs.forecast, peak_to_mean);
     let kafka_partitions = growth
         .iter()
         .map(|load| kafka::partitions_for(load, topic, &inputs.assumptions.kafka))
@@ -33,6 +37,7 @@ pub fn run(inputs: &Inputs) -> Model {
     let kafka_partitions_exhausted_month =
         kafka::first_month_over(&kafka_partitions, Scenario::Base, topic.partitions);
     Model {
+        workload,
         growth,
         kafka_partitions,
         kafka_partitions_exhausted_month,

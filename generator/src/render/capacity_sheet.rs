@@ -9,6 +9,9 @@ use crate::model::kafka::BYTES_PER_MB;
 
 /// Architecture figures the formulas read, published beside the assumptions.
 const KEYED_TOPIC_EVENT_BYTES: &str = "architecture.keyed_topic.avg_event_bytes";
+/// Figures measured from the production metrics, which no formula over the
+/// workbook's cells can recompute: published as labelled input cells.
+const PEAK_TO_MEAN: &str = "measured.peak_to_mean";
 
 pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
     let mut named: Vec<Named> = inputs
@@ -29,6 +32,15 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
         unit: "bytes".to_owned(),
         source: format!(
             "data/architecture.toml: kafka.topics `{}` avg_event_bytes",
+            topic.name
+        ),
+    });
+    named.push(Named {
+        name: PEAK_TO_MEAN.to_owned(),
+        value: model.workload.topic(&topic.name).peak_to_mean,
+        unit: "ratio".to_owned(),
+        source: format!(
+            "measured (input cell): p99 of 5-minute rates ÷ mean rate of `{}`, data/metrics/topics.csv",
             topic.name
         ),
     });
@@ -91,7 +103,7 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
                         value: g.avg_events_per_s,
                     },
                     Cell::Formula {
-                        formula: format!("=G{{r}}*{}", n("forecast.peak_to_mean")),
+                        formula: format!("=G{{r}}*{}", n(PEAK_TO_MEAN)),
                         value: g.peak_events_per_s,
                     },
                 ]

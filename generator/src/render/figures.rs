@@ -1,15 +1,172 @@
 //! Which charts the spec shows, drawn from the model.
 
-use super::charts::{self, Chart, Line, LineChart, PALETTE};
+use super::charts::{self, BarChart, Chart, HeatMap, Line, LineChart, PALETTE};
 use crate::error::Result;
 use crate::inputs::Scenario;
 use crate::model::Model;
+use crate::model::workload::Workload;
 
 /// Where the chapters find the charts, relative to `spec/src/`.
 pub const FIGURE_DIR: &str = "figures";
 
 pub fn all(model: &Model) -> Result<Vec<Chart>> {
-    Ok(vec![events_by_month(model)?])
+    let w = &model.workload;
+    Ok(vec![
+        events_by_month(model)?,
+        throughput_four_weeks(w)?,
+        diurnal_profile(w)?,
+        partition_skew(w)?,
+        subtask_heat_map(w)?,
+        clickhouse_parts(w)?,
+    ])
+}
+
+/// `YYYY-MM-DD` of a Unix time (UTC), by the civil-from-days algorithm.
+pub fn utc_date(ts: i64) -> String {
+    let z = ts.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+fn throughput_four_weeks(w: &Workload) -> Result<Chart> {
+    let lines: Vec<Line<'_>> = w
+        .topics
+        .iter()
+        .take(1)
+        .map(|t| Line {
+            label: &t.topic,
+            points: t
+                .hourly_events_per_s
+                .iter()
+                .enumerate()
+                .map(|(h, v)| (h as f64 / 24.0, *v))
+                .collect(),
+            color: PALETTE[0],
+            dashed: false,
+        })
+        .collect();
+    let first = w.first_ts;
+    let x_label = move |x: f64| utc_date(first + (x * 86_400.0).round() as i64)[5..].to_owned();
+    charts::line_chart(&LineChart {
+        file_name: "throughput-four-weeks.svg",
+        x_desc: "day (UTC)",
+        y_desc: "events/s (hourly mean)",
+        x_label: &x_label,
+        lines,
+    })
+}
+
+fn diurnal_profile(w: &Workload) -> Result<Chart> {
+    let t = &w.topics[0];
+    let x_label = |x: f64| format!("{:02}h", x.round() as i64);
+    charts::line_chart(&LineChart {
+        file_name: "diurnal-profile.svg",
+        x_desc: "hour of day (UTC)",
+        y_desc: "rate ÷ mean",
+        x_label: &x_label,
+        lines: vec![Line {
+            label: &t.topic,
+            points: t
+                .diurnal
+                .iter()
+                .enumerate()
+                .map(|(h, v)| (h as f64, *v))
+                .collect(),
+            color: PALETTE[0],
+            dashed: false,
+        }],
+    })
+}
+
+fn partition_skew(w: &Workload) -> Result<Chart> {
+    let s = &w.partition_skew;
+    let pct = |y: f64| format!("{:.0}%", y * 100.0);
+    charts::bar_chart(&BarChart {
+        file_name: "partition-skew.svg",
+        x_desc: "partition",
+        y_desc: "share of events",
+        bars: s
+            .shares
+            .iter()
+            .enumerate()
+            .map(|(p, v)| (p.to_string(), *v))
+            .collect(),
+        highlight: vec![s.hottest_partition as usize],
+        reference: Some(("fair share", s.fair_share)),
+        y_format: &pct,
+    })
+}
+
+fn subtask_heat_map(w: &Workload) -> Result<Chart> {
+    let subtasks = || {
+        w.operators
+            .iter()
+            .flat_map(|o| o.subtasks.iter().map(move |s| (o, s)))
+    };
+    charts::heat_map(&HeatMap {
+        file_name: "subtask-heat-map.svg",
+        row_labels: subtasks()
+            .map(|(o, s)| format!("{} #{}", o.name, s.subtask))
+            .collect(),
+        column_labels: (0..24).map(|h| format!("{h:02}h")).collect(),
+        x_desc: "hour of day (UTC)",
+        panels: vec![
+            (
+                "busy",
+                PALETTE[1],
+                subtasks().map(|(_, s)| s.busy_by_hour.clone()).collect(),
+            ),
+            (
+                "backpressured",
+                PALETTE[0],
+                subtasks()
+                    .map(|(_, s)| s.backpressured_by_hour.clone())
+                    .collect(),
+            ),
+        ],
+    })
+}
+
+fn clickhouse_parts(w: &Workload) -> Result<Chart> {
+    let c = &w.clickhouse;
+    let first = w.first_ts;
+    let x_label = move |x: f64| utc_date(first + (x * 86_400.0).round() as i64)[5..].to_owned();
+    let days = c.hourly_max_active_parts.len() as f64 / 24.0;
+    charts::line_chart(&LineChart {
+        file_name: "clickhouse-parts.svg",
+        x_desc: "day (UTC)",
+        y_desc: "active parts (max over shards)",
+        x_label: &x_label,
+        lines: vec![
+            Line {
+                label: "active parts",
+                points: c
+                    .hourly_max_active_parts
+                    .iter()
+                    .enumerate()
+                    .map(|(h, v)| (h as f64 / 24.0, *v))
+                    .collect(),
+                color: PALETTE[0],
+                dashed: false,
+            },
+            Line {
+                label: "parts_to_delay_insert",
+                points: vec![
+                    (0.0, c.parts_to_delay_insert),
+                    (days, c.parts_to_delay_insert),
+                ],
+                color: PALETTE[1],
+                dashed: true,
+            },
+        ],
+    })
 }
 
 fn events_by_month(model: &Model) -> Result<Chart> {

@@ -3,5 +3,6 @@
 mod build;
 mod helpers;
 mod inputs;
+mod synth;
 mod typst_markup;
 mod workbook_recalc;

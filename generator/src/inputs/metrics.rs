@@ -1,0 +1,348 @@
+//! `data/metrics/`: four weeks of production metrics at 5-minute resolution.
+//!
+//! Each file holds time series keyed by topic, partition, subtask or shard.
+//! Loading checks what an export from Prometheus, the Flink REST API or
+//! ClickHouse's `system.*` tables can get wrong: gaps, duplicates, unsorted
+//! rows, names the architecture does not have, impossible values.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::architecture::Architecture;
+use super::table::{self, At, Row};
+use crate::error::InputError;
+
+/// Seconds between samples.
+pub const STEP_S: i64 = 300;
+/// How far busy + backpressured + idle may stray from 1000 ms/s (Flink samples them separately).
+pub const TIME_SPLIT_TOLERANCE_MS: f64 = 50.0;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSample {
+    pub ts: i64,
+    pub topic: String,
+    pub events_per_s: f64,
+    pub bytes_per_s: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionSample {
+    pub ts: i64,
+    pub topic: String,
+    pub partition: u32,
+    pub events_per_s: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubtaskSample {
+    pub ts: i64,
+    pub operator: String,
+    pub subtask: u32,
+    pub busy_ms_per_s: f64,
+    pub backpressured_ms_per_s: f64,
+    pub idle_ms_per_s: f64,
+    pub records_in_per_s: f64,
+    pub records_out_per_s: f64,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardSample {
+    pub ts: i64,
+    pub shard: u32,
+    pub insert_queries_per_s: f64,
+    pub rows_per_s: f64,
+    pub active_parts: f64,
+    pub max_parts_in_partition: f64,
+    pub merges_running: f64,
+    pub merged_rows_per_s: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Metrics {
+    /// Every sample time, ascending, `STEP_S` apart; all series cover exactly these.
+    pub timestamps: Vec<i64>,
+    pub topics: Vec<TopicSample>,
+    pub partitions: Vec<PartitionSample>,
+    pub subtasks: Vec<SubtaskSample>,
+    pub shards: Vec<ShardSample>,
+}
+
+pub const TOPIC_COLUMNS: &[&str] = &["ts", "topic", "events_per_s", "bytes_per_s"];
+pub const PARTITION_COLUMNS: &[&str] = &["ts", "topic", "partition", "events_per_s"];
+pub const SUBTASK_COLUMNS: &[&str] = &[
+    "ts",
+    "operator",
+    "subtask",
+    "busy_ms_per_s",
+    "backpressured_ms_per_s",
+    "idle_ms_per_s",
+    "records_in_per_s",
+    "records_out_per_s",
+];
+pub const SHARD_COLUMNS: &[&str] = &[
+    "ts",
+    "shard",
+    "insert_queries_per_s",
+    "rows_per_s",
+    "active_parts",
+    "max_parts_in_partition",
+    "merges_running",
+    "merged_rows_per_s",
+];
+
+pub fn load(dir: &Path, arch: &Architecture) -> Result<Metrics, InputError> {
+    let topics_path = dir.join("topics.csv");
+    let topics = table::read::<TopicSample>(&topics_path, TOPIC_COLUMNS)?;
+    let mut series = Series::new(&topics_path);
+    for row in &topics {
+        let at = At {
+            file: &topics_path,
+            line: row.line,
+        };
+        let s = &row.value;
+        if arch.topic(&s.topic).is_none() {
+            return Err(at.error(
+                "topic",
+                format!("topic `{}` is not in architecture.toml", s.topic),
+            ));
+        }
+        at.non_negative("events_per_s", s.events_per_s)?;
+        at.non_negative("bytes_per_s", s.bytes_per_s)?;
+        series.push(&at, s.topic.clone(), s.ts)?;
+    }
+    let expected: Vec<String> = arch.kafka.topics.iter().map(|t| t.name.clone()).collect();
+    let timestamps = series.finish(&expected, None)?;
+
+    let partitions_path = dir.join("partitions.csv");
+    let partitions = table::read::<PartitionSample>(&partitions_path, PARTITION_COLUMNS)?;
+    let mut series = Series::new(&partitions_path);
+    for row in &partitions {
+        let at = At {
+            file: &partitions_path,
+            line: row.line,
+        };
+        let s = &row.value;
+        let Some(topic) = arch.topic(&s.topic) else {
+            return Err(at.error(
+                "topic",
+                format!("topic `{}` is not in architecture.toml", s.topic),
+            ));
+        };
+        if s.partition >= topic.partitions {
+            return Err(at.error(
+                "partition",
+                format!(
+                    "topic `{}` has partitions 0 to {}, found {}",
+                    s.topic,
+                    topic.partitions - 1,
+                    s.partition
+                ),
+            ));
+        }
+        at.non_negative("events_per_s", s.events_per_s)?;
+        series.push(&at, format!("{}/{}", s.topic, s.partition), s.ts)?;
+    }
+    let keyed = arch.keyed_topic();
+    let expected: Vec<String> = (0..keyed.partitions)
+        .map(|p| format!("{}/{p}", keyed.name))
+        .collect();
+    series.finish(&expected, Some(&timestamps))?;
+
+    let subtasks_path = dir.join("flink_subtasks.csv");
+    let subtasks = table::read::<SubtaskSample>(&subtasks_path, SUBTASK_COLUMNS)?;
+    let mut series = Series::new(&subtasks_path);
+    for row in &subtasks {
+        let at = At {
+            file: &subtasks_path,
+            line: row.line,
+        };
+        let s = &row.value;
+        let Some(op) = arch.operator(&s.operator) else {
+            return Err(at.error(
+                "operator",
+                format!("operator `{}` is not in architecture.toml", s.operator),
+            ));
+        };
+        if s.subtask >= op.parallelism {
+            return Err(at.error(
+                "subtask",
+                format!(
+                    "operator `{}` has subtasks 0 to {}, found {}",
+                    s.operator,
+                    op.parallelism - 1,
+                    s.subtask
+                ),
+            ));
+        }
+        for (field, v) in [
+            ("busy_ms_per_s", s.busy_ms_per_s),
+            ("backpressured_ms_per_s", s.backpressured_ms_per_s),
+            ("idle_ms_per_s", s.idle_ms_per_s),
+            ("records_in_per_s", s.records_in_per_s),
+            ("records_out_per_s", s.records_out_per_s),
+        ] {
+            at.non_negative(field, v)?;
+        }
+        let total = s.busy_ms_per_s + s.backpressured_ms_per_s + s.idle_ms_per_s;
+        if (total - 1000.0).abs() > TIME_SPLIT_TOLERANCE_MS {
+            return Err(at.error(
+                "busy_ms_per_s",
+                format!(
+                    "busy + backpressured + idle = {total} ms/s, expected 1000 ± {TIME_SPLIT_TOLERANCE_MS}"
+                ),
+            ));
+        }
+        series.push(&at, format!("{}/{}", s.operator, s.subtask), s.ts)?;
+    }
+    let expected: Vec<String> = arch
+        .flink
+        .operators
+        .iter()
+        .flat_map(|o| (0..o.parallelism).map(move |i| format!("{}/{i}", o.name)))
+        .collect();
+    series.finish(&expected, Some(&timestamps))?;
+
+    let shards_path = dir.join("clickhouse_shards.csv");
+    let shards = table::read::<ShardSample>(&shards_path, SHARD_COLUMNS)?;
+    let mut series = Series::new(&shards_path);
+    for row in &shards {
+        let at = At {
+            file: &shards_path,
+            line: row.line,
+        };
+        let s = &row.value;
+        if s.shard >= arch.clickhouse.shards {
+            return Err(at.error(
+                "shard",
+                format!(
+                    "the cluster has shards 0 to {}, found {}",
+                    arch.clickhouse.shards - 1,
+                    s.shard
+                ),
+            ));
+        }
+        for (field, v) in [
+            ("insert_queries_per_s", s.insert_queries_per_s),
+            ("rows_per_s", s.rows_per_s),
+            ("active_parts", s.active_parts),
+            ("max_parts_in_partition", s.max_parts_in_partition),
+            ("merges_running", s.merges_running),
+            ("merged_rows_per_s", s.merged_rows_per_s),
+        ] {
+            at.non_negative(field, v)?;
+        }
+        series.push(&at, s.shard.to_string(), s.ts)?;
+    }
+    let expected: Vec<String> = (0..arch.clickhouse.shards).map(|s| s.to_string()).collect();
+    series.finish(&expected, Some(&timestamps))?;
+
+    Ok(Metrics {
+        timestamps,
+        topics: values(topics),
+        partitions: values(partitions),
+        subtasks: values(subtasks),
+        shards: values(shards),
+    })
+}
+
+fn values<T>(rows: Vec<Row<T>>) -> Vec<T> {
+    rows.into_iter().map(|r| r.value).collect()
+}
+
+/// Checks the time series of one file as its rows stream by: rows sorted by
+/// time, each series `STEP_S` apart with no gap and no duplicate, and every
+/// series covering the same span.
+struct Series<'a> {
+    file: &'a Path,
+    last_ts: Option<i64>,
+    /// series key → (first ts, last ts, first line)
+    spans: BTreeMap<String, (i64, i64, u64)>,
+}
+
+impl<'a> Series<'a> {
+    fn new(file: &'a Path) -> Self {
+        Series {
+            file,
+            last_ts: None,
+            spans: BTreeMap::new(),
+        }
+    }
+
+    fn push(&mut self, at: &At<'_>, key: String, ts: i64) -> Result<(), InputError> {
+        if let Some(prev) = self.last_ts
+            && ts < prev
+        {
+            return Err(at.error(
+                "ts",
+                format!("rows must be sorted by time: {ts} comes after {prev}"),
+            ));
+        }
+        self.last_ts = Some(ts);
+        match self.spans.get_mut(&key) {
+            None => {
+                self.spans.insert(key, (ts, ts, at.line));
+            }
+            Some((_, last, _)) => {
+                if ts == *last {
+                    return Err(at.error("ts", format!("duplicate sample for `{key}` at {ts}")));
+                }
+                if ts != *last + STEP_S {
+                    return Err(at.error(
+                        "ts",
+                        format!(
+                            "gap in `{key}`: expected {} ({STEP_S} s after {last}), found {ts}",
+                            *last + STEP_S
+                        ),
+                    ));
+                }
+                *last = ts;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every `expected` series must be present and span the same times as
+    /// `reference` (or as each other when there is none). Returns the times.
+    fn finish(
+        self,
+        expected: &[String],
+        reference: Option<&[i64]>,
+    ) -> Result<Vec<i64>, InputError> {
+        for key in expected {
+            if !self.spans.contains_key(key) {
+                return Err(InputError::new(
+                    self.file,
+                    format!("no samples for `{key}`"),
+                ));
+            }
+        }
+        let (first, last) = match reference {
+            Some(ts) => (ts[0], ts[ts.len() - 1]),
+            None => {
+                let (f, l, _) = self.spans.values().next().expect("at least one row");
+                (*f, *l)
+            }
+        };
+        for (key, (f, l, line)) in &self.spans {
+            if (*f, *l) != (first, last) {
+                return Err(InputError::new(
+                    self.file,
+                    format!(
+                        "`{key}` spans {f} to {l}, expected {first} to {last} like the other series"
+                    ),
+                )
+                .at_line(*line)
+                .in_field("ts"));
+            }
+        }
+        Ok((0..=(last - first) / STEP_S)
+            .map(|i| first + i * STEP_S)
+            .collect())
+    }
+}
