@@ -5,8 +5,22 @@ spec:
     cargo run --release --locked -p specgen -- build
 
 # Run every test of the workspace.
-test:
+test: system-deps
     cargo test --workspace --locked
+
+# The one system library the build needs beyond the Rust toolchain: libclang, with
+# which the `rocksdb` crate generates its C bindings. Installed with apt when missing.
+system-deps:
+    #!/usr/bin/env sh
+    if ldconfig -p | grep -q 'libclang\(-[0-9.]*\)\?\.so'; then exit 0; fi
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update && apt-get install -y --no-install-recommends libclang-dev
+    elif command -v sudo >/dev/null; then
+        sudo apt-get update && sudo apt-get install -y --no-install-recommends libclang-dev
+    else
+        echo "error: the RocksDB bindings need libclang: install libclang-dev (Debian/Ubuntu)" >&2
+        exit 1
+    fi
 
 # Remove the generated site and out/ (spec/src is committed and stays).
 clean:
@@ -14,10 +28,10 @@ clean:
 
 # Run the bottleneck prototype's scenarios (release build, about 10 minutes) and write
 # data/bench/results.json, which `just spec` renders.
-bench:
+bench: system-deps
     cargo run --release --locked -p bench-prototype -- --data data
 
 # Criterion micro-benchmarks of the prototype: per-record cost of each state backend,
 # each partitioner, the channel hop.
-bench-micro:
+bench-micro: system-deps
     cargo bench --locked -p bench-prototype --bench micro
