@@ -82,7 +82,7 @@ fn partitioners(c: &mut Criterion) {
             parallelism: 64,
             max_parallelism: 128,
             event_type_names: keys.event_type_names.clone(),
-            hot_customers: keys.hot_customer_ids().to_vec(),
+            hot_customers: keys.customers_with_share_at_least(0.005),
             sub_keys: 8,
             sticky_batch_records: 52,
         });

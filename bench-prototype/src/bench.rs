@@ -79,7 +79,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
             parallelism,
             max_parallelism,
             event_type_names: keys.event_type_names.clone(),
-            hot_customers: keys.hot_customer_ids().to_vec(),
+            hot_customers: keys.customers_with_share_at_least(common.sticky_min_share),
             sub_keys: common.sub_keys,
             sticky_batch_records: common.sticky_batch_records,
         }
@@ -459,6 +459,8 @@ fn parameters(
         subtask_capacity_events_per_s: round(1e6 / inputs.service_time.service_time_us),
         sub_keys: common.sub_keys,
         sticky_batch_records: common.sticky_batch_records,
+        sticky_min_share: common.sticky_min_share,
+        sticky_split_customers: keys.customers_with_share_at_least(common.sticky_min_share),
         hot_customer_shares: inputs
             .hot_customers
             .iter()

@@ -69,6 +69,7 @@ pub struct Common {
     pub credits_per_channel: usize,
     pub sleep_threshold_us: u64,
     pub sub_keys: u32,
+    pub sticky_min_share: f64,
     pub sticky_batch_records: u32,
     pub lag_growth_tolerance: f64,
     pub latency_growth_tolerance_ms: f64,
@@ -162,6 +163,7 @@ struct RawCommon {
     credits_per_channel: Spanned<i64>,
     sleep_threshold_us: Spanned<i64>,
     sub_keys: Spanned<i64>,
+    sticky_min_share: Spanned<f64>,
     sticky_batch_records: Spanned<i64>,
     lag_growth_tolerance: Spanned<f64>,
     latency_growth_tolerance_ms: Spanned<f64>,
@@ -322,6 +324,7 @@ pub fn load_scenarios(path: &Path) -> Result<Scenarios> {
         sleep_threshold_us: c.int(&r.sleep_threshold_us, "sleep_threshold_us", 0, 1_000_000)?
             as u64,
         sub_keys: c.int(&r.sub_keys, "sub_keys", 1, 4096)? as u32,
+        sticky_min_share: c.float(&r.sticky_min_share, "sticky_min_share", 0.0, 1.0)?,
         sticky_batch_records: c.int(&r.sticky_batch_records, "sticky_batch_records", 1, 1 << 30)?
             as u32,
         lag_growth_tolerance: c.float(&r.lag_growth_tolerance, "lag_growth_tolerance", 0.0, 1.0)?,

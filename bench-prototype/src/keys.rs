@@ -189,6 +189,17 @@ impl KeyDistribution {
     pub fn hot_customer_ids(&self) -> &[i64] {
         &self.customer_ids[..self.hot_count]
     }
+
+    /// Every customer (hot list or tail) with at least `min_share` of all
+    /// events: the heavy hitters sticky-key sub-partitioning splits.
+    pub fn customers_with_share_at_least(&self, min_share: f64) -> Vec<i64> {
+        self.customer_ids
+            .iter()
+            .zip(&self.customer_shares)
+            .filter(|(_, s)| **s >= min_share)
+            .map(|(c, _)| *c)
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -253,7 +253,7 @@ pub fn sweep(
 pub fn subtask_shares(keys: &KeyDistribution, spec: &PartitionerSpec) -> Vec<f64> {
     let mut shares = vec![0.0; spec.parallelism as usize];
     let mut part = AnyPartitioner::new(spec);
-    let hot: std::collections::BTreeSet<i64> = keys.hot_customer_ids().iter().copied().collect();
+    let hot: std::collections::BTreeSet<i64> = spec.hot_customers.iter().copied().collect();
     for (&cid, &share) in keys.customer_ids.iter().zip(&keys.customer_shares) {
         match spec.strategy {
             Strategy::Customer => {
