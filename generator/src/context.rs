@@ -9,9 +9,11 @@ use crate::inputs::assumptions::NamedAssumption;
 use crate::inputs::keys::KeyDistribution;
 use crate::inputs::{Architecture, Inputs, Scenario};
 use crate::model::Model;
+use crate::model::decision::Decision;
 use crate::model::growth::MonthLoad;
-use crate::model::kafka::PartitionSizing;
+use crate::model::strategy::Strategy;
 use crate::model::workload::{TopicProfile, Workload};
+use crate::model::{MonthPlan, StrategyMonth};
 use crate::render::figures::utc_date;
 
 #[derive(Debug, Serialize)]
@@ -32,7 +34,14 @@ pub struct SpecContext<'a> {
     pub keys: &'a KeyDistribution,
     pub hot_share_total: f64,
     pub growth: Vec<GrowthRow<'a>>,
-    pub kafka: Vec<KafkaRow<'a>>,
+    /// The plan under the chosen strategy, by month, three scenarios side by side.
+    pub plan: Vec<PlanRow<'a>>,
+    /// Every strategy in the base scenario, by month.
+    pub strategies: Vec<StrategyRow<'a>>,
+    pub decision: &'a Decision,
+    /// Base scenario, by month: each hot customer's sub-key count, in `keys.hot` order.
+    pub sub_key_table: Vec<(&'a str, Vec<u32>)>,
+    pub model: &'a Model,
     pub first: Headline<'a>,
     pub last: Headline<'a>,
     pub kafka_partitions_exhausted_month: Option<&'a str>,
@@ -51,12 +60,22 @@ pub struct GrowthRow<'a> {
 }
 
 #[derive(Debug, Serialize)]
-pub struct KafkaRow<'a> {
+pub struct PlanRow<'a> {
     pub month: u32,
     pub label: &'a str,
-    pub low: &'a PartitionSizing,
-    pub base: &'a PartitionSizing,
-    pub high: &'a PartitionSizing,
+    pub low: &'a MonthPlan,
+    pub base: &'a MonthPlan,
+    pub high: &'a MonthPlan,
+}
+
+/// One month of the base scenario, the strategies side by side.
+#[derive(Debug, Serialize)]
+pub struct StrategyRow<'a> {
+    pub month: u32,
+    pub label: &'a str,
+    pub customer_id: &'a StrategyMonth,
+    pub composite: &'a StrategyMonth,
+    pub sub_keys: &'a StrategyMonth,
 }
 
 /// The base scenario in one month, for prose.
@@ -64,7 +83,7 @@ pub struct KafkaRow<'a> {
 pub struct Headline<'a> {
     pub label: &'a str,
     pub load: &'a MonthLoad,
-    pub kafka: &'a PartitionSizing,
+    pub plan: &'a MonthPlan,
 }
 
 fn pick<T>(rows: &[T], month: u32, scenario: Scenario, key: impl Fn(&T) -> (u32, Scenario)) -> &T {
@@ -79,10 +98,13 @@ pub fn build<'a>(
     figures: BTreeMap<String, String>,
 ) -> SpecContext<'a> {
     let load = |m, s| pick(&model.growth, m, s, |r: &MonthLoad| (r.month, r.scenario));
-    let kafka = |m, s| {
-        pick(&model.kafka_partitions, m, s, |r: &PartitionSizing| {
-            (r.month, r.scenario)
-        })
+    let plan = |m, s| pick(&model.plan, m, s, |r: &MonthPlan| (r.month, r.scenario));
+    let strategy = |m, st| {
+        model
+            .strategies
+            .iter()
+            .find(|r| (r.month, r.scenario, r.strategy) == (m, Scenario::Base, st))
+            .expect("every strategy is sized for every month")
     };
     let months: Vec<u32> = {
         let mut m: Vec<u32> = model.growth.iter().map(|g| g.month).collect();
@@ -92,7 +114,7 @@ pub fn build<'a>(
     let headline = |m: u32| Headline {
         label: &load(m, Scenario::Base).label,
         load: load(m, Scenario::Base),
-        kafka: kafka(m, Scenario::Base),
+        plan: plan(m, Scenario::Base),
     };
     let topic = inputs.architecture.keyed_topic();
     SpecContext {
@@ -130,16 +152,46 @@ pub fn build<'a>(
                 high: load(m, Scenario::High),
             })
             .collect(),
-        kafka: months
+        plan: months
             .iter()
-            .map(|&m| KafkaRow {
+            .map(|&m| PlanRow {
                 month: m,
                 label: &load(m, Scenario::Base).label,
-                low: kafka(m, Scenario::Low),
-                base: kafka(m, Scenario::Base),
-                high: kafka(m, Scenario::High),
+                low: plan(m, Scenario::Low),
+                base: plan(m, Scenario::Base),
+                high: plan(m, Scenario::High),
             })
             .collect(),
+        strategies: months
+            .iter()
+            .map(|&m| StrategyRow {
+                month: m,
+                label: &load(m, Scenario::Base).label,
+                customer_id: strategy(m, Strategy::CustomerId),
+                composite: strategy(m, Strategy::Composite),
+                sub_keys: strategy(m, Strategy::SubKeys),
+            })
+            .collect(),
+        decision: &model.decision,
+        sub_key_table: months
+            .iter()
+            .map(|&m| {
+                let s = strategy(m, Strategy::SubKeys);
+                let counts = inputs
+                    .keys
+                    .hot
+                    .iter()
+                    .map(|h| {
+                        s.sub_keys
+                            .iter()
+                            .find(|c| c.customer_id == h.customer_id)
+                            .map_or(1, |c| c.sub_keys)
+                    })
+                    .collect();
+                (load(m, Scenario::Base).label.as_str(), counts)
+            })
+            .collect(),
+        model,
         first: headline(*months.first().expect("12 months")),
         last: headline(*months.last().expect("12 months")),
         kafka_partitions_exhausted_month: model

@@ -48,6 +48,12 @@ pub struct Flink {
     pub state_backend: StateBackend,
     pub checkpoint_interval_ms: f64,
     pub checkpoint_mode: CheckpointMode,
+    /// The keyed vertex's event-time tumbling window.
+    pub window_s: f64,
+    /// Bounded out-of-orderness of the watermarks.
+    pub watermark_out_of_orderness_ms: f64,
+    /// How long a window's state is kept after the watermark passes its end.
+    pub allowed_lateness_ms: f64,
     pub operators: Vec<Operator>,
 }
 
@@ -263,6 +269,29 @@ pub fn load(path: &Path) -> Result<Architecture, InputError> {
             "flink.checkpoint_interval_ms".into(),
             "expected a finite number > 0",
         ));
+    }
+    for (key, v, min_exclusive) in [
+        ("window_s", arch.flink.window_s, true),
+        (
+            "watermark_out_of_orderness_ms",
+            arch.flink.watermark_out_of_orderness_ms,
+            false,
+        ),
+        ("allowed_lateness_ms", arch.flink.allowed_lateness_ms, false),
+    ] {
+        if !v.is_finite() || v < 0.0 || (min_exclusive && v == 0.0) {
+            return Err(file.error(
+                path,
+                "[flink]",
+                0,
+                key,
+                format!("flink.{key}"),
+                format!(
+                    "expected a finite number {} 0, found {v}",
+                    if min_exclusive { ">" } else { ">=" }
+                ),
+            ));
+        }
     }
     if arch.clickhouse.shards == 0 || arch.clickhouse.replicas == 0 {
         return Err(file.error(

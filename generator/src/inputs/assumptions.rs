@@ -14,6 +14,12 @@ pub struct Assumption {
     pub value: f64,
     pub unit: String,
     pub source: String,
+    /// The plausible range of an uncertain assumption: the sensitivity
+    /// analysis reruns the model at each end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub low: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -21,7 +27,9 @@ pub struct Assumption {
 pub struct Assumptions {
     pub plan: Plan,
     pub kafka: KafkaAssumptions,
+    pub flink: FlinkAssumptions,
     pub clickhouse: ClickHouseAssumptions,
+    pub decision: DecisionAssumptions,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -34,12 +42,40 @@ pub struct Plan {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct KafkaAssumptions {
-    /// `p` in `partitions >= max(T/p, T/c)`.
+    /// `p` in `partitions >= max(T/p, T/c)` (`c` is measured: the source subtask's true rate).
     pub partition_produce_mb_per_s: Assumption,
-    /// `c` in `partitions >= max(T/p, T/c)`: what one consumer (a source subtask) reads.
-    pub consumer_events_per_s: Assumption,
     /// Fraction of `p` and `c` the plan lets a partition use at peak.
     pub target_utilization: Assumption,
+    /// Per-broker limits in the cluster-throughput bound (AWS right-sizing, eq. 1).
+    pub broker_network_in_mb_per_s: Assumption,
+    pub broker_network_out_mb_per_s: Assumption,
+    pub broker_storage_mb_per_s: Assumption,
+    /// Fraction of each broker limit the plan lets the cluster use at peak.
+    pub broker_target_utilization: Assumption,
+    /// Consumer groups reading the keyed topic (the `consumer_groups` of eq. 1).
+    pub consumer_groups: Assumption,
+    /// Partition replicas one broker carries at most (KIP-578 guidance).
+    pub max_partitions_per_broker: Assumption,
+    /// Fraction of a broker's disk the retained data may fill.
+    pub disk_target_utilization: Assumption,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlinkAssumptions {
+    /// Busy ratio the hottest subtask of any vertex may reach at the month's peak.
+    pub target_utilization: Assumption,
+    /// Bytes one window entry (key, namespace, count/sum/max) takes in RocksDB.
+    pub state_bytes_per_window_entry: Assumption,
+    /// What one TaskManager uploads to the checkpoint store.
+    pub checkpoint_upload_mb_per_s_per_task_manager: Assumption,
+    /// Credit-based flow control: buffers per input channel and per gate, and their size.
+    pub exclusive_buffers_per_channel: Assumption,
+    pub floating_buffers_per_gate: Assumption,
+    pub network_buffer_kib: Assumption,
+    /// The most of a subtask's target load one sub-key may carry: a hot customer
+    /// gets enough sub-keys that the hash can still place them evenly.
+    pub sub_key_max_subtask_fraction: Assumption,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -47,6 +83,26 @@ pub struct KafkaAssumptions {
 pub struct ClickHouseAssumptions {
     /// MergeTree setting: inserts are delayed above this many active parts in a partition.
     pub parts_to_delay_insert: Assumption,
+    /// The parts level the plan keeps under at peak: the merge-safe rate per
+    /// shard is the highest measured rate whose p99 parts stay below it.
+    pub merge_safe_max_parts: Assumption,
+    /// Async inserts: the server flushes a shard's buffer (one part) at most this often.
+    pub async_insert_busy_timeout_ms: Assumption,
+    /// The smallest batch worth an INSERT.
+    pub min_insert_batch_rows: Assumption,
+    /// Compressed bytes one row takes on disk.
+    pub bytes_per_row_compressed: Assumption,
+    /// Days the tables keep (TTL).
+    pub retention_days: Assumption,
+    pub disk_target_utilization: Assumption,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionAssumptions {
+    /// A strategy that gives up less may need at most this many times the
+    /// keyed subtasks of the leanest feasible one and still be chosen.
+    pub max_parallelism_penalty: Assumption,
 }
 
 /// An assumption with its dotted name, as listed in the spec and the spreadsheet.
@@ -98,10 +154,28 @@ pub fn load(path: &Path) -> Result<Assumptions, InputError> {
         if !v.is_finite() || v <= 0.0 {
             return Err(err(format!("expected a finite number > 0, found {v}")));
         }
-        if named.assumption.unit == "ratio" && named.name.ends_with("utilization") && v > 1.0 {
-            return Err(err(format!(
-                "a utilization is a ratio in (0, 1], found {v}"
-            )));
+        if named.assumption.unit == "ratio" && v > 1.0 {
+            return Err(err(format!("a ratio lies in (0, 1], found {v}")));
+        }
+        match (named.assumption.low, named.assumption.high) {
+            (None, None) => {}
+            (Some(low), Some(high))
+                if low.is_finite() && high.is_finite() && 0.0 < low && low <= v && v <= high => {}
+            (low, high) => {
+                let e = file.error(
+                    path,
+                    &header,
+                    0,
+                    "low",
+                    named.name.clone(),
+                    format!(
+                        "an uncertain assumption needs both `low` and `high` with 0 < low <= value ({v}) <= high, found low = {}, high = {}",
+                        low.map_or("none".into(), |x| x.to_string()),
+                        high.map_or("none".into(), |x| x.to_string())
+                    ),
+                );
+                return Err(e);
+            }
         }
         if named.assumption.source.trim().is_empty() {
             let e = file.error(

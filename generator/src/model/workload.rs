@@ -92,6 +92,9 @@ pub struct OperatorProfile {
     pub keyed: bool,
     pub subtasks: Vec<SubtaskProfile>,
     pub mean_records_in_per_s: f64,
+    /// Pooled over subtasks and samples: total records in ÷ total busy seconds.
+    /// What one subtask processes when 100% busy (the autoscaler's true rate).
+    pub capacity_per_s: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -411,6 +414,10 @@ fn operator_profile(
         .map(|s| s.records_in.iter().sum::<f64>())
         .sum();
     let ratio = |v: &[f64]| v.iter().map(|x| x / 1000.0).collect::<Vec<_>>();
+    let total_busy_s: f64 = series
+        .iter()
+        .map(|s| s.busy.iter().sum::<f64>() / 1000.0)
+        .sum();
     let subtasks = series
         .iter()
         .enumerate()
@@ -448,6 +455,11 @@ fn operator_profile(
         keyed,
         subtasks,
         mean_records_in_per_s: total_in / ts.len().max(1) as f64,
+        capacity_per_s: if total_busy_s > 0.0 {
+            total_in / total_busy_s
+        } else {
+            0.0
+        },
     }
 }
 

@@ -5,7 +5,7 @@
 use super::workbook::{Cell, Named, Sheet, WorkbookModel, defined_name};
 use crate::inputs::Inputs;
 use crate::model::Model;
-use crate::model::kafka::BYTES_PER_MB;
+use crate::model::kafka::{BYTES_PER_GB, BYTES_PER_MB};
 
 /// Architecture figures the formulas read, published beside the assumptions.
 const KEYED_TOPIC_EVENT_BYTES: &str = "architecture.keyed_topic.avg_event_bytes";
@@ -44,7 +44,6 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
             topic.name
         ),
     });
-    let n = |dotted: &str| defined_name(dotted);
 
     let onboardings = &inputs.forecast.onboardings;
     let ob_last = onboardings.len() + 1;
@@ -111,60 +110,678 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
             .collect(),
     };
 
+    let plan = &model.plan;
+    let sheets = vec![
+        forecast_sheet,
+        onboarding_sheet,
+        kafka_sheet(inputs, model, &mut named),
+        brokers_sheet(inputs, model, &mut named),
+        flink_sheet(inputs, model, &mut named),
+        clickhouse_sheet(inputs, model, &mut named),
+    ];
+    debug_assert_eq!(plan.len(), model.growth.len());
+    WorkbookModel { named, sheets }
+}
+
+fn n(dotted: &str) -> String {
+    defined_name(dotted)
+}
+
+fn publish(named: &mut Vec<Named>, name: &str, value: f64, unit: &str, source: String) -> String {
+    if !named.iter().any(|x| x.name == name) {
+        named.push(Named {
+            name: name.to_owned(),
+            value,
+            unit: unit.to_owned(),
+            source,
+        });
+    }
+    defined_name(name)
+}
+
+fn formula(formula: impl Into<String>, value: f64) -> Cell {
+    Cell::Formula {
+        formula: formula.into(),
+        value,
+    }
+}
+
+fn count(v: u32) -> f64 {
+    f64::from(v)
+}
+
+fn headers(h: &[&str]) -> Vec<String> {
+    h.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// Excel's column letters for a 0-based index.
+fn col(i: usize) -> String {
+    let mut i = i + 1;
+    let mut s = String::new();
+    while i > 0 {
+        let r = (i - 1) % 26;
+        s.insert(0, (b'A' + r as u8) as char);
+        i = (i - 1) / 26;
+    }
+    s
+}
+
+// Every sizing sheet has one row per (month, scenario) in the Forecast sheet's
+// order, so row r reads Forecast row r.
+
+fn kafka_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet {
+    let topic = inputs.architecture.keyed_topic();
     let p = n("kafka.partition_produce_mb_per_s");
-    let c = n("kafka.consumer_events_per_s");
     let u = n("kafka.target_utilization");
     let bytes = n(KEYED_TOPIC_EVENT_BYTES);
-    let kafka_sheet = Sheet {
+    let source = &model.vertices[0];
+    let c = publish(
+        named,
+        "measured.source_capacity_per_s",
+        source.capacity_per_s,
+        "events/s",
+        format!(
+            "measured (input cell): `{}` records in ÷ busy time, data/metrics/flink_subtasks.csv; c in max(T/p, T/c)",
+            source.name
+        ),
+    );
+    Sheet {
         name: "Kafka".into(),
-        headers: [
+        headers: headers(&[
             "month",
             "scenario",
-            "topic",
             "peak_events_per_s",
             "peak_mb_per_s",
             "partitions_for_produce",
             "partitions_for_consume",
-            "partitions",
-        ]
-        .map(String::from)
-        .to_vec(),
-        // Rows follow the Forecast sheet's order, so row r reads Forecast row r.
+            "partitions_lower_bound",
+            "hottest_partition_share (input: murmur2 over the key distribution)",
+            "partitions (input: fewest from the lower bound whose hottest partition fits)",
+            "hottest_partition_events_per_s",
+            "hottest_partition_mb_per_s",
+        ]),
         rows: model
-            .kafka_partitions
+            .plan
             .iter()
-            .map(|k| {
+            .map(|m| {
+                let f = &m.partitions;
+                let peak = m
+                    .topics
+                    .iter()
+                    .find(|t| t.topic == topic.name)
+                    .expect("keyed topic");
+                let mut row = vec![
+                    Cell::Number(count(m.month)),
+                    Cell::Text(m.scenario.name().to_owned()),
+                    formula("=Forecast!H{r}", peak.peak_events_per_s),
+                    formula(
+                        format!("=C{{r}}*{bytes}/{BYTES_PER_MB}"),
+                        peak.peak_mb_per_s,
+                    ),
+                    formula(
+                        format!("=ROUNDUP(D{{r}}/({p}*{u}),0)"),
+                        count(f.for_produce),
+                    ),
+                    formula(
+                        format!("=ROUNDUP(C{{r}}/({c}*{u}),0)"),
+                        count(f.for_consume),
+                    ),
+                    formula("=MAX(E{r},F{r},1)", count(f.lower_bound)),
+                    Cell::Number(f.hottest_share),
+                ];
+                match f.partitions {
+                    Ok(parts) => row.push(Cell::Number(count(parts))),
+                    Err(_) => row.push(Cell::Text("infeasible".into())),
+                }
+                row.push(formula(
+                    "=H{r}*C{r}",
+                    f.hottest_share * peak.peak_events_per_s,
+                ));
+                row.push(formula("=H{r}*D{r}", f.hottest_share * peak.peak_mb_per_s));
+                row
+            })
+            .collect(),
+    }
+}
+
+/// A topic's columns in the brokers sheet: peak MB/s, average MB/s, partitions, and its index.
+type TopicColumns = (String, String, String, usize);
+
+fn brokers_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet {
+    let arch = &inputs.architecture;
+    let keyed = arch.keyed_topic();
+    let today = model.workload.topic(&keyed.name).mean_events_per_s;
+    let mut h = vec!["month".to_owned(), "scenario".to_owned()];
+    // Per topic: peak MB/s, average MB/s, partitions.
+    for t in &arch.kafka.topics {
+        h.push(format!("{}_peak_mb_per_s", t.name));
+        h.push(format!("{}_avg_mb_per_s", t.name));
+        h.push(format!("{}_partitions", t.name));
+    }
+    let k = h.len();
+    for x in [
+        "ingress_mb_per_s",
+        "replicated_mb_per_s",
+        "fanned_out_mb_per_s",
+        "retained_gb",
+        "partition_replicas",
+        "brokers_for_storage_throughput",
+        "brokers_for_network_in",
+        "brokers_for_network_out",
+        "brokers_for_disk",
+        "brokers_for_partitions",
+        "brokers_for_replication",
+        "brokers",
+    ] {
+        h.push(x.to_owned());
+    }
+    let mut topic_cells = Vec::new();
+    for t in &arch.kafka.topics {
+        let prefix = format!("architecture.{}", t.name);
+        let bytes = publish(
+            named,
+            &format!("{prefix}.avg_event_bytes"),
+            t.avg_event_bytes,
+            "bytes",
+            format!(
+                "data/architecture.toml: kafka.topics `{}` avg_event_bytes",
+                t.name
+            ),
+        );
+        let rf = publish(
+            named,
+            &format!("{prefix}.replication_factor"),
+            count(t.replication_factor),
+            "replicas",
+            format!(
+                "data/architecture.toml: kafka.topics `{}` replication_factor",
+                t.name
+            ),
+        );
+        let ret = publish(
+            named,
+            &format!("{prefix}.retention_hours"),
+            t.retention_hours,
+            "h",
+            format!(
+                "data/architecture.toml: kafka.topics `{}` retention_hours",
+                t.name
+            ),
+        );
+        let profile = model.workload.topic(&t.name);
+        let (ratio, ptm) = if t.name == keyed.name {
+            (None, None)
+        } else {
+            (
+                Some(publish(
+                    named,
+                    &format!("measured.{}.events_per_keyed_event", t.name),
+                    profile.mean_events_per_s / today,
+                    "ratio",
+                    format!(
+                        "measured (input cell): mean events/s of `{}` ÷ mean of `{}`",
+                        t.name, keyed.name
+                    ),
+                )),
+                Some(publish(
+                    named,
+                    &format!("measured.{}.peak_to_mean", t.name),
+                    profile.peak_to_mean,
+                    "ratio",
+                    format!(
+                        "measured (input cell): p99 of 5-minute rates ÷ mean of `{}`",
+                        t.name
+                    ),
+                )),
+            )
+        };
+        let parts = if t.name == keyed.name {
+            None
+        } else {
+            Some(publish(
+                named,
+                &format!("{prefix}.partitions"),
+                count(t.partitions),
+                "partitions",
+                format!(
+                    "data/architecture.toml: kafka.topics `{}` partitions (kept as today)",
+                    t.name
+                ),
+            ))
+        };
+        topic_cells.push((t.name.clone(), bytes, rf, ret, ratio, ptm, parts));
+    }
+    let keyed_today = publish(
+        named,
+        &format!("architecture.{}.partitions", keyed.name),
+        count(keyed.partitions),
+        "partitions",
+        format!(
+            "data/architecture.toml: kafka.topics `{}` partitions today (kept where no count fits)",
+            keyed.name
+        ),
+    );
+    let cg = n("kafka.consumer_groups");
+    let bu = n("kafka.broker_target_utilization");
+    let disk = publish(
+        named,
+        "architecture.kafka.disk_per_broker_gb",
+        arch.kafka.disk_per_broker_gb,
+        "GB",
+        "data/architecture.toml: kafka.disk_per_broker_gb".into(),
+    );
+    let rows = model
+        .plan
+        .iter()
+        .map(|m| {
+            let mut row = vec![
+                Cell::Number(count(m.month)),
+                Cell::Text(m.scenario.name().to_owned()),
+            ];
+            let mut peak_refs = Vec::new();
+            for (i, (name, bytes, _, _, ratio, ptm, parts)) in topic_cells.iter().enumerate() {
+                let t = m
+                    .topics
+                    .iter()
+                    .find(|x| &x.topic == name)
+                    .expect("every topic");
+                let (pc, ac, nc) = (col(2 + 3 * i), col(3 + 3 * i), col(4 + 3 * i));
+                peak_refs.push((pc.clone(), ac.clone(), nc.clone(), i));
+                match (ratio, ptm) {
+                    (Some(ratio), Some(ptm)) => {
+                        row.push(formula(
+                            format!("=Forecast!G{{r}}*{ratio}*{ptm}*{bytes}/{BYTES_PER_MB}"),
+                            t.peak_mb_per_s,
+                        ));
+                        row.push(formula(
+                            format!("=Forecast!G{{r}}*{ratio}*{bytes}/{BYTES_PER_MB}"),
+                            t.avg_mb_per_s,
+                        ));
+                    }
+                    _ => {
+                        row.push(formula("=Kafka!D{r}", t.peak_mb_per_s));
+                        row.push(formula(
+                            format!("=Forecast!G{{r}}*{bytes}/{BYTES_PER_MB}"),
+                            t.avg_mb_per_s,
+                        ));
+                    }
+                }
+                match parts {
+                    Some(p) => row.push(formula(format!("={p}"), count(t.partitions))),
+                    None => row.push(formula(
+                        format!("=IF(ISNUMBER(Kafka!I{{r}}),Kafka!I{{r}},{keyed_today})"),
+                        count(t.partitions),
+                    )),
+                }
+            }
+            let sum = |f: &dyn Fn(&TopicColumns) -> String| {
+                peak_refs.iter().map(f).collect::<Vec<_>>().join("+")
+            };
+            let rf = |i: usize| topic_cells[i].2.clone();
+            let ret = |i: usize| topic_cells[i].3.clone();
+            let b = &m.brokers;
+            let c = |j: usize| col(k + j);
+            row.push(formula(
+                format!("={}", sum(&|(p, _, _, _)| format!("{p}{{r}}"))),
+                b.ingress_mb_per_s,
+            ));
+            row.push(formula(
+                format!("={}", sum(&|(p, _, _, i)| format!("{p}{{r}}*{}", rf(*i)))),
+                m.topics
+                    .iter()
+                    .map(|t| t.peak_mb_per_s * f64::from(t.replication_factor))
+                    .sum(),
+            ));
+            row.push(formula(
+                format!(
+                    "={}",
+                    sum(&|(p, _, _, i)| format!("{p}{{r}}*({cg}+{}-1)", rf(*i)))
+                ),
+                m.topics
+                    .iter()
+                    .map(|t| {
+                        t.peak_mb_per_s
+                            * (inputs.assumptions.kafka.consumer_groups.value
+                                + f64::from(t.replication_factor)
+                                - 1.0)
+                    })
+                    .sum(),
+            ));
+            row.push(formula(
+                format!(
+                    "={}",
+                    sum(&|(_, a, _, i)| format!(
+                        "{a}{{r}}*{BYTES_PER_MB}*{}*3600*{}/{BYTES_PER_GB}",
+                        ret(*i),
+                        rf(*i)
+                    ))
+                ),
+                b.retained_gb,
+            ));
+            row.push(formula(
+                format!("={}", sum(&|(_, _, np, i)| format!("{np}{{r}}*{}", rf(*i)))),
+                count(b.partition_replicas),
+            ));
+            row.push(formula(
+                format!(
+                    "=ROUNDUP({}{{r}}/({}*{bu}),0)",
+                    c(1),
+                    n("kafka.broker_storage_mb_per_s")
+                ),
+                count(b.for_storage_throughput),
+            ));
+            row.push(formula(
+                format!(
+                    "=ROUNDUP({}{{r}}/({}*{bu}),0)",
+                    c(1),
+                    n("kafka.broker_network_in_mb_per_s")
+                ),
+                count(b.for_network_in),
+            ));
+            row.push(formula(
+                format!(
+                    "=ROUNDUP({}{{r}}/({}*{bu}),0)",
+                    c(2),
+                    n("kafka.broker_network_out_mb_per_s")
+                ),
+                count(b.for_network_out),
+            ));
+            row.push(formula(
+                format!(
+                    "=ROUNDUP({}{{r}}/({disk}*{}),0)",
+                    c(3),
+                    n("kafka.disk_target_utilization")
+                ),
+                count(b.for_disk),
+            ));
+            row.push(formula(
+                format!(
+                    "=ROUNDUP({}{{r}}/{},0)",
+                    c(4),
+                    n("kafka.max_partitions_per_broker")
+                ),
+                count(b.for_partitions),
+            ));
+            row.push(formula(
+                format!(
+                    "=MAX({})",
+                    (0..topic_cells.len()).map(rf).collect::<Vec<_>>().join(",")
+                ),
+                count(b.for_replication),
+            ));
+            row.push(formula(
+                format!("=MAX({}{{r}}:{}{{r}},1)", c(5), c(10)),
+                count(b.brokers),
+            ));
+            row
+        })
+        .collect();
+    Sheet {
+        name: "Kafka brokers".into(),
+        headers: h,
+        rows,
+    }
+}
+
+fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet {
+    let u = n("flink.target_utilization");
+    let mut h = headers(&["month", "scenario", "peak_events_per_s"]);
+    let mut cells = Vec::new();
+    for v in &model.vertices {
+        let rpe = publish(
+            named,
+            &format!("measured.{}.records_per_event", v.name),
+            v.records_per_event,
+            "ratio",
+            format!(
+                "measured (input cell): mean records in of `{}` ÷ mean events/s of the keyed topic",
+                v.name
+            ),
+        );
+        let cap = publish(
+            named,
+            &format!("measured.{}.capacity_per_s", v.name),
+            v.capacity_per_s,
+            "records/s",
+            format!(
+                "measured (input cell): `{}` total records in ÷ total busy time (one subtask at 100% busy)",
+                v.name
+            ),
+        );
+        h.push(format!("{}_records_in_per_s", v.name));
+        if v.keyed {
+            h.push(format!("{}_parallelism_lower_bound", v.name));
+            h.push(format!(
+                "{}_hottest_share (input: Flink key groups over the key distribution)",
+                v.name
+            ));
+            h.push(format!(
+                "{}_parallelism (input: fewest whose hottest subtask fits)",
+                v.name
+            ));
+            h.push(format!("{}_hottest_utilization", v.name));
+        } else {
+            h.push(format!("{}_parallelism", v.name));
+        }
+        cells.push((v, rpe, cap));
+    }
+    let first_tail = h.len();
+    for x in [
+        "slots",
+        "task_managers",
+        "window_entries (input: keys × windows open)",
+        "state_bytes",
+        "checkpoint_upload_s",
+        "barrier_alignment_s",
+        "checkpoint_duration_s",
+    ] {
+        h.push(x.to_owned());
+    }
+    let spt = publish(
+        named,
+        "architecture.flink.slots_per_task_manager",
+        count(inputs.architecture.flink.slots_per_task_manager),
+        "slots",
+        "data/architecture.toml: flink.slots_per_task_manager".into(),
+    );
+    let bytes = n(KEYED_TOPIC_EVENT_BYTES);
+    let rows = model
+        .plan
+        .iter()
+        .map(|m| {
+            let mut row = vec![
+                Cell::Number(count(m.month)),
+                Cell::Text(m.scenario.name().to_owned()),
+                formula(
+                    "=Forecast!H{r}",
+                    model
+                        .growth
+                        .iter()
+                        .find(|g| (g.month, g.scenario) == (m.month, m.scenario))
+                        .expect("growth")
+                        .peak_events_per_s,
+                ),
+            ];
+            let mut par_cols = Vec::new();
+            let mut keyed_cols = None;
+            for ((v, rpe, cap), s) in cells.iter().zip(&m.flink.vertices) {
+                let load_col = col(row.len());
+                row.push(formula(format!("=C{{r}}*{rpe}"), s.records_in_per_s));
+                if v.keyed {
+                    row.push(formula(
+                        format!("=MAX(ROUNDUP({load_col}{{r}}/({u}*{cap}),0),1)"),
+                        count(s.lower_bound),
+                    ));
+                    let share = col(row.len());
+                    row.push(Cell::Number(s.hottest_share));
+                    let par = col(row.len());
+                    match s.parallelism {
+                        Ok(p) => row.push(Cell::Number(count(p))),
+                        Err(_) => row.push(Cell::Text("infeasible".into())),
+                    }
+                    row.push(formula(
+                        format!("={share}{{r}}*{load_col}{{r}}/{cap}"),
+                        s.hottest_utilization,
+                    ));
+                    keyed_cols = Some(cap.clone());
+                    par_cols.push(par);
+                } else {
+                    let par = col(row.len());
+                    row.push(formula(
+                        format!("=MAX(ROUNDUP({load_col}{{r}}/({u}*{cap}),0),1)"),
+                        count(*s.parallelism.as_ref().expect("unkeyed vertices always fit")),
+                    ));
+                    par_cols.push(par);
+                }
+            }
+            let f = &m.flink;
+            let t = |j: usize| col(first_tail + j);
+            match (f.slots, f.task_managers) {
+                (Some(slots), Some(tms)) => {
+                    row.push(formula(
+                        format!(
+                            "=MAX({})",
+                            par_cols
+                                .iter()
+                                .map(|c| format!("{c}{{r}}"))
+                                .collect::<Vec<_>>()
+                                .join(",")
+                        ),
+                        count(slots),
+                    ));
+                    row.push(formula(
+                        format!("=ROUNDUP({}{{r}}/{spt},0)", t(0)),
+                        count(tms),
+                    ));
+                    row.push(Cell::Number(f.window_entries));
+                    row.push(formula(
+                        format!("={}{{r}}*{}", t(2), n("flink.state_bytes_per_window_entry")),
+                        f.state_bytes,
+                    ));
+                    row.push(formula(
+                        format!(
+                            "={}{{r}}/({}*1000000*{}{{r}})",
+                            t(3),
+                            n("flink.checkpoint_upload_mb_per_s_per_task_manager"),
+                            t(1)
+                        ),
+                        f.checkpoint_upload_s,
+                    ));
+                    let kcap = keyed_cols.clone().expect("a keyed vertex");
+                    let k = cells.iter().position(|(v, _, _)| v.keyed).expect("keyed");
+                    let upstream = if k == 0 {
+                        "1".to_owned()
+                    } else {
+                        format!("{}{{r}}", par_cols[k - 1])
+                    };
+                    row.push(formula(
+                        format!(
+                            "=({}*{upstream}+{})*{}*1024/{bytes}/{kcap}",
+                            n("flink.exclusive_buffers_per_channel"),
+                            n("flink.floating_buffers_per_gate"),
+                            n("flink.network_buffer_kib")
+                        ),
+                        f.barrier_alignment_s,
+                    ));
+                    row.push(formula(
+                        format!("={}{{r}}+{}{{r}}", t(4), t(5)),
+                        f.checkpoint_duration_s,
+                    ));
+                }
+                _ => {
+                    for _ in 0..7 {
+                        row.push(Cell::Text("infeasible".into()));
+                    }
+                }
+            }
+            row
+        })
+        .collect();
+    Sheet {
+        name: "Flink".into(),
+        headers: h,
+        rows,
+    }
+}
+
+fn clickhouse_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet {
+    let ch = &inputs.architecture.clickhouse;
+    let rpe = publish(named, "measured.clickhouse.rows_per_event", model.clickhouse_rows_per_event, "ratio", "measured (input cell): mean rows/s inserted over all shards ÷ mean events/s of the keyed topic".into());
+    let safe = publish(named, "measured.clickhouse.merge_safe_rows_per_s_per_shard", model.merge_safe.rows_per_s_per_shard, "rows/s", "measured (input cell): highest rows/s per shard whose p99 max_parts_in_partition stays under clickhouse.merge_safe_max_parts, data/metrics/clickhouse_shards.csv".into());
+    let disk = publish(
+        named,
+        "architecture.clickhouse.disk_per_replica_gb",
+        ch.disk_per_replica_gb,
+        "GB",
+        "data/architecture.toml: clickhouse.disk_per_replica_gb".into(),
+    );
+    let replicas = publish(
+        named,
+        "architecture.clickhouse.replicas",
+        count(ch.replicas),
+        "replicas",
+        "data/architecture.toml: clickhouse.replicas".into(),
+    );
+    Sheet {
+        name: "ClickHouse".into(),
+        headers: headers(&[
+            "month",
+            "scenario",
+            "avg_rows_per_s",
+            "peak_rows_per_s",
+            "shards_for_merges",
+            "retained_gb",
+            "shards_for_disk",
+            "shards",
+            "replicas",
+            "nodes",
+            "peak_rows_per_s_per_shard",
+            "flush_interval_ms",
+            "rows_per_part",
+            "parts_per_s_per_shard",
+        ]),
+        rows: model
+            .plan
+            .iter()
+            .map(|m| {
+                let c = &m.clickhouse;
                 vec![
-                    Cell::Number(k.month as f64),
-                    Cell::Text(k.scenario.name().to_owned()),
-                    Cell::Text(k.topic.clone()),
-                    Cell::Formula {
-                        formula: "=Forecast!H{r}".into(),
-                        value: k.peak_events_per_s,
-                    },
-                    Cell::Formula {
-                        formula: format!("=D{{r}}*{bytes}/{BYTES_PER_MB}"),
-                        value: k.peak_mb_per_s,
-                    },
-                    Cell::Formula {
-                        formula: format!("=ROUNDUP(E{{r}}/({p}*{u}),0)"),
-                        value: k.partitions_for_produce as f64,
-                    },
-                    Cell::Formula {
-                        formula: format!("=ROUNDUP(D{{r}}/({c}*{u}),0)"),
-                        value: k.partitions_for_consume as f64,
-                    },
-                    Cell::Formula {
-                        formula: "=MAX(F{r},G{r},1)".into(),
-                        value: k.partitions as f64,
-                    },
+                    Cell::Number(count(m.month)),
+                    Cell::Text(m.scenario.name().to_owned()),
+                    formula(format!("=Forecast!G{{r}}*{rpe}"), c.avg_rows_per_s),
+                    formula(format!("=Forecast!H{{r}}*{rpe}"), c.peak_rows_per_s),
+                    formula(format!("=ROUNDUP(D{{r}}/{safe},0)"), count(c.for_merges)),
+                    formula(
+                        format!(
+                            "=C{{r}}*86400*{}*{}/{BYTES_PER_GB}",
+                            n("clickhouse.retention_days"),
+                            n("clickhouse.bytes_per_row_compressed")
+                        ),
+                        c.retained_gb,
+                    ),
+                    formula(
+                        format!(
+                            "=ROUNDUP(F{{r}}/({disk}*{}),0)",
+                            n("clickhouse.disk_target_utilization")
+                        ),
+                        count(c.for_disk),
+                    ),
+                    formula("=MAX(E{r},G{r},1)", count(c.shards)),
+                    formula(format!("={replicas}"), count(c.replicas)),
+                    formula("=H{r}*I{r}", count(c.nodes)),
+                    formula("=D{r}/H{r}", c.peak_rows_per_s_per_shard),
+                    formula(
+                        format!(
+                            "=MAX({},1000*{}/K{{r}})",
+                            n("clickhouse.async_insert_busy_timeout_ms"),
+                            n("clickhouse.min_insert_batch_rows")
+                        ),
+                        c.flush_interval_ms,
+                    ),
+                    formula("=K{r}*L{r}/1000", c.rows_per_part),
+                    formula("=1000/L{r}", c.parts_per_s_per_shard),
                 ]
             })
             .collect(),
-    };
-
-    WorkbookModel {
-        named,
-        sheets: vec![forecast_sheet, onboarding_sheet, kafka_sheet],
     }
 }

@@ -41,7 +41,7 @@ pub const HOT_CUSTOMERS: &[(i64, &str, f64)] = &[
 ];
 pub const TAIL_CUSTOMERS: u32 = 3_988;
 pub const TAIL_FIRST_ID: i64 = 200_000;
-pub const TAIL_ZIPF_EXPONENT: f64 = 0.9;
+pub const TAIL_ZIPF_EXPONENT: f64 = 0.5;
 
 /// The second component of the composite key, with each type's share of events.
 pub const EVENT_TYPES: &[(&str, f64)] = &[

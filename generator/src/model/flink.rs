@@ -1,0 +1,247 @@
+//! Flink sizing for one month: each vertex's parallelism from its per-subtask
+//! capacity calibrated on production (records in ÷ busy time), the keyed
+//! vertex's so that its *hottest* subtask stays under the target utilization
+//! (searched with Flink's real key-group assignment), then slots,
+//! TaskManagers, state, and checkpoint size and duration.
+
+use std::collections::BTreeMap;
+
+use partitioners::flink::UPPER_BOUND_MAX_PARALLELISM;
+use serde::Serialize;
+
+use super::strategy::{self, KeySet, Strategy};
+use super::{Infeasible, ceil_u32};
+use crate::inputs::assumptions::FlinkAssumptions;
+
+/// A job vertex as the model sees it: how much of the keyed topic's traffic
+/// reaches it, and what one subtask processes when 100% busy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VertexCalibration {
+    pub name: String,
+    pub keyed: bool,
+    /// Records in per event of the keyed topic, measured.
+    pub records_per_event: f64,
+    /// Records one subtask processes per second of busy time, measured.
+    pub capacity_per_s: f64,
+    pub parallelism_today: u32,
+    pub max_parallelism_today: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyedFit {
+    /// `ceil(load / (u × capacity))`: the parallelism if keys spread evenly.
+    pub lower_bound: u32,
+    pub parallelism: Result<u32, Infeasible>,
+    /// Key groups at that parallelism: today's maxParallelism unless only a
+    /// larger one (a state migration) lets the hottest subtask fit.
+    pub max_parallelism: u32,
+    pub hottest_share: f64,
+}
+
+/// The fewest subtasks whose hottest one stays under `cap`, with the plan's
+/// maxParallelism `m`. With the hash and `m` fixed, more load only removes
+/// candidates, so more load never needs fewer subtasks.
+pub fn fit_keyed(keys: &KeySet, load: f64, cap: f64, m: u32) -> KeyedFit {
+    let lower_bound = ceil_u32(load / cap).max(1);
+    let infeasible = |why| KeyedFit {
+        lower_bound,
+        parallelism: Err(why),
+        max_parallelism: m,
+        hottest_share: keys.largest_key_share,
+    };
+    if keys.largest_key_share * load > cap {
+        return infeasible(Infeasible::KeyTooHot {
+            key_share: keys.largest_key_share,
+        });
+    }
+    let key_groups = keys.key_group_shares(m);
+    // A subtask owns whole key groups: if the hottest key group alone is over
+    // the limit, no parallelism fits.
+    if strategy::max(&key_groups) * load > cap || lower_bound > m {
+        return infeasible(Infeasible::HashCollisions);
+    }
+    // At p = m every subtask owns one key group, which fits: the search ends.
+    (lower_bound..=m)
+        .map(|p| (p, strategy::max(&strategy::subtask_shares(&key_groups, p))))
+        .find(|&(_, hottest)| hottest * load <= cap)
+        .map_or_else(
+            || infeasible(Infeasible::HashCollisions),
+            |(p, hottest)| KeyedFit {
+                lower_bound,
+                parallelism: Ok(p),
+                max_parallelism: m,
+                hottest_share: hottest,
+            },
+        )
+}
+
+/// The maxParallelism the plan sets once for the year: today's, or enough
+/// key groups that the widest month's keyed vertex gets at least four per
+/// subtask (the built-in imbalance `ceil(M/P) / (M/P)` stays small), rounded
+/// to a power of two like Flink's default. Changing it is a state migration,
+/// so it is changed once, not month by month.
+pub fn plan_max_parallelism(today: u32, widest_lower_bound: u32) -> u32 {
+    today
+        .max((widest_lower_bound.saturating_mul(4)).next_power_of_two())
+        .min(UPPER_BOUND_MAX_PARALLELISM)
+}
+
+/// Sub-keys per hot customer: enough that one sub-key carries at most
+/// `fraction` of a subtask's target load and of a partition's limits.
+pub fn sub_keys(
+    customers: &[(i64, f64)],
+    peak_events_per_s: f64,
+    per_key_limit_events_per_s: f64,
+) -> BTreeMap<i64, u32> {
+    customers
+        .iter()
+        .filter_map(|&(id, share)| {
+            let s = ceil_u32(share * peak_events_per_s / per_key_limit_events_per_s);
+            (s > 1).then_some((id, s))
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VertexSizing {
+    pub name: String,
+    pub keyed: bool,
+    pub records_in_per_s: f64,
+    pub capacity_per_s: f64,
+    pub lower_bound: u32,
+    pub parallelism: Result<u32, Infeasible>,
+    pub max_parallelism: u32,
+    /// The hottest subtask's share of the vertex's records, and its busy ratio at peak.
+    pub hottest_share: f64,
+    pub hottest_utilization: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlinkSizing {
+    pub vertices: Vec<VertexSizing>,
+    /// With slot sharing a job needs as many slots as its widest vertex.
+    pub slots: Option<u32>,
+    pub task_managers: Option<u32>,
+    /// Window entries in flight × bytes per entry.
+    pub window_entries: f64,
+    pub state_bytes: f64,
+    /// A full checkpoint writes the whole state.
+    pub checkpoint_bytes: f64,
+    /// Upload time of the state spread over the TaskManagers.
+    pub checkpoint_upload_s: f64,
+    /// Barrier alignment: the hottest subtask drains its in-flight buffers first.
+    pub barrier_alignment_s: f64,
+    pub checkpoint_duration_s: f64,
+}
+
+/// Inputs of [`size`] that do not change with the strategy.
+pub struct FlinkPlan<'a> {
+    pub vertices: &'a [VertexCalibration],
+    pub slots_per_task_manager: u32,
+    pub window_s: f64,
+    pub lateness_s: f64,
+    pub event_bytes: f64,
+    /// The keyed vertex's maxParallelism for the whole plan.
+    pub max_parallelism: u32,
+    pub a: &'a FlinkAssumptions,
+}
+
+pub fn size(
+    plan: &FlinkPlan<'_>,
+    strategy: Strategy,
+    keys: &KeySet,
+    customers: f64,
+    peak_events_per_s: f64,
+) -> FlinkSizing {
+    let u = plan.a.target_utilization.value;
+    let vertices: Vec<VertexSizing> = plan
+        .vertices
+        .iter()
+        .map(|v| {
+            let load = peak_events_per_s * v.records_per_event;
+            let cap = u * v.capacity_per_s;
+            if v.keyed {
+                let fit = fit_keyed(keys, load, cap, plan.max_parallelism);
+                VertexSizing {
+                    name: v.name.clone(),
+                    keyed: true,
+                    records_in_per_s: load,
+                    capacity_per_s: v.capacity_per_s,
+                    lower_bound: fit.lower_bound,
+                    hottest_utilization: fit.hottest_share * load / v.capacity_per_s,
+                    parallelism: fit.parallelism,
+                    max_parallelism: fit.max_parallelism,
+                    hottest_share: fit.hottest_share,
+                }
+            } else {
+                // Unkeyed vertices take rebalanced or forwarded records: even load.
+                let p = ceil_u32(load / cap).max(1);
+                VertexSizing {
+                    name: v.name.clone(),
+                    keyed: false,
+                    records_in_per_s: load,
+                    capacity_per_s: v.capacity_per_s,
+                    lower_bound: p,
+                    parallelism: Ok(p),
+                    max_parallelism: v.max_parallelism_today.max(p),
+                    hottest_share: 1.0 / f64::from(p),
+                    hottest_utilization: load / f64::from(p) / v.capacity_per_s,
+                }
+            }
+        })
+        .collect();
+    let widest = vertices
+        .iter()
+        .map(|v| v.parallelism.as_ref().ok().copied())
+        .collect::<Option<Vec<u32>>>()
+        .and_then(|ps| ps.into_iter().max());
+    let task_managers = widest.map(|s| s.div_ceil(plan.slots_per_task_manager));
+
+    // Window state: every key has one entry per window still open, the
+    // current one plus those kept for the watermark delay and lateness.
+    let windows_open = 1.0 + (plan.lateness_s / plan.window_s).ceil();
+    // The merge stage keeps one entry per customer and window as well.
+    let merge_keys = if strategy.needs_merge_stage() {
+        customers
+    } else {
+        0.0
+    };
+    let window_entries = (keys.len() as f64 + merge_keys) * windows_open;
+    let state_bytes = window_entries * plan.a.state_bytes_per_window_entry.value;
+    let upload = plan.a.checkpoint_upload_mb_per_s_per_task_manager.value * 1e6;
+    let checkpoint_upload_s =
+        task_managers.map_or(f64::INFINITY, |tm| state_bytes / (upload * f64::from(tm)));
+    let barrier_alignment_s = alignment_s(&vertices, plan);
+    FlinkSizing {
+        vertices,
+        slots: widest,
+        task_managers,
+        window_entries,
+        state_bytes,
+        checkpoint_bytes: state_bytes,
+        checkpoint_upload_s,
+        barrier_alignment_s,
+        checkpoint_duration_s: checkpoint_upload_s + barrier_alignment_s,
+    }
+}
+
+/// A barrier waits behind the data already queued at the keyed vertex's
+/// hottest subtask: with credit-based flow control at most
+/// `exclusive × channels + floating` buffers per input gate, each
+/// `network_buffer_kib`, drained at that subtask's processing rate.
+fn alignment_s(vertices: &[VertexSizing], plan: &FlinkPlan<'_>) -> f64 {
+    let Some(k) = vertices.iter().position(|v| v.keyed) else {
+        return 0.0;
+    };
+    let keyed = &vertices[k];
+    let upstream = k
+        .checked_sub(1)
+        .and_then(|i| vertices[i].parallelism.as_ref().ok().copied())
+        .unwrap_or(1);
+    let a = plan.a;
+    let buffers = a.exclusive_buffers_per_channel.value * f64::from(upstream)
+        + a.floating_buffers_per_gate.value;
+    let queued_records = buffers * a.network_buffer_kib.value * 1024.0 / plan.event_bytes;
+    // The hottest subtask drains at its capacity (it is the busy one).
+    queued_records / keyed.capacity_per_s
+}

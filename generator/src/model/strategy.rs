@@ -1,0 +1,253 @@
+//! The partitioning strategies and the skew each leaves, computed with the
+//! real partitioners over the key distribution.
+//!
+//! A strategy fixes the record key, which the producer and the keyed Flink
+//! operator both use: Kafka routes it with murmur2, Flink with its key groups.
+//! Every key is hashed once ([`RoutedKey`]); the share of the hottest
+//! partition or subtask for a given count is then a sum over keys, not a
+//! closed form, so the predicted skew is the skew production would see.
+
+use std::collections::BTreeMap;
+
+use partitioners::{
+    integer_hash_code, long_hash_code, murmur_hash, murmur2, string_hash_code, to_positive,
+    tuple2_hash_code,
+};
+use serde::Serialize;
+
+use crate::inputs::keys::EventType;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Strategy {
+    /// Key = `customer_id` (a Java `Long`; Kafka `LongSerializer`).
+    CustomerId,
+    /// Key = `(customer_id, event_type)` (Flink `Tuple2<Long, String>`).
+    Composite,
+    /// Key = `(customer_id, j)`: a hot customer's events spread over `s` sub-keys
+    /// `j` (the producer picks `j` per batch), merged per customer in a second stage.
+    SubKeys,
+}
+
+impl Strategy {
+    /// In order of what they give up: the first keeps the most.
+    pub const ALL: [Strategy; 3] = [Strategy::CustomerId, Strategy::Composite, Strategy::SubKeys];
+
+    /// Whether all of one customer's events stay in one partition and one
+    /// subtask, in order.
+    pub fn keeps_customer_order(self) -> bool {
+        self == Strategy::CustomerId
+    }
+
+    /// Whether a per-customer result needs a second keyed stage to merge partials.
+    pub fn needs_merge_stage(self) -> bool {
+        self != Strategy::CustomerId
+    }
+}
+
+/// One record key, hashed once for each partitioner.
+#[derive(Debug, Clone, Copy)]
+struct RoutedKey {
+    /// `toPositive(murmur2(keyBytes))`: the partition is this modulo the count.
+    kafka_hash: u32,
+    /// `MathUtils.murmurHash(key.hashCode())`: the key group is this modulo maxParallelism.
+    flink_hash: u32,
+    share: f64,
+}
+
+/// The keys of one strategy, with their shares of all events.
+#[derive(Debug, Clone)]
+pub struct KeySet {
+    keys: Vec<RoutedKey>,
+    /// The largest share any single key carries: no partitioner can split it.
+    pub largest_key_share: f64,
+}
+
+impl KeySet {
+    fn new(keys: Vec<RoutedKey>) -> KeySet {
+        let largest_key_share = keys.iter().map(|k| k.share).fold(0.0, f64::max);
+        KeySet {
+            keys,
+            largest_key_share,
+        }
+    }
+
+    /// Keyed by `customer_id`: 8 big-endian bytes for Kafka, `Long.hashCode()` for Flink.
+    pub fn customer_id(customers: &[(i64, f64)]) -> KeySet {
+        KeySet::new(
+            customers
+                .iter()
+                .map(|&(id, share)| RoutedKey {
+                    kafka_hash: kafka_hash(&id.to_be_bytes()),
+                    flink_hash: flink_hash(long_hash_code(id)),
+                    share,
+                })
+                .collect(),
+        )
+    }
+
+    /// Keyed by `(customer_id, event_type)`: the customer's 8 bytes then the
+    /// type's UTF-8 for Kafka, `Tuple2<Long, String>.hashCode()` for Flink.
+    /// Event types are independent of the customer.
+    pub fn composite(customers: &[(i64, f64)], event_types: &[EventType]) -> KeySet {
+        let mut keys = Vec::with_capacity(customers.len() * event_types.len());
+        for &(id, share) in customers {
+            for t in event_types {
+                let mut bytes = id.to_be_bytes().to_vec();
+                bytes.extend_from_slice(t.event_type.as_bytes());
+                keys.push(RoutedKey {
+                    kafka_hash: kafka_hash(&bytes),
+                    flink_hash: flink_hash(tuple2_hash_code(
+                        long_hash_code(id),
+                        string_hash_code(&t.event_type),
+                    )),
+                    share: share * t.share,
+                });
+            }
+        }
+        KeySet::new(keys)
+    }
+
+    /// Keyed by `(customer_id, j)`: customer `k` of `sub_keys` gets `j` in
+    /// `0..s_k`, every other customer `j = 0`. The sticky producer moves a
+    /// customer to another sub-key per batch, so over a window each sub-key
+    /// carries an equal part. Kafka sees the customer's 8 bytes then `j`'s 4
+    /// (big-endian); Flink `Tuple2<Long, Integer>.hashCode()`.
+    pub fn sub_keys(customers: &[(i64, f64)], sub_keys: &BTreeMap<i64, u32>) -> KeySet {
+        let mut keys = Vec::with_capacity(customers.len());
+        for &(id, share) in customers {
+            let s = sub_keys.get(&id).copied().unwrap_or(1).max(1);
+            for j in 0..s as i32 {
+                let mut bytes = id.to_be_bytes().to_vec();
+                bytes.extend_from_slice(&j.to_be_bytes());
+                keys.push(RoutedKey {
+                    kafka_hash: kafka_hash(&bytes),
+                    flink_hash: flink_hash(tuple2_hash_code(
+                        long_hash_code(id),
+                        integer_hash_code(j),
+                    )),
+                    share: share / f64::from(s),
+                });
+            }
+        }
+        KeySet::new(keys)
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// Each partition's share of the events when the topic has `partitions`.
+    pub fn partition_shares(&self, partitions: u32) -> Vec<f64> {
+        let mut shares = vec![0.0; partitions as usize];
+        for k in &self.keys {
+            shares[(k.kafka_hash % partitions) as usize] += k.share;
+        }
+        shares
+    }
+
+    pub fn hottest_partition_share(&self, partitions: u32) -> f64 {
+        max(&self.partition_shares(partitions))
+    }
+
+    /// Each key group's share for a given maxParallelism.
+    pub fn key_group_shares(&self, max_parallelism: u32) -> Vec<f64> {
+        let mut shares = vec![0.0; max_parallelism as usize];
+        for k in &self.keys {
+            shares[(k.flink_hash % max_parallelism) as usize] += k.share;
+        }
+        shares
+    }
+}
+
+/// Each subtask's share, given the key groups' shares: subtask
+/// `keyGroup * parallelism / maxParallelism` owns key group `keyGroup`.
+pub fn subtask_shares(key_group_shares: &[f64], parallelism: u32) -> Vec<f64> {
+    let max_parallelism = key_group_shares.len() as u64;
+    let mut shares = vec![0.0; parallelism as usize];
+    for (kg, share) in key_group_shares.iter().enumerate() {
+        shares[(kg as u64 * u64::from(parallelism) / max_parallelism) as usize] += share;
+    }
+    shares
+}
+
+pub fn max(shares: &[f64]) -> f64 {
+    shares.iter().copied().fold(0.0, f64::max)
+}
+
+fn kafka_hash(bytes: &[u8]) -> u32 {
+    // `to_positive` clears the sign bit, so the cast is lossless.
+    to_positive(murmur2(bytes)) as u32
+}
+
+fn flink_hash(java_hash_code: i32) -> u32 {
+    // `MathUtils.murmurHash` is non-negative.
+    murmur_hash(java_hash_code) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use partitioners::{flink_subtask, kafka_partition, long_key_bytes};
+
+    fn customers() -> Vec<(i64, f64)> {
+        let n = 500;
+        (0..n).map(|i| (100_000 + i, 1.0 / n as f64)).collect()
+    }
+
+    #[test]
+    fn customer_id_routing_is_the_real_partitioners() {
+        let c = customers();
+        let set = KeySet::customer_id(&c);
+        let p = set.partition_shares(24);
+        let mut expected = vec![0.0; 24];
+        for &(id, share) in &c {
+            expected[kafka_partition(&long_key_bytes(id), 24) as usize] += share;
+        }
+        assert_eq!(p, expected);
+        let s = subtask_shares(&set.key_group_shares(128), 12);
+        let mut expected = vec![0.0; 12];
+        for &(id, share) in &c {
+            expected[flink_subtask(long_hash_code(id), 128, 12) as usize] += share;
+        }
+        for (a, b) in s.iter().zip(&expected) {
+            assert!((a - b).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn sub_keys_split_a_hot_customer_and_keep_the_total() {
+        let mut c = customers();
+        c[0].1 += 0.5;
+        let total: f64 = c.iter().map(|x| x.1).sum();
+        let whole = KeySet::customer_id(&c);
+        let split = KeySet::sub_keys(&c, &BTreeMap::from([(c[0].0, 8)]));
+        assert_eq!(split.len(), c.len() + 7);
+        assert!((split.largest_key_share - c[0].1 / 8.0).abs() < 1e-12);
+        let sum: f64 = split.partition_shares(24).iter().sum();
+        assert!((sum - total).abs() < 1e-9);
+        assert!(split.hottest_partition_share(24) < whole.hottest_partition_share(24));
+    }
+
+    #[test]
+    fn composite_keys_multiply_shares() {
+        let c = customers();
+        let types = vec![
+            EventType {
+                event_type: "a".into(),
+                share: 0.75,
+            },
+            EventType {
+                event_type: "b".into(),
+                share: 0.25,
+            },
+        ];
+        let set = KeySet::composite(&c, &types);
+        assert_eq!(set.len(), 2 * c.len());
+        assert!((set.largest_key_share - 0.75 / 500.0).abs() < 1e-15);
+    }
+}
