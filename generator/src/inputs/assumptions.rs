@@ -29,6 +29,9 @@ pub struct Assumptions {
     pub kafka: KafkaAssumptions,
     pub flink: FlinkAssumptions,
     pub clickhouse: ClickHouseAssumptions,
+    pub latency: LatencyAssumptions,
+    pub slo: SloAssumptions,
+    pub cost: CostAssumptions,
     pub decision: DecisionAssumptions,
 }
 
@@ -95,6 +98,58 @@ pub struct ClickHouseAssumptions {
     /// Days the tables keep (TTL).
     pub retention_days: Assumption,
     pub disk_target_utilization: Assumption,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyAssumptions {
+    /// Producer `linger.ms`.
+    pub producer_linger_ms: Assumption,
+    /// Produce request p99 with `acks=all` (leader and in-sync followers).
+    pub produce_p99_ms: Assumption,
+    /// Source fetch wait p99 when the consumer keeps up.
+    pub source_fetch_p99_ms: Assumption,
+    /// `execution.buffer-timeout`: a network buffer ships at the latest after this.
+    pub buffer_timeout_ms: Assumption,
+    /// From INSERT acknowledged to visible in a query, p99.
+    pub insert_visibility_p99_ms: Assumption,
+    /// Dashboard query p99 on the aggregate table.
+    pub query_p99_ms: Assumption,
+    /// Event produced to its window aggregate answered by a query, p99: the budget.
+    pub end_to_end_p99_target_ms: Assumption,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloAssumptions {
+    pub window_days: Assumption,
+    pub ingest_lag_threshold_s: Assumption,
+    pub ingest_lag_target: Assumption,
+    pub processing_lag_threshold_s: Assumption,
+    pub processing_lag_target: Assumption,
+    pub query_p99_threshold_ms: Assumption,
+    pub query_target: Assumption,
+    /// Events lost or duplicated per event processed, over a failure.
+    pub lossy_on_failure_max_rate: Assumption,
+    pub lossy_on_failure_target: Assumption,
+    /// Multiwindow, multi-burn-rate alerts (SRE Workbook, "Alerting on SLOs").
+    pub page_fast_burn_rate: Assumption,
+    pub page_fast_long_window_h: Assumption,
+    pub page_slow_burn_rate: Assumption,
+    pub page_slow_long_window_h: Assumption,
+    pub ticket_burn_rate: Assumption,
+    pub ticket_long_window_h: Assumption,
+    /// Each alert's short window is this fraction of its long one.
+    pub short_window_fraction: Assumption,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostAssumptions {
+    pub kafka_broker_per_month: Assumption,
+    pub flink_task_manager_per_month: Assumption,
+    pub clickhouse_replica_per_month: Assumption,
+    pub storage_gb_per_month: Assumption,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -50,10 +50,11 @@ pub fn decide(strategies: &[StrategyMonth], penalty: f64) -> Decision {
     };
     let mut verdicts: Vec<Verdict> = Strategy::ALL
         .iter()
-        .map(|&s| {
-            let last = base(s).max_by_key(|m| m.month).expect("12 months");
+        .filter_map(|&s| {
+            // A run restricted to one strategy sizes only that one.
+            let last = base(s).max_by_key(|m| m.month)?;
             let keyed = last.keyed();
-            Verdict {
+            Some(Verdict {
                 strategy: s,
                 keeps_customer_order: s.keeps_customer_order(),
                 needs_merge_stage: s.needs_merge_stage(),
@@ -67,7 +68,7 @@ pub fn decide(strategies: &[StrategyMonth], penalty: f64) -> Decision {
                 last_hottest_partition_share: last.partitions.hottest_share,
                 last_state_bytes: last.flink.state_bytes,
                 within_penalty: false,
-            }
+            })
         })
         .collect();
     let leanest = verdicts

@@ -8,11 +8,15 @@
 //! → the plan is the sizing under that strategy.
 
 pub mod clickhouse;
+pub mod cost;
 pub mod decision;
 pub mod flink;
 pub mod growth;
 pub mod kafka;
+pub mod latency;
 pub mod routing;
+pub mod sensitivity;
+pub mod slo;
 pub mod strategy;
 pub mod workload;
 
@@ -93,6 +97,16 @@ pub struct MonthPlan {
     pub flink: FlinkSizing,
     pub clickhouse: ClickHouseSizing,
     pub sub_keys: Vec<SubKeyCount>,
+    pub latency: latency::LatencyBudget,
+    pub cost: cost::Cost,
+}
+
+/// Restricts a run to one month, scenario and strategy (the sensitivity analysis).
+#[derive(Debug, Clone, Copy)]
+pub struct Only {
+    pub month: u32,
+    pub scenario: Scenario,
+    pub strategy: Strategy,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -115,10 +129,35 @@ pub struct Model {
     pub today: TodayCheck,
     /// First month of the base plan that needs more partitions than the keyed topic has today.
     pub kafka_partitions_exhausted_month: Option<u32>,
+    /// The four SLOs, against the base plan's last month.
+    pub slos: Vec<slo::Slo>,
+    /// Today's footprint per month: the cost of doing nothing.
+    pub cost_today: cost::Cost,
+    /// The last month of the base plan under each uncertain assumption's range.
+    pub sensitivity: Option<sensitivity::Sensitivity>,
 }
 
 pub fn run(inputs: &Inputs) -> Model {
     let workload = workload::characterize(inputs);
+    let mut model = run_with(inputs, workload, None);
+    let last = model
+        .plan
+        .iter()
+        .filter(|p| p.scenario == Scenario::Base)
+        .max_by_key(|p| p.month)
+        .expect("12 months")
+        .clone();
+    model.sensitivity = Some(sensitivity::analyse(
+        inputs,
+        &model.workload,
+        &last,
+        model.decision.chosen,
+    ));
+    model
+}
+
+/// The model over a characterized workload, for every month or only one.
+pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only>) -> Model {
     let arch = &inputs.architecture;
     let a = &inputs.assumptions;
     let topic = arch.keyed_topic();
@@ -193,8 +232,11 @@ pub fn run(inputs: &Inputs) -> Model {
         a: &a.flink,
     };
 
+    let in_scope = |month: u32, scenario: Scenario| {
+        only.is_none_or(|o| (o.month, o.scenario) == (month, scenario))
+    };
     let mut strategies = Vec::new();
-    for load in &growth {
+    for load in growth.iter().filter(|g| in_scope(g.month, g.scenario)) {
         let limits = kafka::limits(
             load.peak_events_per_s,
             topic.avg_event_bytes,
@@ -208,6 +250,9 @@ pub fn run(inputs: &Inputs) -> Model {
                 .min(limits.consumer_events_per_s)
                 .min(limits.partition_mb_per_s * kafka::BYTES_PER_MB / topic.avg_event_bytes);
         for s in Strategy::ALL {
+            if only.is_some_and(|o| o.strategy != s) {
+                continue;
+            }
             let sub = flink::sub_keys(&customers, load.peak_events_per_s, per_key_limit);
             let owned;
             let keys = match s {
@@ -248,9 +293,13 @@ pub fn run(inputs: &Inputs) -> Model {
         }
     }
 
-    let decision = decision::decide(&strategies, a.decision.max_parallelism_penalty.value);
+    let mut decision = decision::decide(&strategies, a.decision.max_parallelism_penalty.value);
+    if let Some(o) = only {
+        decision.chosen = o.strategy;
+    }
     let plan: Vec<MonthPlan> = growth
         .iter()
+        .filter(|g| in_scope(g.month, g.scenario))
         .map(|load| {
             let chosen = strategies
                 .iter()
@@ -294,6 +343,20 @@ pub fn run(inputs: &Inputs) -> Model {
                 &arch.clickhouse,
                 &a.clickhouse,
             );
+            let latency = latency::budget(
+                &chosen.flink,
+                chosen.strategy.needs_merge_stage(),
+                &clickhouse,
+                &arch.flink,
+                &a.latency,
+            );
+            let cost = cost::monthly(
+                brokers.brokers,
+                chosen.flink.task_managers,
+                &clickhouse,
+                arch,
+                &a.cost,
+            );
             MonthPlan {
                 month: load.month,
                 scenario: load.scenario,
@@ -303,6 +366,8 @@ pub fn run(inputs: &Inputs) -> Model {
                 flink: chosen.flink.clone(),
                 clickhouse,
                 sub_keys: chosen.sub_keys.clone(),
+                latency,
+                cost,
             }
         })
         .collect();
@@ -316,7 +381,21 @@ pub fn run(inputs: &Inputs) -> Model {
         })
         .map(|p| p.month)
         .min();
+    let last = plan
+        .iter()
+        .filter(|p| p.scenario == Scenario::Base)
+        .max_by_key(|p| p.month)
+        .expect("the base scenario is planned");
+    let slos = slo::slos(
+        &a.slo,
+        last.latency.ingest_p99_ms,
+        last.latency.processing_p99_ms,
+        a.latency.query_p99_ms.value,
+    );
     Model {
+        slos,
+        cost_today: cost::today(arch, &a.cost),
+        sensitivity: None,
         workload,
         growth,
         vertices,

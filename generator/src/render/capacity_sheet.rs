@@ -6,6 +6,8 @@ use super::workbook::{Cell, Named, Sheet, WorkbookModel, defined_name};
 use crate::inputs::Inputs;
 use crate::model::Model;
 use crate::model::kafka::{BYTES_PER_GB, BYTES_PER_MB};
+use crate::model::latency::Stage;
+use crate::model::slo::SloKind;
 
 /// Architecture figures the formulas read, published beside the assumptions.
 const KEYED_TOPIC_EVENT_BYTES: &str = "architecture.keyed_topic.avg_event_bytes";
@@ -111,13 +113,23 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
     };
 
     let plan = &model.plan;
+    let kafka = kafka_sheet(inputs, model, &mut named);
+    let brokers = brokers_sheet(inputs, model, &mut named);
+    let flink = flink_sheet(inputs, model, &mut named);
+    let clickhouse = clickhouse_sheet(inputs, model, &mut named);
+    let latency = latency_sheet(inputs, model, &flink, &mut named);
+    let cost = cost_sheet(inputs, model, &brokers, &flink, &mut named);
+    let slo = slo_sheet(model);
     let sheets = vec![
         forecast_sheet,
         onboarding_sheet,
-        kafka_sheet(inputs, model, &mut named),
-        brokers_sheet(inputs, model, &mut named),
-        flink_sheet(inputs, model, &mut named),
-        clickhouse_sheet(inputs, model, &mut named),
+        kafka,
+        brokers,
+        flink,
+        clickhouse,
+        latency,
+        slo,
+        cost,
     ];
     debug_assert_eq!(plan.len(), model.growth.len());
     WorkbookModel { named, sheets }
@@ -780,6 +792,261 @@ fn clickhouse_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> S
                     ),
                     formula("=K{r}*L{r}/1000", c.rows_per_part),
                     formula("=1000/L{r}", c.parts_per_s_per_shard),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The column letter of the header `name` in `sheet`.
+fn col_of(sheet: &Sheet, name: &str) -> String {
+    col(sheet
+        .headers
+        .iter()
+        .position(|h| h == name || h.starts_with(&format!("{name} ")))
+        .unwrap_or_else(|| panic!("sheet {} has no column {name}", sheet.name)))
+}
+
+fn latency_sheet(inputs: &Inputs, model: &Model, flink: &Sheet, named: &mut Vec<Named>) -> Sheet {
+    let job = &inputs.architecture.flink;
+    let window = publish(
+        named,
+        "architecture.flink.window_s",
+        job.window_s,
+        "s",
+        "data/architecture.toml: flink.window_s".into(),
+    );
+    let ooo = publish(
+        named,
+        "architecture.flink.watermark_out_of_orderness_ms",
+        job.watermark_out_of_orderness_ms,
+        "ms",
+        "data/architecture.toml: flink.watermark_out_of_orderness_ms".into(),
+    );
+    let source = &model.vertices[0];
+    let keyed = model
+        .vertices
+        .iter()
+        .find(|v| v.keyed)
+        .expect("keyed vertex");
+    let s_cap = n(&format!("measured.{}.capacity_per_s", source.name));
+    let k_cap = n(&format!("measured.{}.capacity_per_s", keyed.name));
+    let s_load = col_of(flink, &format!("{}_records_in_per_s", source.name));
+    let s_par = col_of(flink, &format!("{}_parallelism", source.name));
+    let k_util = col_of(flink, &format!("{}_hottest_utilization", keyed.name));
+    let buffer = n("latency.buffer_timeout_ms");
+    let stage_formula = |stage: Stage| -> String {
+        match stage {
+            Stage::Producer => format!("={}", n("latency.producer_linger_ms")),
+            Stage::Broker => format!("={}", n("latency.produce_p99_ms")),
+            Stage::SourceFetch => format!("={}", n("latency.source_fetch_p99_ms")),
+            Stage::SourceQueueing => format!(
+                "=LN(100)/({s_cap}*(1-Flink!{s_load}{{r}}/Flink!{s_par}{{r}}/{s_cap}))*1000"
+            ),
+            Stage::KeyByShuffle | Stage::MergeStage => format!("={buffer}"),
+            Stage::KeyedQueueing => format!("=LN(100)/({k_cap}*(1-Flink!{k_util}{{r}}))*1000"),
+            Stage::WindowAndWatermark => format!("={window}*1000+{ooo}"),
+            Stage::SinkFlush => format!("={buffer}+ClickHouse!L{{r}}"),
+            Stage::ClickHouseVisibility => format!("={}", n("latency.insert_visibility_p99_ms")),
+            Stage::Query => format!("={}", n("latency.query_p99_ms")),
+        }
+    };
+    let stages: Vec<Stage> = model.plan[0]
+        .latency
+        .stages
+        .iter()
+        .map(|s| s.stage)
+        .collect();
+    let mut h = headers(&["month", "scenario"]);
+    h.extend(stages.iter().map(|s| {
+        format!(
+            "{}_p99_ms",
+            serde_json::to_value(s)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        )
+    }));
+    let total = col(h.len());
+    h.extend(headers(&["end_to_end_p99_ms", "target_ms", "headroom_ms"]));
+    let last_stage = col(1 + stages.len());
+    Sheet {
+        name: "Latency".into(),
+        headers: h,
+        rows: model
+            .plan
+            .iter()
+            .map(|m| {
+                let mut row = vec![
+                    Cell::Number(count(m.month)),
+                    Cell::Text(m.scenario.name().to_owned()),
+                ];
+                for s in &m.latency.stages {
+                    row.push(formula(stage_formula(s.stage), s.p99_ms));
+                }
+                row.push(formula(
+                    format!("=SUM(C{{r}}:{last_stage}{{r}})"),
+                    m.latency.total_p99_ms,
+                ));
+                row.push(formula(
+                    format!("={}", n("latency.end_to_end_p99_target_ms")),
+                    m.latency.target_ms,
+                ));
+                row.push(formula(
+                    format!("={}{{r}}-{total}{{r}}", col(h_len_target(&stages))),
+                    m.latency.headroom_ms,
+                ));
+                row
+            })
+            .collect(),
+    }
+}
+
+/// The target column of the latency sheet: after month, scenario, the stages and the total.
+fn h_len_target(stages: &[Stage]) -> usize {
+    2 + stages.len() + 1
+}
+
+fn slo_sheet(model: &Model) -> Sheet {
+    let mut rows = Vec::new();
+    for s in &model.slos {
+        let key = match s.kind {
+            SloKind::IngestLag => (
+                "ingest_lag",
+                "slo.ingest_lag_threshold_s",
+                "slo.ingest_lag_target",
+            ),
+            SloKind::ProcessingLag => (
+                "processing_lag",
+                "slo.processing_lag_threshold_s",
+                "slo.processing_lag_target",
+            ),
+            SloKind::QueryP99 => (
+                "query_p99",
+                "slo.query_p99_threshold_ms",
+                "slo.query_target",
+            ),
+            SloKind::LossyOnFailure => (
+                "lossy_on_failure",
+                "slo.lossy_on_failure_max_rate",
+                "slo.lossy_on_failure_target",
+            ),
+        };
+        let window = n("slo.window_days");
+        let mut row = vec![
+            Cell::Text(key.0.to_owned()),
+            formula(format!("={}", n(key.1)), s.threshold),
+            Cell::Text(s.unit.to_owned()),
+            formula(format!("={}", n(key.2)), s.target),
+            formula(format!("={window}"), s.window_days),
+            formula("=(1-D{r})*E{r}*24*60", s.error_budget_minutes),
+        ];
+        for (a, (rate, long)) in s.alerts.iter().zip([
+            ("slo.page_fast_burn_rate", "slo.page_fast_long_window_h"),
+            ("slo.page_slow_burn_rate", "slo.page_slow_long_window_h"),
+            ("slo.ticket_burn_rate", "slo.ticket_long_window_h"),
+        ]) {
+            let (rate, long) = (n(rate), n(long));
+            row.push(formula(
+                format!("={long}*{}", n("slo.short_window_fraction")),
+                a.short_window_h,
+            ));
+            row.push(formula(
+                format!("={rate}*{long}/({window}*24)"),
+                a.budget_spent,
+            ));
+        }
+        rows.push(row);
+    }
+    Sheet {
+        name: "SLOs".into(),
+        headers: headers(&[
+            "slo",
+            "threshold",
+            "unit",
+            "target",
+            "window_days",
+            "error_budget_minutes",
+            "page_fast_short_window_h",
+            "page_fast_budget_spent",
+            "page_slow_short_window_h",
+            "page_slow_budget_spent",
+            "ticket_short_window_h",
+            "ticket_budget_spent",
+        ]),
+        rows,
+    }
+}
+
+fn cost_sheet(
+    inputs: &Inputs,
+    model: &Model,
+    brokers: &Sheet,
+    flink: &Sheet,
+    named: &mut Vec<Named>,
+) -> Sheet {
+    let arch = &inputs.architecture;
+    let gb = n("cost.storage_gb_per_month");
+    let kafka_disk = publish(
+        named,
+        "architecture.kafka.disk_per_broker_gb",
+        arch.kafka.disk_per_broker_gb,
+        "GB",
+        "data/architecture.toml: kafka.disk_per_broker_gb".into(),
+    );
+    let ch_disk = publish(
+        named,
+        "architecture.clickhouse.disk_per_replica_gb",
+        arch.clickhouse.disk_per_replica_gb,
+        "GB",
+        "data/architecture.toml: clickhouse.disk_per_replica_gb".into(),
+    );
+    let b = col_of(brokers, "brokers");
+    let tm = col_of(flink, "task_managers");
+    Sheet {
+        name: "Cost".into(),
+        headers: headers(&[
+            "month",
+            "scenario",
+            "kafka_usd_per_month",
+            "flink_usd_per_month",
+            "clickhouse_usd_per_month",
+            "total_usd_per_month",
+        ]),
+        rows: model
+            .plan
+            .iter()
+            .map(|m| {
+                let flink_cell = if m.flink.task_managers.is_some() {
+                    formula(
+                        format!(
+                            "='Flink'!{tm}{{r}}*{}",
+                            n("cost.flink_task_manager_per_month")
+                        ),
+                        m.cost.flink,
+                    )
+                } else {
+                    Cell::Number(m.cost.flink)
+                };
+                vec![
+                    Cell::Number(count(m.month)),
+                    Cell::Text(m.scenario.name().to_owned()),
+                    formula(
+                        format!(
+                            "='Kafka brokers'!{b}{{r}}*({}+{kafka_disk}*{gb})",
+                            n("cost.kafka_broker_per_month")
+                        ),
+                        m.cost.kafka,
+                    ),
+                    flink_cell,
+                    formula(
+                        format!(
+                            "=ClickHouse!J{{r}}*({}+{ch_disk}*{gb})",
+                            n("cost.clickhouse_replica_per_month")
+                        ),
+                        m.cost.clickhouse,
+                    ),
+                    formula("=C{r}+D{r}+E{r}", m.cost.total),
                 ]
             })
             .collect(),

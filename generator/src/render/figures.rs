@@ -18,6 +18,7 @@ pub fn all(model: &Model) -> Result<Vec<Chart>> {
         partition_skew(w)?,
         subtask_heat_map(w)?,
         clickhouse_parts(w)?,
+        cost_tornado(model)?,
     ])
 }
 
@@ -230,5 +231,30 @@ fn events_by_month(model: &Model) -> Result<Chart> {
                 dashed: true,
             },
         ],
+    })
+}
+
+/// The sensitivity as a tornado: each uncertain assumption's cost swing
+/// (cost at its high end minus at its low end), largest first, numbered as in
+/// the sensitivity table.
+fn cost_tornado(model: &Model) -> Result<Chart> {
+    let usd = |y: f64| format!("{:.0}k", y / 1000.0);
+    let swings = model
+        .sensitivity
+        .as_ref()
+        .map(|s| s.swings.as_slice())
+        .unwrap_or_default();
+    charts::bar_chart(&BarChart {
+        file_name: "cost-tornado.svg",
+        x_desc: "uncertain assumption (numbered as in the table)",
+        y_desc: "cost swing, USD per month",
+        bars: swings
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ((i + 1).to_string(), s.cost_swing))
+            .collect(),
+        highlight: if swings.is_empty() { vec![] } else { vec![0] },
+        reference: None,
+        y_format: &usd,
     })
 }

@@ -1,0 +1,55 @@
+//! Cost per month per component, from the unit costs in `data/`.
+
+use serde::Serialize;
+
+use super::clickhouse::ClickHouseSizing;
+use crate::inputs::architecture::Architecture;
+use crate::inputs::assumptions::CostAssumptions;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cost {
+    /// Brokers × (instance + disk).
+    pub kafka: f64,
+    /// TaskManagers × instance.
+    pub flink: f64,
+    /// Shards × replicas × (instance + disk).
+    pub clickhouse: f64,
+    pub total: f64,
+}
+
+pub fn monthly(
+    brokers: u32,
+    task_managers: Option<u32>,
+    clickhouse: &ClickHouseSizing,
+    arch: &Architecture,
+    a: &CostAssumptions,
+) -> Cost {
+    let gb = a.storage_gb_per_month.value;
+    let kafka =
+        f64::from(brokers) * (a.kafka_broker_per_month.value + arch.kafka.disk_per_broker_gb * gb);
+    let flink = f64::from(task_managers.unwrap_or(0)) * a.flink_task_manager_per_month.value;
+    let clickhouse = f64::from(clickhouse.nodes)
+        * (a.clickhouse_replica_per_month.value + arch.clickhouse.disk_per_replica_gb * gb);
+    Cost {
+        kafka,
+        flink,
+        clickhouse,
+        total: kafka + flink + clickhouse,
+    }
+}
+
+/// What today's footprint costs per month: doing nothing.
+pub fn today(arch: &Architecture, a: &CostAssumptions) -> Cost {
+    let gb = a.storage_gb_per_month.value;
+    let kafka = f64::from(arch.kafka.brokers)
+        * (a.kafka_broker_per_month.value + arch.kafka.disk_per_broker_gb * gb);
+    let flink = f64::from(arch.flink.task_managers) * a.flink_task_manager_per_month.value;
+    let clickhouse = f64::from(arch.clickhouse.shards * arch.clickhouse.replicas)
+        * (a.clickhouse_replica_per_month.value + arch.clickhouse.disk_per_replica_gb * gb);
+    Cost {
+        kafka,
+        flink,
+        clickhouse,
+        total: kafka + flink + clickhouse,
+    }
+}

@@ -1,0 +1,114 @@
+//! Sensitivity: the plan's last month (base scenario) rerun with each
+//! uncertain assumption at its `low` and its `high`, everything else as is,
+//! under the chosen strategy. Shows which assumptions move cost and node counts.
+
+use serde::Serialize;
+
+use super::strategy::Strategy;
+use super::workload::Workload;
+use super::{MonthPlan, Only};
+use crate::inputs::{Inputs, Scenario};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Nodes {
+    pub brokers: u32,
+    pub task_managers: Option<u32>,
+    pub clickhouse_nodes: u32,
+    pub cost_per_month: f64,
+}
+
+impl Nodes {
+    fn of(plan: &MonthPlan) -> Nodes {
+        Nodes {
+            brokers: plan.brokers.brokers,
+            task_managers: plan.flink.task_managers,
+            clickhouse_nodes: plan.clickhouse.nodes,
+            cost_per_month: plan.cost.total,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Swing {
+    pub assumption: String,
+    pub unit: String,
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+    pub at_low: Nodes,
+    pub at_high: Nodes,
+    /// `|cost at high − cost at low|`: the tornado's bar length.
+    pub cost_swing: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sensitivity {
+    pub month: u32,
+    pub baseline: Nodes,
+    /// Largest cost swing first.
+    pub swings: Vec<Swing>,
+}
+
+pub fn analyse(
+    inputs: &Inputs,
+    workload: &Workload,
+    baseline: &MonthPlan,
+    strategy: Strategy,
+) -> Sensitivity {
+    let month = baseline.month;
+    let at = |name: &str, value: f64| {
+        let mut changed = inputs.clone();
+        set_assumption(&mut changed, name, value);
+        let model = super::run_with(
+            &changed,
+            workload.clone(),
+            Some(Only {
+                month,
+                scenario: Scenario::Base,
+                strategy,
+            }),
+        );
+        Nodes::of(&model.plan[0])
+    };
+    let mut swings: Vec<Swing> = inputs
+        .assumptions
+        .list()
+        .into_iter()
+        .filter_map(|n| {
+            let (low, high) = (n.assumption.low?, n.assumption.high?);
+            let at_low = at(&n.name, low);
+            let at_high = at(&n.name, high);
+            Some(Swing {
+                cost_swing: (at_high.cost_per_month - at_low.cost_per_month).abs(),
+                assumption: n.name,
+                unit: n.assumption.unit,
+                value: n.assumption.value,
+                low,
+                high,
+                at_low,
+                at_high,
+            })
+        })
+        .collect();
+    swings.sort_by(|a, b| {
+        b.cost_swing
+            .total_cmp(&a.cost_swing)
+            .then(a.assumption.cmp(&b.assumption))
+    });
+    Sensitivity {
+        month,
+        baseline: Nodes::of(baseline),
+        swings,
+    }
+}
+
+/// Sets the assumption `dotted` (e.g. `kafka.target_utilization`) to `value`.
+fn set_assumption(inputs: &mut Inputs, dotted: &str, value: f64) {
+    let mut tree = serde_json::to_value(&inputs.assumptions).expect("assumptions serialize");
+    let mut node = &mut tree;
+    for key in dotted.split('.') {
+        node = node.get_mut(key).expect("a listed assumption exists");
+    }
+    node["value"] = serde_json::json!(value);
+    inputs.assumptions = serde_json::from_value(tree).expect("only a value changed");
+}
