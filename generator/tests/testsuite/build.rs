@@ -115,3 +115,33 @@ fn summary_parts_follow_part_headings() {
     assert_eq!(parts["B"], vec!["three.md"]);
     assert!(!parts.contains_key("Summary"));
 }
+
+#[test]
+fn a_changed_assumption_moves_the_sizing_in_the_spec_and_the_workbook() {
+    let s = Scratch::new();
+    let layout = build::Layout {
+        root: s.root().to_path_buf(),
+    };
+    let before = build::render(&layout).unwrap();
+    // A lower target utilization needs more of every stage.
+    s.edit(
+        "data/assumptions.toml",
+        "[flink.target_utilization]\nvalue = 0.7",
+        "[flink.target_utilization]\nvalue = 0.5",
+    );
+    let after = build::render(&layout).unwrap();
+    for file in ["flink.md", "assumptions.md", "cost.md", "summary.md"] {
+        assert_ne!(
+            before.book_src[file], after.book_src[file],
+            "{file} did not change"
+        );
+    }
+    for file in ["capacity-model.xlsx", "csv/flink.csv", "csv/cost.csv"] {
+        assert_ne!(before.out[file], after.out[file], "{file} did not change");
+    }
+    // The workload is measured, not assumed: it does not move.
+    assert_eq!(
+        before.book_src["workload.md"],
+        after.book_src["workload.md"]
+    );
+}
