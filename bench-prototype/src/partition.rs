@@ -7,7 +7,8 @@
 //! - [`CustomerKeyGroups`]: `keyBy(customer_id)`, a Java `Long`.
 //! - [`CompositeKeyGroups`]: `keyBy(Tuple2<Long, String>(customer_id, event_type))`.
 //! - [`StickySubKeys`]: `keyBy(Tuple2<Long, Integer>(customer_id, sub))`, where a
-//!   hot customer's `sub` moves round-robin over `s` sub-keys every
+//!   heavy customer's `sub` (every customer above `sticky_min_share`) moves
+//!   round-robin over `s` sub-keys every
 //!   `batch_records` of its events (sticky, so batches stay whole) and other
 //!   customers keep sub 0.
 //!

@@ -26,10 +26,10 @@ fn message<T: std::fmt::Debug>(r: bench_prototype::error::Result<T>) -> String {
 #[test]
 fn the_real_inputs_load_and_give_the_pooled_service_time() {
     let i = inputs();
-    assert_eq!(i.keyed_operator.name, "window-aggregate");
-    assert_eq!(i.keyed_operator.max_parallelism, 128);
-    assert_eq!(i.hot_customers.len(), 12);
-    assert_eq!(i.event_types.len(), 6);
+    // Loose on purpose: the production data may change, its shape may not.
+    assert!(i.keyed_operator.parallelism <= i.keyed_operator.max_parallelism);
+    assert!(!i.hot_customers.is_empty());
+    assert!(!i.event_types.is_empty());
     // Recompute the pooled figure independently from the CSV.
     let text = std::fs::read_to_string(data_dir().join("metrics/flink_subtasks.csv")).unwrap();
     let (mut busy, mut recs) = (0.0, 0.0);
