@@ -28,6 +28,8 @@ pub struct Verdict {
     pub last_partitions: Option<u32>,
     pub last_hottest_partition_share: f64,
     pub last_state_bytes: f64,
+    /// p99 the strategy adds to the critical path: the merge stage's shuffle.
+    pub latency_added_ms: f64,
     /// Within the penalty of the leanest feasible strategy.
     pub within_penalty: bool,
 }
@@ -42,7 +44,7 @@ pub struct Decision {
     pub verdicts: Vec<Verdict>,
 }
 
-pub fn decide(strategies: &[StrategyMonth], penalty: f64) -> Decision {
+pub fn decide(strategies: &[StrategyMonth], penalty: f64, buffer_timeout_ms: f64) -> Decision {
     let base = |s: Strategy| {
         strategies
             .iter()
@@ -67,6 +69,11 @@ pub fn decide(strategies: &[StrategyMonth], penalty: f64) -> Decision {
                 last_partitions: last.partitions.partitions.ok(),
                 last_hottest_partition_share: last.partitions.hottest_share,
                 last_state_bytes: last.flink.state_bytes,
+                latency_added_ms: if s.needs_merge_stage() {
+                    buffer_timeout_ms
+                } else {
+                    0.0
+                },
                 within_penalty: false,
             })
         })

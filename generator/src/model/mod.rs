@@ -293,7 +293,11 @@ pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only
         }
     }
 
-    let mut decision = decision::decide(&strategies, a.decision.max_parallelism_penalty.value);
+    let mut decision = decision::decide(
+        &strategies,
+        a.decision.max_parallelism_penalty.value,
+        a.latency.buffer_timeout_ms.value,
+    );
     if let Some(o) = only {
         decision.chosen = o.strategy;
     }
