@@ -39,6 +39,8 @@ pub struct SpecContext<'a> {
     /// Every strategy in the base scenario, by month.
     pub strategies: Vec<StrategyRow<'a>>,
     pub decision: &'a Decision,
+    /// The committed benchmark report as `just bench` wrote it, if any.
+    pub bench: Option<&'a serde_json::Value>,
     /// Base scenario, by month: each hot customer's sub-key count, in `keys.hot` order.
     pub sub_key_table: Vec<(&'a str, Vec<u32>)>,
     pub model: &'a Model,
@@ -173,6 +175,7 @@ pub fn build<'a>(
             })
             .collect(),
         decision: &model.decision,
+        bench: inputs.bench.as_ref().map(|b| &b.raw),
         sub_key_table: months
             .iter()
             .map(|&m| {

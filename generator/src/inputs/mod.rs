@@ -5,6 +5,7 @@
 
 pub mod architecture;
 pub mod assumptions;
+pub mod bench;
 pub mod forecast;
 pub mod keys;
 pub mod metrics;
@@ -29,12 +30,15 @@ pub struct Inputs {
     pub forecast: Forecast,
     pub keys: KeyDistribution,
     pub metrics: Metrics,
+    /// The committed benchmark results, if any.
+    pub bench: Option<bench::BenchResults>,
 }
 
 pub fn load(data_dir: &Path) -> Result<Inputs, InputError> {
     let architecture = architecture::load(&data_dir.join("architecture.toml"))?;
     Ok(Inputs {
         metrics: metrics::load(&data_dir.join("metrics"), &architecture)?,
+        bench: bench::load(&data_dir.join("bench/results.json"))?,
         keys: keys::load(&data_dir.join("keys"))?,
         architecture,
         assumptions: assumptions::load(&data_dir.join("assumptions.toml"))?,

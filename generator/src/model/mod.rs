@@ -18,6 +18,7 @@ pub mod routing;
 pub mod sensitivity;
 pub mod slo;
 pub mod strategy;
+pub mod validation;
 pub mod workload;
 
 #[cfg(test)]
@@ -133,6 +134,8 @@ pub struct Model {
     pub slos: Vec<slo::Slo>,
     /// Today's footprint per month: the cost of doing nothing.
     pub cost_today: cost::Cost,
+    /// Predicted vs measured on the prototype, when benchmark results are committed.
+    pub validation: Option<validation::Validation>,
     /// The last month of the base plan under each uncertain assumption's range.
     pub sensitivity: Option<sensitivity::Sensitivity>,
 }
@@ -396,7 +399,17 @@ pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only
         last.latency.processing_p99_ms,
         a.latency.query_p99_ms.value,
     );
+    let validation = inputs.bench.as_ref().map(|b| {
+        validation::validate(
+            b,
+            &customer_keys,
+            &composite_keys,
+            &customers,
+            keyed.capacity_per_s,
+        )
+    });
     Model {
+        validation,
         slos,
         cost_today: cost::today(arch, &a.cost),
         sensitivity: None,

@@ -3,15 +3,17 @@
 use super::charts::{self, BarChart, Chart, HeatMap, Line, LineChart, PALETTE};
 use crate::error::Result;
 use crate::inputs::Scenario;
+use crate::inputs::bench::BenchResults;
 use crate::model::Model;
+use crate::model::validation::VALIDATION_RATE;
 use crate::model::workload::Workload;
 
 /// Where the chapters find the charts, relative to `spec/src/`.
 pub const FIGURE_DIR: &str = "figures";
 
-pub fn all(model: &Model) -> Result<Vec<Chart>> {
+pub fn all(model: &Model, bench: Option<&BenchResults>) -> Result<Vec<Chart>> {
     let w = &model.workload;
-    Ok(vec![
+    let mut charts = vec![
         events_by_month(model)?,
         throughput_four_weeks(w)?,
         diurnal_profile(w)?,
@@ -19,7 +21,12 @@ pub fn all(model: &Model) -> Result<Vec<Chart>> {
         subtask_heat_map(w)?,
         clickhouse_parts(w)?,
         cost_tornado(model)?,
-    ])
+    ];
+    if let Some(b) = bench {
+        charts.push(bench_latency(b)?);
+        charts.push(bench_heat_map(b)?);
+    }
+    Ok(charts)
 }
 
 /// `YYYY-MM-DD` of a Unix time (UTC), by the civil-from-days algorithm.
@@ -256,5 +263,65 @@ fn cost_tornado(model: &Model) -> Result<Chart> {
         highlight: if swings.is_empty() { vec![] } else { vec![0] },
         reference: None,
         y_format: &usd,
+    })
+}
+
+/// The prototype's strategies in the spec's order, with their display names.
+const BENCH_STRATEGIES: [(&str, &str); 3] = [
+    ("customer", "customer_id"),
+    ("composite", "composite key"),
+    ("sticky", "sticky sub-keys"),
+];
+
+/// Throughput against p99 latency, one curve per strategy, from the rate sweep.
+fn bench_latency(b: &BenchResults) -> Result<Chart> {
+    let k = |x: f64| format!("{:.0}k", x / 1000.0);
+    let lines = BENCH_STRATEGIES
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (name, label))| {
+            let sweep = b.typed.sweep.get(*name)?;
+            Some(Line {
+                label,
+                points: sweep
+                    .points
+                    .iter()
+                    .map(|p| (p.offered_rate, p.latency_p99_ms))
+                    .collect(),
+                color: PALETTE[i % PALETTE.len()],
+                dashed: false,
+            })
+        })
+        .collect();
+    charts::line_chart(&LineChart {
+        file_name: "bench-latency.svg",
+        x_desc: "offered events/s",
+        y_desc: "p99 latency (ms)",
+        x_label: &k,
+        lines,
+    })
+}
+
+/// Busy ratio of every subtask at the validation rate, one row per strategy.
+fn bench_heat_map(b: &BenchResults) -> Result<Chart> {
+    let rows: Vec<(String, Vec<f64>)> = BENCH_STRATEGIES
+        .iter()
+        .filter_map(|(name, label)| {
+            let sweep = b.typed.sweep.get(*name)?;
+            let point = sweep.points.iter().min_by(|x, y| {
+                (x.offered_rate - VALIDATION_RATE)
+                    .abs()
+                    .total_cmp(&(y.offered_rate - VALIDATION_RATE).abs())
+            })?;
+            Some(((*label).to_owned(), point.busy_ratio.clone()))
+        })
+        .collect();
+    let width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
+    charts::heat_map(&HeatMap {
+        file_name: "bench-heat-map.svg",
+        row_labels: rows.iter().map(|r| r.0.clone()).collect(),
+        column_labels: (0..width).map(|i| i.to_string()).collect(),
+        x_desc: "subtask",
+        panels: vec![("busy", PALETTE[1], rows.into_iter().map(|r| r.1).collect())],
     })
 }

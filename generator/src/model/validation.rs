@@ -1,0 +1,103 @@
+//! The model against the prototype: for each strategy, the sustainable
+//! throughput the model predicts for the benchmark's own topology (its
+//! parallelism and maxParallelism, the production per-record cost) beside the
+//! one the rate sweep measured.
+//!
+//! Prediction: the hottest subtask saturates first, so the operator sustains
+//! `capacity / hottest share` events/s, the hottest share computed with the
+//! real key groups over the same key distribution.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::strategy::{self, KeySet, Strategy};
+use crate::inputs::bench::BenchResults;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StrategyCheck {
+    pub strategy: Strategy,
+    /// The prototype's name for it.
+    pub bench_name: String,
+    pub hottest_share: f64,
+    pub predicted_sustainable: f64,
+    pub measured_sustainable: f64,
+    /// `(measured − predicted) / predicted`.
+    pub error: f64,
+    /// At the point nearest the validation rate: predicted and measured hottest busy ratio.
+    pub at_rate: f64,
+    pub predicted_hottest_busy: f64,
+    pub measured_hottest_busy: f64,
+    pub sustained_at_rate: bool,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Validation {
+    pub parallelism: u32,
+    pub max_parallelism: u32,
+    pub capacity_per_s: f64,
+    pub checks: Vec<StrategyCheck>,
+}
+
+/// The rate the brief asks the prototype to validate the model at.
+pub const VALIDATION_RATE: f64 = 200_000.0;
+
+pub fn validate(
+    bench: &BenchResults,
+    customer_keys: &KeySet,
+    composite_keys: &KeySet,
+    customers: &[(i64, f64)],
+    capacity_per_s: f64,
+) -> Validation {
+    let p = &bench.typed.parameters;
+    let split: BTreeMap<i64, u32> = p
+        .sticky_split_customers
+        .iter()
+        .map(|&id| (id, p.sub_keys))
+        .collect();
+    let sticky_keys = KeySet::sub_keys(customers, &split);
+    let checks = [
+        (Strategy::CustomerId, "customer", customer_keys),
+        (Strategy::Composite, "composite", composite_keys),
+        (Strategy::SubKeys, "sticky", &sticky_keys),
+    ]
+    .into_iter()
+    .filter_map(|(s, name, keys)| {
+        let sweep = bench.typed.sweep.get(name)?;
+        let hottest = strategy::max(&strategy::subtask_shares(
+            &keys.key_group_shares(sweep.max_parallelism),
+            sweep.parallelism,
+        ));
+        let predicted = capacity_per_s / hottest;
+        let point = sweep.points.iter().min_by(|a, b| {
+            (a.offered_rate - VALIDATION_RATE)
+                .abs()
+                .total_cmp(&(b.offered_rate - VALIDATION_RATE).abs())
+        })?;
+        Some(StrategyCheck {
+            strategy: s,
+            bench_name: name.to_owned(),
+            hottest_share: hottest,
+            predicted_sustainable: predicted,
+            measured_sustainable: sweep.sustainable_throughput,
+            error: (sweep.sustainable_throughput - predicted) / predicted,
+            at_rate: point.offered_rate,
+            predicted_hottest_busy: point.offered_rate * hottest / capacity_per_s,
+            measured_hottest_busy: point.hottest_busy_ratio,
+            sustained_at_rate: point.sustained,
+            p50_ms: point.latency_p50_ms,
+            p99_ms: point.latency_p99_ms,
+            p999_ms: point.latency_p999_ms,
+        })
+    })
+    .collect();
+    Validation {
+        parallelism: p.sweep_parallelism,
+        max_parallelism: p.sweep_max_parallelism,
+        capacity_per_s,
+        checks,
+    }
+}
