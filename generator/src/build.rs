@@ -51,6 +51,11 @@ pub const DOCUMENTS: &[PdfDocument] = &[
         style: "spec.typ",
     },
     PdfDocument {
+        part: "Benchmark report",
+        file: "benchmark-report.pdf",
+        style: "spec.typ",
+    },
+    PdfDocument {
         part: "CTO readout",
         file: "cto-readout.pdf",
         style: "readout.typ",
