@@ -122,6 +122,8 @@ pub struct ClickHouseProfile {
     pub shards: u32,
     pub mean_rows_per_s: f64,
     pub peak_rows_per_s: f64,
+    /// The peak spread over today's shards.
+    pub peak_rows_per_s_per_shard: f64,
     pub mean_insert_queries_per_s: f64,
     /// Highest `max_parts_in_partition` seen on any shard.
     pub max_parts_in_partition: f64,
@@ -498,6 +500,7 @@ fn clickhouse_profile(
         shards: inputs.architecture.clickhouse.shards,
         mean_rows_per_s: mean(&rows),
         peak_rows_per_s: peak_rows,
+        peak_rows_per_s_per_shard: peak_rows / f64::from(inputs.architecture.clickhouse.shards),
         mean_insert_queries_per_s: mean(&inserts),
         max_parts_in_partition: max_parts,
         mean_active_parts: mean(&active),
