@@ -252,11 +252,12 @@ pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only
             * (a.flink.target_utilization.value * keyed.capacity_per_s / keyed.records_per_event)
                 .min(limits.consumer_events_per_s)
                 .min(limits.partition_mb_per_s * kafka::BYTES_PER_MB / topic.avg_event_bytes);
+        // The sub-keys a month needs; only the sub-key strategy uses them.
+        let sub = flink::sub_keys(&customers, load.peak_events_per_s, per_key_limit);
         for s in Strategy::ALL {
             if only.is_some_and(|o| o.strategy != s) {
                 continue;
             }
-            let sub = flink::sub_keys(&customers, load.peak_events_per_s, per_key_limit);
             let owned;
             let keys = match s {
                 Strategy::CustomerId => &customer_keys,

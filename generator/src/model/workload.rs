@@ -195,19 +195,8 @@ pub fn characterize(inputs: &Inputs) -> Workload {
         .position(|o| o.keyed)
         .expect("validated");
     let kp = &operators[keyed_index];
-    let total_records: f64 = m
-        .subtasks
-        .iter()
-        .filter(|s| s.operator == keyed_op.name)
-        .map(|s| s.records_in_per_s)
-        .sum();
-    let total_busy_s: f64 = m
-        .subtasks
-        .iter()
-        .filter(|s| s.operator == keyed_op.name)
-        .map(|s| s.busy_ms_per_s / 1000.0)
-        .sum();
-    let service_time_us = total_busy_s / total_records * 1e6;
+    // The operator profile already pools records in over busy time.
+    let service_time_us = 1e6 / kp.capacity_per_s;
     let hottest = kp
         .subtasks
         .iter()
@@ -219,7 +208,7 @@ pub fn characterize(inputs: &Inputs) -> Workload {
         parallelism: keyed_op.parallelism,
         max_parallelism: keyed_op.max_parallelism,
         service_time_us,
-        subtask_capacity_per_s: 1e6 / service_time_us,
+        subtask_capacity_per_s: kp.capacity_per_s,
         hottest_subtask: hottest.subtask,
         hottest_share: hottest.share,
         fair_share: 1.0 / f64::from(keyed_op.parallelism),

@@ -868,6 +868,7 @@ fn latency_sheet(inputs: &Inputs, model: &Model, flink: &Sheet, named: &mut Vec<
         )
     }));
     let total = col(h.len());
+    let target = col(h.len() + 1);
     h.extend(headers(&["end_to_end_p99_ms", "target_ms", "headroom_ms"]));
     let last_stage = col(1 + stages.len());
     Sheet {
@@ -893,18 +894,13 @@ fn latency_sheet(inputs: &Inputs, model: &Model, flink: &Sheet, named: &mut Vec<
                     m.latency.target_ms,
                 ));
                 row.push(formula(
-                    format!("={}{{r}}-{total}{{r}}", col(h_len_target(&stages))),
+                    format!("={target}{{r}}-{total}{{r}}"),
                     m.latency.headroom_ms,
                 ));
                 row
             })
             .collect(),
     }
-}
-
-/// The target column of the latency sheet: after month, scenario, the stages and the total.
-fn h_len_target(stages: &[Stage]) -> usize {
-    2 + stages.len() + 1
 }
 
 fn slo_sheet(model: &Model) -> Sheet {
