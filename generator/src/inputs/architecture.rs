@@ -10,9 +10,18 @@ use crate::error::InputError;
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Architecture {
+    pub deployment: Deployment,
     pub kafka: Kafka,
     pub flink: Flink,
     pub clickhouse: ClickHouse,
+}
+
+/// Where the pipeline runs: what a zone failure takes away.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// Availability zones the brokers, TaskManagers and replicas are spread over.
+    pub availability_zones: u32,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -89,6 +98,8 @@ pub struct ClickHouse {
     pub replicas: u32,
     pub instance: String,
     pub disk_per_replica_gb: f64,
+    /// ClickHouse Keeper ensemble size (Raft: a majority must be up).
+    pub keeper_nodes: u32,
     pub tables: Vec<Table>,
 }
 
@@ -97,6 +108,8 @@ pub struct ClickHouse {
 pub struct Table {
     pub name: String,
     pub engine: String,
+    /// The Flink job vertex whose sink subtasks insert into the table.
+    pub written_by: String,
     pub insert_batch_rows: u32,
     pub insert_interval_ms: f64,
 }
@@ -143,6 +156,44 @@ pub fn load(path: &Path) -> Result<Architecture, InputError> {
         )
     };
 
+    if arch.deployment.availability_zones == 0 {
+        return Err(file.error(
+            path,
+            "[deployment]",
+            0,
+            "availability_zones",
+            "deployment.availability_zones".into(),
+            "expected at least 1 availability zone",
+        ));
+    }
+    if arch.clickhouse.keeper_nodes % 2 == 0 {
+        return Err(file.error(
+            path,
+            "[clickhouse]",
+            0,
+            "keeper_nodes",
+            "clickhouse.keeper_nodes".into(),
+            format!(
+                "expected an odd number of Keeper nodes (a Raft majority), found {}",
+                arch.clickhouse.keeper_nodes
+            ),
+        ));
+    }
+    for (i, t) in arch.clickhouse.tables.iter().enumerate() {
+        if arch.operator(&t.written_by).is_none() {
+            return Err(file.error(
+                path,
+                "[[clickhouse.tables]]",
+                i,
+                "written_by",
+                format!("clickhouse.tables[{i}].written_by"),
+                format!(
+                    "expected the name of a job vertex in [[flink.operators]], found `{}`",
+                    t.written_by
+                ),
+            ));
+        }
+    }
     if arch.kafka.brokers == 0 {
         return Err(file.error(
             path,

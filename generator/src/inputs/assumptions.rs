@@ -33,6 +33,7 @@ pub struct Assumptions {
     pub slo: SloAssumptions,
     pub cost: CostAssumptions,
     pub decision: DecisionAssumptions,
+    pub fault: FaultAssumptions,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -158,6 +159,33 @@ pub struct DecisionAssumptions {
     /// A strategy that gives up less may need at most this many times the
     /// keyed subtasks of the leanest feasible one and still be chosen.
     pub max_parallelism_penalty: Assumption,
+}
+
+/// What failure detection, restart and repair take: the recovery times of the
+/// fault-tolerance chapter.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultAssumptions {
+    /// From a broker's loss to new partition leaders (controller session timeout + election).
+    pub kafka_leader_failover_s: Assumption,
+    /// Replication throttle while a replacement broker copies its replicas back.
+    pub kafka_reassignment_mb_per_s: Assumption,
+    /// From a TaskManager's loss to the JobManager declaring it dead (`heartbeat.timeout`).
+    pub flink_failure_detection_s: Assumption,
+    /// Scheduling and starting a replacement TaskManager.
+    pub task_manager_replacement_s: Assumption,
+    /// Checkpoint download into RocksDB per TaskManager on restore.
+    pub state_restore_mb_per_s_per_task_manager: Assumption,
+    /// Lag of a ClickHouse replica behind the one that took the insert.
+    pub clickhouse_replication_lag_s: Assumption,
+    /// Fetch rate of a rebuilt replica copying its shard's parts.
+    pub clickhouse_replica_fetch_mb_per_s: Assumption,
+    /// Restoring a Keeper majority (restart or replace a node, Raft catch-up).
+    pub keeper_recovery_s: Assumption,
+    /// Inserts per second one Keeper ensemble carries across the cluster.
+    pub keeper_inserts_per_s: Assumption,
+    /// Block hashes a replicated table remembers for insert deduplication.
+    pub replicated_deduplication_window: Assumption,
 }
 
 /// An assumption with its dotted name, as listed in the spec and the spreadsheet.

@@ -124,6 +124,9 @@ pub struct BrokerSizing {
     /// The replication factor: fewer brokers cannot hold the replicas.
     pub for_replication: u32,
     pub brokers: u32,
+    /// Peak use of the busiest per-broker throughput limit (storage, network
+    /// in or out) with `brokers` brokers: what a broker loss raises.
+    pub throughput_utilization: f64,
 }
 
 pub fn brokers(topics: &[TopicLoad], kafka: &Kafka, a: &KafkaAssumptions) -> BrokerSizing {
@@ -179,7 +182,12 @@ pub fn brokers(topics: &[TopicLoad], kafka: &Kafka, a: &KafkaAssumptions) -> Bro
     .max()
     .unwrap_or(1)
     .max(1);
+    let throughput_utilization = (replicated / a.broker_storage_mb_per_s.value)
+        .max(replicated / a.broker_network_in_mb_per_s.value)
+        .max(fanned_out / a.broker_network_out_mb_per_s.value)
+        / f64::from(brokers);
     BrokerSizing {
+        throughput_utilization,
         ingress_mb_per_s: ingress,
         for_storage_throughput,
         for_network_in,

@@ -10,10 +10,12 @@
 pub mod clickhouse;
 pub mod cost;
 pub mod decision;
+pub mod fault;
 pub mod flink;
 pub mod growth;
 pub mod kafka;
 pub mod latency;
+pub mod rollout;
 pub mod routing;
 pub mod sensitivity;
 pub mod slo;
@@ -63,6 +65,8 @@ pub struct StrategyMonth {
     pub scenario: Scenario,
     pub strategy: Strategy,
     pub sub_keys: Vec<SubKeyCount>,
+    /// Events/s one key (or sub-key) may carry before it is split.
+    pub sub_key_limit_per_s: f64,
     pub partitions: PartitionFit,
     pub flink: FlinkSizing,
     pub feasible: bool,
@@ -98,6 +102,8 @@ pub struct MonthPlan {
     pub flink: FlinkSizing,
     pub clickhouse: ClickHouseSizing,
     pub sub_keys: Vec<SubKeyCount>,
+    /// Events/s one key (or sub-key) may carry before it is split.
+    pub sub_key_limit_per_s: f64,
     pub latency: latency::LatencyBudget,
     pub cost: cost::Cost,
 }
@@ -138,6 +144,10 @@ pub struct Model {
     pub validation: Option<validation::Validation>,
     /// The last month of the base plan under each uncertain assumption's range.
     pub sensitivity: Option<sensitivity::Sensitivity>,
+    /// Failure modes of the base plan's last month.
+    pub fault: fault::FaultTolerance,
+    /// The base plan by quarter, against doing nothing.
+    pub rollout: rollout::Rollout,
 }
 
 pub fn run(inputs: &Inputs) -> Model {
@@ -290,6 +300,7 @@ pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only
                 } else {
                     Vec::new()
                 },
+                sub_key_limit_per_s: per_key_limit,
                 partitions,
                 flink,
                 feasible,
@@ -374,6 +385,7 @@ pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only
                 flink: chosen.flink.clone(),
                 clickhouse,
                 sub_keys: chosen.sub_keys.clone(),
+                sub_key_limit_per_s: chosen.sub_key_limit_per_s,
                 latency,
                 cost,
             }
@@ -400,6 +412,20 @@ pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only
         last.latency.processing_p99_ms,
         a.latency.query_p99_ms.value,
     );
+    let fault = fault::analyse(last, arch, &merge_safe, &a.fault);
+    let cost_today = cost::today(arch, &a.cost);
+    let labels: Vec<(u32, String)> = growth
+        .iter()
+        .filter(|g| g.scenario == Scenario::Base)
+        .map(|g| (g.month, g.label.clone()))
+        .collect();
+    // A restricted run (the sensitivity analysis) has neither the other months
+    // nor today's keying to compare with: it has no rollout.
+    let rollout = if only.is_none() {
+        rollout::plan(&plan, &strategies, &labels, arch, cost_today.total)
+    } else {
+        rollout::Rollout::default()
+    };
     let validation = inputs.bench.as_ref().map(|b| {
         validation::validate(
             b,
@@ -412,8 +438,10 @@ pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only
     Model {
         validation,
         slos,
-        cost_today: cost::today(arch, &a.cost),
+        cost_today,
         sensitivity: None,
+        fault,
+        rollout,
         workload,
         growth,
         vertices,

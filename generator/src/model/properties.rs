@@ -136,6 +136,7 @@ proptest! {
             replicas: 2,
             instance: String::new(),
             disk_per_replica_gb: 8000.0,
+            keeper_nodes: 3,
             tables: Vec::new(),
         };
         let ca = ClickHouseAssumptions {

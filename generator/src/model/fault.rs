@@ -1,0 +1,375 @@
+//! Failure modes of the planned pipeline: for each one, how long processing
+//! stops, how long the backlog takes to drain, how long until redundancy is
+//! back, what is lost or duplicated, and which CAP property gives way.
+//!
+//! Backlogs drain as a fluid queue: a stage at utilization `ρ` at peak has
+//! `μ − λ = λ (1 − ρ) / ρ` to spare, so `T` seconds of backlog take
+//! `T ρ / (1 − ρ)` seconds to drain, with `ρ` the hottest keyed subtask's.
+
+use serde::Serialize;
+
+use super::MonthPlan;
+use super::clickhouse::MergeSafeRate;
+use crate::inputs::architecture::Architecture;
+use crate::inputs::assumptions::FaultAssumptions;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureMode {
+    Broker,
+    TaskManager,
+    ClickHouseReplica,
+    KeeperMajority,
+    Zone,
+}
+
+/// Which CAP property the pipeline gives up while the failure lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relaxed {
+    /// Writes or results stop rather than diverge.
+    Availability,
+    /// Keeps serving, but a read may miss what another replica already has.
+    Consistency,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailureAnalysis {
+    pub mode: FailureMode,
+    /// Seconds during which the affected part takes no new events.
+    pub interruption_s: f64,
+    /// Seconds of input that must be (re)processed after it: the outage plus replay.
+    pub backlog_s: f64,
+    /// Seconds to drain that backlog with the plan's headroom.
+    pub catch_up_s: f64,
+    /// Interruption plus catch-up: until lag is back to normal.
+    pub recovery_s: f64,
+    /// Seconds until full redundancy is back (re-replication, replica rebuild);
+    /// zero when nothing has to be copied.
+    pub repair_s: f64,
+    /// Events that can be lost: acknowledged but held by one copy only.
+    pub events_lost: f64,
+    /// Rows written twice on replay without the sink's deduplication token;
+    /// with it (the plan), none.
+    pub rows_duplicated_without_dedup: f64,
+    pub relaxed: Relaxed,
+    /// Whether the survivors carry the peak load without new capacity.
+    pub survivors_carry_peak: bool,
+    /// Utilization of the busiest surviving resource at peak.
+    pub utilization_after: f64,
+}
+
+/// The exactly-once path's numbers: the replay horizon and the deduplication
+/// window it needs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExactlyOnce {
+    pub checkpoint_interval_s: f64,
+    pub checkpoint_duration_s: f64,
+    /// Events in flight that a restore re-reads from Kafka at most.
+    pub replay_events: f64,
+    /// Per table: block hashes a shard must remember to drop every replayed insert.
+    pub tables: Vec<DedupWindow>,
+    pub window_configured: f64,
+    pub window_sufficient: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DedupWindow {
+    pub table: String,
+    pub writers: u32,
+    pub blocks_needed: f64,
+}
+
+/// Keeper's share of its insert capacity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeeperLoad {
+    /// Nodes the ensemble can lose and keep a majority.
+    pub tolerated_failures: u32,
+    pub inserts_per_s: f64,
+    pub capacity_per_s: f64,
+    pub utilization: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaultTolerance {
+    pub month: u32,
+    /// The hottest keyed subtask's busy ratio at peak: the pace of every catch-up.
+    pub bottleneck_utilization: f64,
+    /// A shard's peak insert rate over its merge-safe rate.
+    pub clickhouse_utilization: f64,
+    pub failures: Vec<FailureAnalysis>,
+    pub exactly_once: ExactlyOnce,
+    pub keeper: KeeperLoad,
+    /// The longest ClickHouse or Flink outage Kafka's retention absorbs without loss, hours.
+    pub max_outage_without_loss_h: f64,
+}
+
+/// Seconds to drain `backlog_s` seconds of input at utilization `rho`.
+pub fn drain_s(backlog_s: f64, rho: f64) -> f64 {
+    if rho >= 1.0 {
+        f64::INFINITY
+    } else {
+        backlog_s * rho / (1.0 - rho)
+    }
+}
+
+/// Members a group of `n` loses when one of `zones` zones goes, spread evenly.
+fn lost_in_zone(n: u32, zones: u32) -> u32 {
+    n.div_ceil(zones.max(1))
+}
+
+pub fn analyse(
+    plan: &MonthPlan,
+    arch: &Architecture,
+    merge_safe: &MergeSafeRate,
+    a: &FaultAssumptions,
+) -> FaultTolerance {
+    let keyed = plan
+        .flink
+        .vertices
+        .iter()
+        .find(|v| v.keyed)
+        .expect("one keyed vertex");
+    let ch = &plan.clickhouse;
+    // Catch-up runs at the pace of the hottest keyed subtask, the stage sized
+    // with headroom. ClickHouse shards are sized to the merge-safe rate itself:
+    // during a catch-up they insert above it and parts pile up for a while,
+    // which `clickhouse_utilization` reports.
+    let ch_rho = ch.peak_rows_per_s_per_shard / merge_safe.rows_per_s_per_shard;
+    let rho = keyed.hottest_utilization;
+    let peak_events = plan.topics.first().map_or(0.0, |t| t.peak_events_per_s);
+    let rows_per_event = if peak_events > 0.0 {
+        ch.peak_rows_per_s / peak_events
+    } else {
+        0.0
+    };
+    let task_managers = plan.flink.task_managers.unwrap_or(arch.flink.task_managers);
+    let interval_s = arch.flink.checkpoint_interval_ms / 1000.0;
+    let checkpoint_s = plan.flink.checkpoint_duration_s;
+    // A restore replays everything since the last completed checkpoint: at worst
+    // one interval plus the checkpoint that was in progress.
+    let replay_s = interval_s + checkpoint_s;
+    let restore_s = plan.flink.state_bytes
+        / 1e6
+        / (a.state_restore_mb_per_s_per_task_manager.value * f64::from(task_managers.max(1)));
+    let flink_down_s =
+        a.flink_failure_detection_s.value + a.task_manager_replacement_s.value + restore_s;
+    let zones = arch.deployment.availability_zones;
+    let brokers = plan.brokers.brokers;
+    let u_b = plan.brokers.throughput_utilization;
+    let retained_gb_per_broker = plan.brokers.retained_gb / f64::from(brokers.max(1));
+    let retained_gb_per_shard = ch.retained_gb / f64::from(ch.shards.max(1));
+    let replica_rebuild_s =
+        retained_gb_per_shard * 1000.0 / a.clickhouse_replica_fetch_mb_per_s.value;
+    let broker_repair_s = retained_gb_per_broker * 1000.0 / a.kafka_reassignment_mb_per_s.value;
+    let replica_loss_rows = ch.peak_rows_per_s_per_shard * a.clickhouse_replication_lag_s.value;
+    let events_per_row = if rows_per_event > 0.0 {
+        1.0 / rows_per_event
+    } else {
+        0.0
+    };
+
+    let mut failures = Vec::new();
+
+    // A broker: its partitions' leadership moves to in-sync followers; with
+    // acks=all and min.insync.replicas, an acknowledged write is on min ISR brokers.
+    let broker_after = u_b * f64::from(brokers) / f64::from(brokers.saturating_sub(1).max(1));
+    failures.push(FailureAnalysis {
+        mode: FailureMode::Broker,
+        interruption_s: a.kafka_leader_failover_s.value,
+        backlog_s: a.kafka_leader_failover_s.value,
+        catch_up_s: drain_s(a.kafka_leader_failover_s.value, rho),
+        recovery_s: a.kafka_leader_failover_s.value + drain_s(a.kafka_leader_failover_s.value, rho),
+        repair_s: broker_repair_s,
+        events_lost: 0.0,
+        rows_duplicated_without_dedup: 0.0,
+        relaxed: Relaxed::Availability,
+        survivors_carry_peak: brokers > 1 && broker_after <= 1.0,
+        utilization_after: broker_after,
+    });
+
+    // A TaskManager: the keyed shuffle makes the whole job one failover
+    // region, so every task restarts from the last checkpoint.
+    let backlog = flink_down_s + replay_s;
+    failures.push(FailureAnalysis {
+        mode: FailureMode::TaskManager,
+        interruption_s: flink_down_s,
+        backlog_s: backlog,
+        catch_up_s: drain_s(backlog, rho),
+        recovery_s: flink_down_s + drain_s(backlog, rho),
+        repair_s: 0.0,
+        events_lost: 0.0,
+        rows_duplicated_without_dedup: ch.peak_rows_per_s * replay_s,
+        relaxed: Relaxed::Availability,
+        survivors_carry_peak: false,
+        utilization_after: rho,
+    });
+
+    // A ClickHouse replica: the shard's other replica takes inserts and
+    // queries; parts it had not fetched yet exist on the lost disk only.
+    let replicas = ch.replicas.max(1);
+    let replica_after = ch_rho;
+    failures.push(FailureAnalysis {
+        mode: FailureMode::ClickHouseReplica,
+        interruption_s: 0.0,
+        backlog_s: 0.0,
+        catch_up_s: 0.0,
+        recovery_s: 0.0,
+        repair_s: replica_rebuild_s,
+        events_lost: if replicas > 1 {
+            replica_loss_rows * events_per_row
+        } else {
+            f64::INFINITY
+        },
+        rows_duplicated_without_dedup: 0.0,
+        relaxed: Relaxed::Consistency,
+        survivors_carry_peak: replicas > 1,
+        utilization_after: replica_after,
+    });
+
+    // A Keeper majority: replicated tables turn read-only; the sink retries,
+    // backpressure stops the job and Kafka holds the backlog.
+    let keeper_down = a.keeper_recovery_s.value;
+    let keeper_backlog = keeper_down + replay_s;
+    failures.push(FailureAnalysis {
+        mode: FailureMode::KeeperMajority,
+        interruption_s: keeper_down,
+        backlog_s: keeper_backlog,
+        catch_up_s: drain_s(keeper_backlog, rho),
+        recovery_s: keeper_down + drain_s(keeper_backlog, rho),
+        repair_s: 0.0,
+        events_lost: 0.0,
+        rows_duplicated_without_dedup: ch.peak_rows_per_s * replay_s,
+        relaxed: Relaxed::Availability,
+        survivors_carry_peak: false,
+        utilization_after: rho,
+    });
+
+    // A zone: a share of every fleet at once. Rack-aware replicas keep one
+    // copy per zone, so Kafka keeps its ISR if enough replicas remain.
+    let rf = plan
+        .topics
+        .iter()
+        .map(|t| t.replication_factor)
+        .min()
+        .unwrap_or(1);
+    let min_isr = arch
+        .kafka
+        .topics
+        .iter()
+        .map(|t| t.min_insync_replicas)
+        .max()
+        .unwrap_or(1);
+    let kafka_writable = rf.saturating_sub(lost_in_zone(rf, zones)) >= min_isr;
+    let keeper = arch.clickhouse.keeper_nodes;
+    let keeper_majority = keeper.saturating_sub(lost_in_zone(keeper, zones)) > keeper / 2;
+    let brokers_left = brokers.saturating_sub(lost_in_zone(brokers, zones));
+    let zone_broker_after = if brokers_left == 0 {
+        f64::INFINITY
+    } else {
+        u_b * f64::from(brokers) / f64::from(brokers_left)
+    };
+    let zone_down = flink_down_s.max(a.kafka_leader_failover_s.value)
+        + if keeper_majority { 0.0 } else { keeper_down };
+    let zone_backlog = zone_down + replay_s;
+    let survives = zones > 1 && kafka_writable && zone_broker_after <= 1.0;
+    failures.push(FailureAnalysis {
+        mode: FailureMode::Zone,
+        interruption_s: zone_down,
+        backlog_s: zone_backlog,
+        catch_up_s: drain_s(zone_backlog, rho),
+        recovery_s: zone_down + drain_s(zone_backlog, rho),
+        repair_s: broker_repair_s.max(replica_rebuild_s),
+        // Each shard has its replicas in distinct zones: a zone holds one of
+        // them for `replicas / zones` of the shards.
+        events_lost: if replicas > 1 && zones > 1 {
+            replica_loss_rows
+                * f64::from(ch.shards)
+                * (f64::from(replicas) / f64::from(zones)).min(1.0)
+                * events_per_row
+        } else {
+            f64::INFINITY
+        },
+        rows_duplicated_without_dedup: ch.peak_rows_per_s * replay_s,
+        relaxed: Relaxed::Availability,
+        survivors_carry_peak: survives && keeper_majority,
+        utilization_after: zone_broker_after,
+    });
+
+    let tables = arch
+        .clickhouse
+        .tables
+        .iter()
+        .map(|t| {
+            let writers = plan
+                .flink
+                .vertices
+                .iter()
+                .find(|v| v.name == t.written_by)
+                .and_then(|v| v.parallelism.ok())
+                .unwrap_or(1);
+            // Every writer sends each shard one block per insert; the shard must
+            // remember all blocks since the last completed checkpoint.
+            DedupWindow {
+                table: t.name.clone(),
+                writers,
+                blocks_needed: f64::from(writers) * replay_s * 1000.0 / t.insert_interval_ms,
+            }
+        })
+        .collect::<Vec<_>>();
+    let window = a.replicated_deduplication_window.value;
+    let exactly_once = ExactlyOnce {
+        checkpoint_interval_s: interval_s,
+        checkpoint_duration_s: checkpoint_s,
+        replay_events: peak_events * replay_s,
+        window_sufficient: tables.iter().all(|t| t.blocks_needed <= window),
+        tables,
+        window_configured: window,
+    };
+
+    // Each flushed async-insert buffer is one replicated insert per table and shard.
+    let inserts_per_s =
+        ch.parts_per_s_per_shard * f64::from(ch.shards) * arch.clickhouse.tables.len() as f64;
+    let keeper_load = KeeperLoad {
+        tolerated_failures: arch.clickhouse.keeper_nodes.saturating_sub(1) / 2,
+        inserts_per_s,
+        capacity_per_s: a.keeper_inserts_per_s.value,
+        utilization: inserts_per_s / a.keeper_inserts_per_s.value,
+    };
+    let retention_h = arch
+        .kafka
+        .topics
+        .iter()
+        .map(|t| t.retention_hours)
+        .fold(f64::INFINITY, f64::min);
+
+    FaultTolerance {
+        month: plan.month,
+        bottleneck_utilization: rho,
+        clickhouse_utilization: ch_rho,
+        failures,
+        exactly_once,
+        keeper: keeper_load,
+        max_outage_without_loss_h: retention_h,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_backlog_drains_in_proportion_to_the_headroom() {
+        assert!((drain_s(60.0, 0.5) - 60.0).abs() < 1e-9);
+        assert!((drain_s(60.0, 0.75) - 180.0).abs() < 1e-9);
+        assert!(drain_s(60.0, 1.0).is_infinite());
+    }
+
+    #[test]
+    fn a_zone_takes_its_share_rounded_up() {
+        assert_eq!(lost_in_zone(3, 3), 1);
+        assert_eq!(lost_in_zone(7, 3), 3);
+        assert_eq!(lost_in_zone(2, 3), 1);
+        assert_eq!(lost_in_zone(5, 1), 5);
+    }
+}

@@ -1,0 +1,229 @@
+//! The plan by quarter: the capacity that must be in place when each quarter
+//! starts (the most any of its months needs, base scenario), what the quarter
+//! costs, and what doing nothing costs and whether today's footprint, keyed
+//! by `customer_id` as it is, still carries it.
+
+use serde::Serialize;
+
+use super::strategy::Strategy;
+use super::{MonthPlan, StrategyMonth};
+use crate::inputs::Scenario;
+use crate::inputs::architecture::Architecture;
+
+/// A resource today's footprint is short of.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shortfall {
+    /// `hot_key`, `partitions`, `brokers`, `task_managers` or `clickhouse_shards`.
+    pub resource: &'static str,
+    pub today: u32,
+    /// What the month needs; `None` when no count suffices (a key too hot).
+    pub needed: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quarter {
+    /// `YYYY-Qn`.
+    pub label: String,
+    pub first_month: String,
+    pub last_month: String,
+    pub brokers: u32,
+    pub partitions: Option<u32>,
+    pub keyed_subtasks: Option<u32>,
+    pub max_parallelism: u32,
+    pub task_managers: Option<u32>,
+    pub shards: u32,
+    pub clickhouse_nodes: u32,
+    /// Sum of the quarter's monthly costs, per scenario.
+    pub cost_low: f64,
+    pub cost: f64,
+    pub cost_high: f64,
+    /// Today's footprint for the same months.
+    pub cost_doing_nothing: f64,
+    /// Whether today's footprint carries every month of the quarter.
+    pub today_carries: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Rollout {
+    pub quarters: Vec<Quarter>,
+    /// The first month (label) today's footprint no longer carries, and why.
+    pub doing_nothing_fails: Option<String>,
+    pub shortfalls: Vec<Shortfall>,
+    pub total_cost: f64,
+    pub total_cost_doing_nothing: f64,
+}
+
+/// `YYYY-MM` → `YYYY-Qn`.
+pub fn quarter_of(month_label: &str) -> String {
+    let (year, month) = month_label.split_once('-').unwrap_or((month_label, "1"));
+    let m: u32 = month.parse().unwrap_or(1);
+    format!("{year}-Q{}", (m.saturating_sub(1)) / 3 + 1)
+}
+
+/// What keeping today's footprint and keys lacks in one month (empty: it carries).
+pub fn shortfalls(
+    plan: &MonthPlan,
+    today_keys: &StrategyMonth,
+    arch: &Architecture,
+) -> Vec<Shortfall> {
+    let mut out = Vec::new();
+    let keyed_topic = arch.keyed_topic();
+    match today_keys.partitions.partitions {
+        Err(_) => out.push(Shortfall {
+            resource: "hot_key",
+            today: keyed_topic.partitions,
+            needed: None,
+        }),
+        Ok(n) if n > keyed_topic.partitions => out.push(Shortfall {
+            resource: "partitions",
+            today: keyed_topic.partitions,
+            needed: Some(n),
+        }),
+        Ok(_) => {}
+    }
+    match today_keys.flink.task_managers {
+        None => {
+            if !out.iter().any(|s| s.resource == "hot_key") {
+                out.push(Shortfall {
+                    resource: "hot_key",
+                    today: arch.flink.task_managers,
+                    needed: None,
+                });
+            }
+        }
+        Some(n) if n > arch.flink.task_managers => out.push(Shortfall {
+            resource: "task_managers",
+            today: arch.flink.task_managers,
+            needed: Some(n),
+        }),
+        Some(_) => {}
+    }
+    if plan.brokers.brokers > arch.kafka.brokers {
+        out.push(Shortfall {
+            resource: "brokers",
+            today: arch.kafka.brokers,
+            needed: Some(plan.brokers.brokers),
+        });
+    }
+    if plan.clickhouse.shards > arch.clickhouse.shards {
+        out.push(Shortfall {
+            resource: "clickhouse_shards",
+            today: arch.clickhouse.shards,
+            needed: Some(plan.clickhouse.shards),
+        });
+    }
+    out
+}
+
+pub fn plan(
+    plans: &[MonthPlan],
+    strategies: &[StrategyMonth],
+    labels: &[(u32, String)],
+    arch: &Architecture,
+    cost_today_per_month: f64,
+) -> Rollout {
+    let label_of = |m: u32| {
+        labels
+            .iter()
+            .find(|(month, _)| *month == m)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default()
+    };
+    let at = |m: u32, s: Scenario| {
+        plans
+            .iter()
+            .find(|p| (p.month, p.scenario) == (m, s))
+            .expect("every month and scenario is planned")
+    };
+    let mut months: Vec<u32> = plans
+        .iter()
+        .filter(|p| p.scenario == Scenario::Base)
+        .map(|p| p.month)
+        .collect();
+    months.sort_unstable();
+
+    let mut doing_nothing_fails = None;
+    let mut first_shortfalls = Vec::new();
+    let mut carries = Vec::new();
+    for &m in &months {
+        let today_keys = strategies
+            .iter()
+            .find(|s| (s.month, s.scenario, s.strategy) == (m, Scenario::Base, Strategy::CustomerId))
+            .expect("every strategy is sized for every month");
+        let short = shortfalls(at(m, Scenario::Base), today_keys, arch);
+        if !short.is_empty() && doing_nothing_fails.is_none() {
+            doing_nothing_fails = Some(label_of(m));
+            first_shortfalls = short.clone();
+        }
+        carries.push((m, short.is_empty()));
+    }
+
+    let mut quarters: Vec<Quarter> = Vec::new();
+    for &m in &months {
+        let label = label_of(m);
+        let q = quarter_of(&label);
+        let base = at(m, Scenario::Base);
+        let keyed = base.flink.vertices.iter().find(|v| v.keyed);
+        let ok = carries.iter().any(|&(cm, c)| cm == m && c);
+        let max_opt = |a: Option<u32>, b: Option<u32>| match (a, b) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            _ => None,
+        };
+        match quarters.last_mut().filter(|last| last.label == q) {
+            Some(last) => {
+                last.last_month = label;
+                last.brokers = last.brokers.max(base.brokers.brokers);
+                last.partitions = max_opt(last.partitions, base.partitions.partitions.ok());
+                last.keyed_subtasks = max_opt(
+                    last.keyed_subtasks,
+                    keyed.and_then(|v| v.parallelism.ok()),
+                );
+                last.task_managers = max_opt(last.task_managers, base.flink.task_managers);
+                last.shards = last.shards.max(base.clickhouse.shards);
+                last.clickhouse_nodes = last.clickhouse_nodes.max(base.clickhouse.nodes);
+                last.cost_low += at(m, Scenario::Low).cost.total;
+                last.cost += base.cost.total;
+                last.cost_high += at(m, Scenario::High).cost.total;
+                last.cost_doing_nothing += cost_today_per_month;
+                last.today_carries &= ok;
+            }
+            None => quarters.push(Quarter {
+                label: q,
+                first_month: label.clone(),
+                last_month: label,
+                brokers: base.brokers.brokers,
+                partitions: base.partitions.partitions.ok(),
+                keyed_subtasks: keyed.and_then(|v| v.parallelism.ok()),
+                max_parallelism: keyed.map_or(0, |v| v.max_parallelism),
+                task_managers: base.flink.task_managers,
+                shards: base.clickhouse.shards,
+                clickhouse_nodes: base.clickhouse.nodes,
+                cost_low: at(m, Scenario::Low).cost.total,
+                cost: base.cost.total,
+                cost_high: at(m, Scenario::High).cost.total,
+                cost_doing_nothing: cost_today_per_month,
+                today_carries: ok,
+            }),
+        }
+    }
+    Rollout {
+        total_cost: quarters.iter().map(|q| q.cost).sum(),
+        total_cost_doing_nothing: quarters.iter().map(|q| q.cost_doing_nothing).sum(),
+        quarters,
+        doing_nothing_fails,
+        shortfalls: first_shortfalls,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quarter_of;
+
+    #[test]
+    fn months_fall_into_calendar_quarters() {
+        assert_eq!(quarter_of("2027-01"), "2027-Q1");
+        assert_eq!(quarter_of("2027-03"), "2027-Q1");
+        assert_eq!(quarter_of("2027-04"), "2027-Q2");
+        assert_eq!(quarter_of("2027-12"), "2027-Q4");
+    }
+}
