@@ -174,13 +174,20 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
                 doc.part, doc.file
             ),
         })?;
+        let mds = files
+            .iter()
+            .map(|file| {
+                chapters.get(file).ok_or_else(|| Error::Template {
+                    template: "SUMMARY.md".into(),
+                    message: format!("links `{file}`, which no template renders"),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // Cross-references reach any label of the same PDF, whichever chapter defines it.
+        let labels = typst_markup::document_labels(mds.iter().map(|md| md.as_str()));
         let mut body = String::new();
-        for file in files {
-            let md = chapters.get(file).ok_or_else(|| Error::Template {
-                template: "SUMMARY.md".into(),
-                message: format!("links `{file}`, which no template renders"),
-            })?;
-            body.push_str(&typst_markup::to_typst(md));
+        for md in mds {
+            body.push_str(&typst_markup::to_typst_with_labels(md, &labels));
             body.push('\n');
         }
         let style_path = layout.typst().join(doc.style);

@@ -6,8 +6,20 @@
 //! because a call has no line-start or adjacency rules to trip over; every
 //! embedded call ends in `;` so text that follows can never extend it. All
 //! ASCII punctuation in text is escaped, so text always comes out literally.
+//!
+//! Conventions beyond plain Markdown (all harmless on the site):
+//!
+//! - a paragraph right after a table that starts with `Table: ` is the
+//!   table's caption: the table becomes a numbered table figure;
+//! - an image's title is its label: `![Caption](figures/x.svg "fig-x")`
+//!   becomes a numbered figure labelled `<fig-x>`;
+//! - a heading's id (`## Kafka sizing {#kafka-sizing}`) is its label;
+//! - an internal link with a fragment (`kafka.md#kafka-sizing`,
+//!   `#fig-x`) whose label the document defines becomes a link plus a
+//!   reference, "Kafka sizing (Section 6.1)"; other internal links are text;
+//! - an HTML block `<!-- pagebreak -->` is a page break; other HTML is dropped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -17,6 +29,17 @@ const SPECIAL: &[char] = &[
     '\\', '#', '$', '@', '<', '>', '*', '_', '[', ']', '~', '"', '\'', '`', '/', '-', '=', '+',
     '.', ':',
 ];
+
+/// Starts a paragraph that is a table's caption.
+const CAPTION_PREFIX: &str = "Table: ";
+
+/// The one HTML block that means something in a PDF: `<!-- pagebreak -->`.
+fn is_pagebreak(html: &str) -> bool {
+    html.trim()
+        .strip_prefix("<!--")
+        .and_then(|c| c.strip_suffix("-->"))
+        .is_some_and(|c| c.trim() == "pagebreak")
+}
 
 /// Marks where a footnote reference goes until all definitions are known.
 const FOOTNOTE_OPEN: char = '\u{E000}';
@@ -59,9 +82,74 @@ pub fn string_literal(text: &str) -> String {
     out
 }
 
+/// Whether `id` can be written as a Typst label literal (`<id>`).
+fn is_label(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+}
+
+/// The label of an image: its title, when that is a valid label.
+fn image_label(title: &str) -> Option<String> {
+    let title = title.trim();
+    is_label(title).then(|| title.to_owned())
+}
+
+/// The label an internal link points at: the fragment of a non-external URL.
+fn link_target(url: &str) -> Option<&str> {
+    if is_external(url) {
+        return None;
+    }
+    let (_, fragment) = url.split_once('#')?;
+    is_label(fragment).then_some(fragment)
+}
+
+/// Labels a Markdown document defines (heading ids, image titles), in order,
+/// with repeats.
+fn defined_labels(markdown: &str, out: &mut Vec<String>) {
+    for event in Parser::new_ext(markdown, markdown_options()) {
+        match event {
+            Event::Start(Tag::Heading { id: Some(id), .. }) if is_label(&id) => {
+                out.push(id.to_string());
+            }
+            Event::Start(Tag::Image { title, .. }) => out.extend(image_label(&title)),
+            _ => {}
+        }
+    }
+}
+
+/// The labels one Markdown document defines exactly once: heading ids
+/// (`{#id}`) and image titles. Only these can be referenced.
+pub fn labels(markdown: &str) -> BTreeSet<String> {
+    document_labels([markdown])
+}
+
+/// The labels defined exactly once across the chapters of one document
+/// (a label defined twice cannot be referenced in Typst).
+pub fn document_labels<'a>(chapters: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    let mut all = Vec::new();
+    for md in chapters {
+        defined_labels(md, &mut all);
+    }
+    let mut once = BTreeSet::new();
+    let mut twice = BTreeSet::new();
+    for label in all {
+        if !once.insert(label.clone()) {
+            twice.insert(label);
+        }
+    }
+    &once - &twice
+}
+
 enum Frame {
     Root,
-    Paragraph,
+    Paragraph {
+        /// The raw text the paragraph starts with, while it is only text.
+        lead: Option<String>,
+        /// The table this paragraph may caption (its Typst call).
+        after_table: Option<String>,
+    },
     Heading {
         level: usize,
         id: Option<String>,
@@ -91,40 +179,95 @@ enum Frame {
     },
     Image {
         url: String,
+        label: Option<String>,
     },
     Footnote {
         label: String,
     },
+    HtmlBlock {
+        html: String,
+    },
     Skip,
 }
 
-struct Converter {
+struct Converter<'l> {
     stack: Vec<(Frame, String)>,
     footnotes: BTreeMap<String, String>,
+    /// Labels the whole document defines; links to others stay text.
+    labels: &'l BTreeSet<String>,
+    /// A table just closed (its Typst call), waiting to see whether a caption follows.
+    pending_table: Option<String>,
 }
 
-/// Converts a Markdown document to Typst markup.
+/// Converts a Markdown document to Typst markup; links can reference the
+/// labels this document defines.
 pub fn to_typst(markdown: &str) -> String {
+    to_typst_with_labels(markdown, &labels(markdown))
+}
+
+/// Converts one chapter of a larger document to Typst markup; links can
+/// reference `labels`, the labels the whole document defines (see
+/// [`document_labels`]).
+pub fn to_typst_with_labels(markdown: &str, labels: &BTreeSet<String>) -> String {
     let mut c = Converter {
         stack: vec![(Frame::Root, String::new())],
         footnotes: BTreeMap::new(),
+        labels,
+        pending_table: None,
     };
     for event in Parser::new_ext(markdown, markdown_options()) {
         c.event(event);
     }
+    c.flush_table();
     let (_, body) = c.stack.pop().expect("root frame");
     c.resolve_footnotes(&body)
 }
 
-impl Converter {
+impl Converter<'_> {
     fn out(&mut self) -> &mut String {
         &mut self.stack.last_mut().expect("root frame").1
     }
 
+    /// Writes out a table no caption followed.
+    fn flush_table(&mut self) {
+        if let Some(call) = self.pending_table.take() {
+            let s = format!("#{call};\n\n");
+            self.out().push_str(&s);
+        }
+    }
+
+    /// Tracks the raw text a paragraph starts with: text extends it, anything
+    /// else ends it.
+    fn track_lead(&mut self, event: &Event<'_>) {
+        if let Some((
+            Frame::Paragraph {
+                lead: Some(lead), ..
+            },
+            _,
+        )) = self.stack.last_mut()
+        {
+            match event {
+                Event::Text(text) => lead.push_str(text),
+                Event::End(TagEnd::Paragraph) => {}
+                _ => lead.push('\u{0}'),
+            }
+        }
+    }
+
     fn event(&mut self, event: Event<'_>) {
+        // A table waits for its caption: only a paragraph may follow it directly.
+        if !matches!(event, Event::Start(Tag::Paragraph)) {
+            self.flush_table();
+        }
+        self.track_lead(&event);
         match event {
             Event::Start(tag) => self.start(tag),
             Event::End(tag) => self.end(tag),
+            Event::Html(html) => {
+                if let Some((Frame::HtmlBlock { html: block }, _)) = self.stack.last_mut() {
+                    block.push_str(&html);
+                }
+            }
             Event::Text(text) => {
                 let in_code = matches!(self.stack.last(), Some((Frame::CodeBlock { .. }, _)));
                 let s = if in_code {
@@ -147,7 +290,7 @@ impl Converter {
             }
             Event::TaskListMarker(done) => self.out().push_str(if done { "☑ " } else { "☐ " }),
             // Raw HTML has no meaning in a PDF; the site keeps it.
-            Event::Html(_) | Event::InlineHtml(_) => {}
+            Event::InlineHtml(_) => {}
             Event::InlineMath(m) | Event::DisplayMath(m) => {
                 let s = escape_markup(&m);
                 self.out().push_str(&s);
@@ -159,7 +302,10 @@ impl Converter {
         let frame = match tag {
             Tag::Paragraph => {
                 self.mark_loose();
-                Frame::Paragraph
+                Frame::Paragraph {
+                    lead: Some(String::new()),
+                    after_table: self.pending_table.take(),
+                }
             }
             Tag::Heading { level, id, .. } => Frame::Heading {
                 level: heading_level(level),
@@ -191,11 +337,17 @@ impl Converter {
             Tag::Link { dest_url, .. } => Frame::Link {
                 url: dest_url.to_string(),
             },
-            Tag::Image { dest_url, .. } => Frame::Image {
+            Tag::Image {
+                dest_url, title, ..
+            } => Frame::Image {
                 url: dest_url.to_string(),
+                label: image_label(&title),
             },
             Tag::FootnoteDefinition(label) => Frame::Footnote {
                 label: label.to_string(),
+            },
+            Tag::HtmlBlock => Frame::HtmlBlock {
+                html: String::new(),
             },
             _ => Frame::Skip,
         };
@@ -217,9 +369,28 @@ impl Converter {
         let (frame, body) = self.stack.pop().expect("balanced events");
         let text = match frame {
             Frame::Root => unreachable!("root is never closed by an event"),
-            Frame::Paragraph => format!("{}\n\n", body.trim_end()),
+            Frame::Paragraph { lead, after_table } => {
+                let caption = lead
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with(CAPTION_PREFIX));
+                match after_table {
+                    // The lead was all text, so the buffer starts with it escaped.
+                    Some(call) if caption => {
+                        let caption = body
+                            .strip_prefix(&escape_markup(CAPTION_PREFIX))
+                            .expect("caption prefix escaped in the buffer")
+                            .trim();
+                        format!("#figure({call}, kind: table, caption: [{caption}]);\n\n")
+                    }
+                    Some(call) => format!("#{call};\n\n{}\n\n", body.trim_end()),
+                    None => format!("{}\n\n", body.trim_end()),
+                }
+            }
             Frame::Heading { level, id } => {
-                let label = id.map(|id| format!(" <{id}>")).unwrap_or_default();
+                let label = id
+                    .filter(|id| is_label(id))
+                    .map(|id| format!(" <{id}>"))
+                    .unwrap_or_default();
                 format!("\n{} {}{label}\n\n", "=".repeat(level), body.trim())
             }
             Frame::BlockQuote => format!("#quote(block: true)[{}];\n\n", body.trim()),
@@ -247,7 +418,11 @@ impl Converter {
                 align,
                 header,
                 cells,
-            } => table(&align, &header, &cells),
+            } => {
+                // Held back until the next event shows whether a caption follows.
+                self.pending_table = Some(table(&align, &header, &cells));
+                String::new()
+            }
             Frame::TableHead => {
                 if let Some((Frame::Table { header, .. }, _)) = self.stack.last_mut() {
                     header.extend(split_cells(&body));
@@ -267,21 +442,33 @@ impl Converter {
             Frame::Link { url } => {
                 if is_external(&url) {
                     format!("#link({})[{body}];", string_literal(&url))
+                } else if let Some(label) = link_target(&url).filter(|l| self.labels.contains(*l)) {
+                    cross_reference(label, &body)
                 } else {
-                    // Links between chapters of the site have no target in a single PDF.
+                    // Links to what the document does not hold stay text.
                     body
                 }
             }
-            Frame::Image { url } => {
+            Frame::Image { url, label } => {
                 // The alt text (already escaped markup) becomes the caption.
                 let caption = body.trim();
-                if caption.is_empty() {
-                    format!("#image({}, width: 100%);", string_literal(&url))
+                let image = format!("image({}, width: 100%)", string_literal(&url));
+                match (label, caption.is_empty()) {
+                    (None, true) => format!("#{image};"),
+                    (None, false) => format!("#figure({image}, caption: [{caption}]);"),
+                    (Some(label), true) => format!("#figure({image}) <{label}>"),
+                    (Some(label), false) => {
+                        format!("#figure({image}, caption: [{caption}]) <{label}>")
+                    }
+                }
+            }
+            Frame::HtmlBlock { html } => {
+                // A page break only exists between top-level blocks.
+                let top = matches!(self.stack.last(), Some((Frame::Root, _)));
+                if top && is_pagebreak(&html) {
+                    "#pagebreak(weak: true);\n\n".to_owned()
                 } else {
-                    format!(
-                        "#figure(image({}, width: 100%), caption: [{caption}]);",
-                        string_literal(&url)
-                    )
+                    String::new()
                 }
             }
             Frame::Footnote { label } => {
@@ -319,6 +506,19 @@ fn split_cells(body: &str) -> Vec<String> {
     body.split_terminator(CELL_END).map(str::to_owned).collect()
 }
 
+/// A link to a label plus its reference: "Kafka sizing (Section 6.1)",
+/// "the chart (Figure 3)". Unnumbered targets (a heading in a document
+/// without heading numbers) get the link alone, since Typst cannot reference them.
+fn cross_reference(label: &str, body: &str) -> String {
+    let numbered = format!("query(<{label}>).first().numbering != none");
+    if body.trim().is_empty() {
+        format!("#context if {numbered} [#ref(<{label}>)];")
+    } else {
+        format!("#link(<{label}>)[{body}];#context if {numbered} [ (#ref(<{label}>))];")
+    }
+}
+
+/// The Typst call for a table, without `#` and `;`.
 fn table(align: &[Alignment], header: &[String], cells: &[String]) -> String {
     let columns = align.len().max(1);
     let aligns: Vec<&str> = align
@@ -330,7 +530,7 @@ fn table(align: &[Alignment], header: &[String], cells: &[String]) -> String {
         })
         .collect();
     let mut out = format!(
-        "#table(columns: {columns}, align: ({},), ",
+        "table(columns: {columns}, align: ({},), ",
         aligns.join(", ")
     );
     if !header.is_empty() {
@@ -341,7 +541,7 @@ fn table(align: &[Alignment], header: &[String], cells: &[String]) -> String {
         out.push_str(&format!("[{cell}], "));
     }
     out.truncate(out.trim_end_matches(", ").len());
-    out.push_str(");\n\n");
+    out.push(')');
     out
 }
 
