@@ -433,6 +433,7 @@ pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only
             &composite_keys,
             &customers,
             keyed.capacity_per_s,
+            a.flink.target_utilization.value,
         )
     });
     Model {

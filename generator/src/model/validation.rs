@@ -40,6 +40,12 @@ pub struct Validation {
     pub max_parallelism: u32,
     pub capacity_per_s: f64,
     pub checks: Vec<StrategyCheck>,
+    /// Whether the measured sustainable throughputs order the strategies as the predictions do.
+    pub ranking_agrees: bool,
+    /// The largest |measured − predicted| / predicted over the strategies.
+    pub max_abs_error: f64,
+    /// Whether the keyed target utilization leaves more headroom than that error.
+    pub headroom_covers_error: bool,
 }
 
 /// The rate the brief asks the prototype to validate the model at.
@@ -51,6 +57,7 @@ pub fn validate(
     composite_keys: &KeySet,
     customers: &[(i64, f64)],
     capacity_per_s: f64,
+    target_utilization: f64,
 ) -> Validation {
     let p = &bench.typed.parameters;
     let split: BTreeMap<i64, u32> = p
@@ -59,7 +66,7 @@ pub fn validate(
         .map(|&id| (id, p.sub_keys))
         .collect();
     let sticky_keys = KeySet::sub_keys(customers, &split);
-    let checks = [
+    let checks: Vec<StrategyCheck> = [
         (Strategy::CustomerId, "customer", customer_keys),
         (Strategy::Composite, "composite", composite_keys),
         (Strategy::SubKeys, "sticky", &sticky_keys),
@@ -94,7 +101,18 @@ pub fn validate(
         })
     })
     .collect();
+    let order = |key: fn(&StrategyCheck) -> f64| {
+        let mut idx: Vec<usize> = (0..checks.len()).collect();
+        idx.sort_by(|&a, &b| key(&checks[a]).total_cmp(&key(&checks[b])));
+        idx
+    };
+    let ranking_agrees =
+        order(|c| c.predicted_sustainable) == order(|c| c.measured_sustainable);
+    let max_abs_error = checks.iter().map(|c| c.error.abs()).fold(0.0, f64::max);
     Validation {
+        ranking_agrees,
+        max_abs_error,
+        headroom_covers_error: max_abs_error < 1.0 - target_utilization,
         parallelism: p.sweep_parallelism,
         max_parallelism: p.sweep_max_parallelism,
         capacity_per_s,

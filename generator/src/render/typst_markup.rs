@@ -17,7 +17,9 @@
 //! - an internal link with a fragment (`kafka.md#kafka-sizing`,
 //!   `#fig-x`) whose label the document defines becomes a link plus a
 //!   reference, "Kafka sizing (Section 6.1)"; other internal links are text;
-//! - an HTML block `<!-- pagebreak -->` is a page break; other HTML is dropped.
+//! - an HTML block `<!-- pagebreak -->` is a page break; other HTML is dropped;
+//! - lines from `<!-- site-only -->` to `<!-- /site-only -->` are left out:
+//!   detail tables the site carries and the page budget of a PDF does not.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -39,6 +41,25 @@ fn is_pagebreak(html: &str) -> bool {
         .strip_prefix("<!--")
         .and_then(|c| c.strip_suffix("-->"))
         .is_some_and(|c| c.trim() == "pagebreak")
+}
+
+const SITE_ONLY_OPEN: &str = "<!-- site-only -->";
+const SITE_ONLY_CLOSE: &str = "<!-- /site-only -->";
+
+/// The Markdown a PDF shows: without its site-only regions (marker lines
+/// included). An unclosed region runs to the end of the chapter.
+pub fn pdf_view(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut site_only = false;
+    for line in markdown.split_inclusive('\n') {
+        match line.trim() {
+            SITE_ONLY_OPEN => site_only = true,
+            SITE_ONLY_CLOSE => site_only = false,
+            _ if !site_only => out.push_str(line),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Marks where a footnote reference goes until all definitions are known.
@@ -130,7 +151,7 @@ pub fn labels(markdown: &str) -> BTreeSet<String> {
 pub fn document_labels<'a>(chapters: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
     let mut all = Vec::new();
     for md in chapters {
-        defined_labels(md, &mut all);
+        defined_labels(&pdf_view(md), &mut all);
     }
     let mut once = BTreeSet::new();
     let mut twice = BTreeSet::new();
@@ -215,7 +236,8 @@ pub fn to_typst_with_labels(markdown: &str, labels: &BTreeSet<String>) -> String
         labels,
         pending_table: None,
     };
-    for event in Parser::new_ext(markdown, markdown_options()) {
+    let markdown = pdf_view(markdown);
+    for event in Parser::new_ext(&markdown, markdown_options()) {
         c.event(event);
     }
     c.flush_table();

@@ -412,3 +412,16 @@ fn special_characters_at_line_start_do_not_become_markup() {
         assert_eq!(text, format!("x {start}"), "{start}");
     }
 }
+
+#[test]
+fn site_only_regions_stay_out_of_the_pdf() {
+    let md = "Kept.\n\n<!-- site-only -->\n\n| a |\n|---|\n| 1 |\n\n## Detail {#detail}\n\n<!-- /site-only -->\n\nAlso kept.\n";
+    let t = to_typst(md);
+    assert!(!t.contains("table("), "{t}");
+    assert!(!t.contains("Detail"), "{t}");
+    assert_eq!(rendered(md), "Kept. Also kept.");
+    // A label inside the region does not exist in the PDF, so a link to it is text.
+    assert!(!specgen::render::typst_markup::labels(md).contains("detail"));
+    // An unclosed region runs to the end of the chapter.
+    assert_eq!(rendered("A.\n\n<!-- site-only -->\n\nB.\n"), "A.");
+}
