@@ -130,7 +130,7 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
     let model = model::run(&inputs);
     let date = parse_date(&inputs.assumptions.plan.document_date).expect("validated on load");
 
-    let charts = figures::all(&model, inputs.bench.as_ref())?;
+    let charts = figures::all(&model, &inputs.architecture, inputs.bench.as_ref())?;
     let figure_paths = charts
         .iter()
         .map(|c| {

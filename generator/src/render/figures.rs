@@ -1,8 +1,10 @@
 //! Which charts the spec shows, drawn from the model.
 
 use super::charts::{self, BarChart, Chart, HeatMap, Line, LineChart, PALETTE};
+use super::diagram;
 use crate::error::Result;
 use crate::inputs::Scenario;
+use crate::inputs::architecture::Architecture;
 use crate::inputs::bench::BenchResults;
 use crate::model::Model;
 use crate::model::validation::VALIDATION_RATE;
@@ -11,9 +13,10 @@ use crate::model::workload::Workload;
 /// Where the chapters find the charts, relative to `spec/src/`.
 pub const FIGURE_DIR: &str = "figures";
 
-pub fn all(model: &Model, bench: Option<&BenchResults>) -> Result<Vec<Chart>> {
+pub fn all(model: &Model, arch: &Architecture, bench: Option<&BenchResults>) -> Result<Vec<Chart>> {
     let w = &model.workload;
     let mut charts = vec![
+        diagram::architecture(arch, w)?,
         events_by_month(model)?,
         throughput_four_weeks(w)?,
         diurnal_profile(w)?,

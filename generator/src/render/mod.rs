@@ -3,6 +3,7 @@
 
 pub mod capacity_sheet;
 pub mod charts;
+pub mod diagram;
 pub mod figures;
 pub mod markdown;
 pub mod pdf;
