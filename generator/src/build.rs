@@ -103,6 +103,8 @@ pub struct Rendered {
     /// Path relative to `out/` → content.
     pub out: BTreeMap<String, Vec<u8>>,
     pub pdf_pages: Vec<(String, usize)>,
+    /// PDF file name → the text of each page, for checks on what a reader sees.
+    pub pdf_texts: BTreeMap<String, Vec<String>>,
 }
 
 pub fn build(root: &Path) -> Result<BuildReport> {
@@ -166,6 +168,7 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
     let parts = summary_parts(summary);
     let mut out = BTreeMap::new();
     let mut pdf_pages = Vec::new();
+    let mut pdf_texts = BTreeMap::new();
     for doc in DOCUMENTS {
         let files = parts.get(doc.part).ok_or_else(|| Error::Template {
             template: "SUMMARY.md".into(),
@@ -210,6 +213,7 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
             date,
         })?;
         pdf_pages.push((doc.file.to_owned(), compiled.pages));
+        pdf_texts.insert(doc.file.to_owned(), compiled.page_texts);
         out.insert(doc.file.to_owned(), compiled.bytes);
     }
 
@@ -222,6 +226,7 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
         book_src,
         out,
         pdf_pages,
+        pdf_texts,
     })
 }
 

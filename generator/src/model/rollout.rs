@@ -148,7 +148,9 @@ pub fn plan(
     for &m in &months {
         let today_keys = strategies
             .iter()
-            .find(|s| (s.month, s.scenario, s.strategy) == (m, Scenario::Base, Strategy::CustomerId))
+            .find(|s| {
+                (s.month, s.scenario, s.strategy) == (m, Scenario::Base, Strategy::CustomerId)
+            })
             .expect("every strategy is sized for every month");
         let short = shortfalls(at(m, Scenario::Base), today_keys, arch);
         if !short.is_empty() && doing_nothing_fails.is_none() {
@@ -174,10 +176,8 @@ pub fn plan(
                 last.last_month = label;
                 last.brokers = last.brokers.max(base.brokers.brokers);
                 last.partitions = max_opt(last.partitions, base.partitions.partitions.ok());
-                last.keyed_subtasks = max_opt(
-                    last.keyed_subtasks,
-                    keyed.and_then(|v| v.parallelism.ok()),
-                );
+                last.keyed_subtasks =
+                    max_opt(last.keyed_subtasks, keyed.and_then(|v| v.parallelism.ok()));
                 last.task_managers = max_opt(last.task_managers, base.flink.task_managers);
                 last.shards = last.shards.max(base.clickhouse.shards);
                 last.clickhouse_nodes = last.clickhouse_nodes.max(base.clickhouse.nodes);

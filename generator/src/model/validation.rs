@@ -106,8 +106,7 @@ pub fn validate(
         idx.sort_by(|&a, &b| key(&checks[a]).total_cmp(&key(&checks[b])));
         idx
     };
-    let ranking_agrees =
-        order(|c| c.predicted_sustainable) == order(|c| c.measured_sustainable);
+    let ranking_agrees = order(|c| c.predicted_sustainable) == order(|c| c.measured_sustainable);
     let max_abs_error = checks.iter().map(|c| c.error.abs()).fold(0.0, f64::max);
     Validation {
         ranking_agrees,

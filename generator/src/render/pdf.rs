@@ -33,6 +33,8 @@ pub struct TypstDocument {
 pub struct Pdf {
     pub bytes: Vec<u8>,
     pub pages: usize,
+    /// What a reader sees on each page (see [`page_texts`]).
+    pub page_texts: Vec<String>,
 }
 
 struct Fonts {
@@ -184,6 +186,7 @@ pub fn compile(doc: &TypstDocument) -> Result<Pdf> {
     Ok(Pdf {
         bytes,
         pages: document.pages().len(),
+        page_texts: page_texts(&document),
     })
 }
 
