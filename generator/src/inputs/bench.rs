@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use super::keys::{EventType, HotCustomer, KeyDistribution, Tail};
 use crate::error::InputError;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -18,6 +19,49 @@ pub struct BenchParameters {
     /// Sub-keys per split customer in the sticky strategy.
     pub sub_keys: u32,
     pub sticky_split_customers: Vec<i64>,
+    /// The key distribution the prototype replayed: customer id → share.
+    pub hot_customer_shares: BTreeMap<String, f64>,
+    pub tail_customers: u32,
+    pub tail_first_customer_id: i64,
+    pub tail_zipf_exponent: f64,
+    pub tail_share: f64,
+    pub event_type_shares: BTreeMap<String, f64>,
+}
+
+impl BenchParameters {
+    /// The key distribution the prototype replayed, as the generator's type:
+    /// what the model must route to predict the prototype's own skew.
+    pub fn key_distribution(&self) -> KeyDistribution {
+        let mut hot: Vec<HotCustomer> = self
+            .hot_customer_shares
+            .iter()
+            .filter_map(|(id, &share)| {
+                Some(HotCustomer {
+                    customer_id: id.parse().ok()?,
+                    name: id.clone(),
+                    share,
+                })
+            })
+            .collect();
+        hot.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.customer_id.cmp(&b.customer_id)));
+        KeyDistribution {
+            hot,
+            tail: Tail {
+                customers: self.tail_customers,
+                first_customer_id: self.tail_first_customer_id,
+                zipf_exponent: self.tail_zipf_exponent,
+                share: self.tail_share,
+            },
+            event_types: self
+                .event_type_shares
+                .iter()
+                .map(|(event_type, &share)| EventType {
+                    event_type: event_type.clone(),
+                    share,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

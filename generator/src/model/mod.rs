@@ -429,9 +429,7 @@ pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only
     let validation = inputs.bench.as_ref().map(|b| {
         validation::validate(
             b,
-            &customer_keys,
-            &composite_keys,
-            &customers,
+            &inputs.keys,
             keyed.capacity_per_s,
             a.flink.target_utilization.value,
         )

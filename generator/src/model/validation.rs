@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use super::strategy::{self, KeySet, Strategy};
 use crate::inputs::bench::BenchResults;
+use crate::inputs::keys::KeyDistribution;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StrategyCheck {
@@ -40,6 +41,8 @@ pub struct Validation {
     pub max_parallelism: u32,
     pub capacity_per_s: f64,
     pub checks: Vec<StrategyCheck>,
+    /// Whether the prototype replayed the key distribution now in `data/keys`.
+    pub keys_match_inputs: bool,
     /// Whether the measured sustainable throughputs order the strategies as the predictions do.
     pub ranking_agrees: bool,
     /// The largest |measured − predicted| / predicted over the strategies.
@@ -53,13 +56,19 @@ pub const VALIDATION_RATE: f64 = 200_000.0;
 
 pub fn validate(
     bench: &BenchResults,
-    customer_keys: &KeySet,
-    composite_keys: &KeySet,
-    customers: &[(i64, f64)],
+    inputs_keys: &KeyDistribution,
     capacity_per_s: f64,
     target_utilization: f64,
 ) -> Validation {
     let p = &bench.typed.parameters;
+    // Predict the prototype's own run: route the keys it replayed, which may
+    // differ from today's `data/keys` if the inputs changed since `just bench`.
+    let bench_keys = p.key_distribution();
+    let keys_match_inputs = same_keys(&bench_keys, inputs_keys);
+    let customers = bench_keys.customers();
+    let customer_keys = &KeySet::customer_id(&customers);
+    let composite_keys = &KeySet::composite(&customers, &bench_keys.event_types);
+    let customers = &customers[..];
     let split: BTreeMap<i64, u32> = p
         .sticky_split_customers
         .iter()
@@ -109,6 +118,7 @@ pub fn validate(
     let ranking_agrees = order(|c| c.predicted_sustainable) == order(|c| c.measured_sustainable);
     let max_abs_error = checks.iter().map(|c| c.error.abs()).fold(0.0, f64::max);
     Validation {
+        keys_match_inputs,
         ranking_agrees,
         max_abs_error,
         headroom_covers_error: max_abs_error < 1.0 - target_utilization,
@@ -117,4 +127,20 @@ pub fn validate(
         capacity_per_s,
         checks,
     }
+}
+
+/// The same customers with the same shares (to export rounding) and the same tail.
+fn same_keys(a: &KeyDistribution, b: &KeyDistribution) -> bool {
+    const EPS: f64 = 1e-6;
+    let close = |x: f64, y: f64| (x - y).abs() <= EPS;
+    let mut ha: Vec<(i64, f64)> = a.hot.iter().map(|h| (h.customer_id, h.share)).collect();
+    let mut hb: Vec<(i64, f64)> = b.hot.iter().map(|h| (h.customer_id, h.share)).collect();
+    ha.sort_by_key(|h| h.0);
+    hb.sort_by_key(|h| h.0);
+    ha.len() == hb.len()
+        && ha.iter().zip(&hb).all(|(x, y)| x.0 == y.0 && close(x.1, y.1))
+        && a.tail.customers == b.tail.customers
+        && a.tail.first_customer_id == b.tail.first_customer_id
+        && close(a.tail.zipf_exponent, b.tail.zipf_exponent)
+        && close(a.tail.share, b.tail.share)
 }
