@@ -1,5 +1,6 @@
 //! All integration tests of `specgen`, in one binary (one module per area).
 
+mod alt_data;
 mod build;
 mod helpers;
 mod inputs;
