@@ -61,7 +61,7 @@ fn committed_render() -> &'static Rendered {
     CELL.get_or_init(|| render(&Scratch::new()))
 }
 
-fn alt_render() -> &'static Rendered {
+pub fn alt_render() -> &'static Rendered {
     static CELL: OnceLock<Rendered> = OnceLock::new();
     CELL.get_or_init(|| render(&alt_scratch()))
 }

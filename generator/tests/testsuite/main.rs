@@ -2,6 +2,7 @@
 
 mod alt_data;
 mod build;
+mod documents;
 mod helpers;
 mod inputs;
 mod synth;
