@@ -43,7 +43,11 @@ impl BenchParameters {
                 })
             })
             .collect();
-        hot.sort_by(|a, b| b.share.total_cmp(&a.share).then(a.customer_id.cmp(&b.customer_id)));
+        hot.sort_by(|a, b| {
+            b.share
+                .total_cmp(&a.share)
+                .then(a.customer_id.cmp(&b.customer_id))
+        });
         KeyDistribution {
             hot,
             tail: Tail {

@@ -138,7 +138,10 @@ fn same_keys(a: &KeyDistribution, b: &KeyDistribution) -> bool {
     ha.sort_by_key(|h| h.0);
     hb.sort_by_key(|h| h.0);
     ha.len() == hb.len()
-        && ha.iter().zip(&hb).all(|(x, y)| x.0 == y.0 && close(x.1, y.1))
+        && ha
+            .iter()
+            .zip(&hb)
+            .all(|(x, y)| x.0 == y.0 && close(x.1, y.1))
         && a.tail.customers == b.tail.customers
         && a.tail.first_customer_id == b.tail.first_customer_id
         && close(a.tail.zipf_exponent, b.tail.zipf_exponent)
