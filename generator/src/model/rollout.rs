@@ -26,6 +26,9 @@ pub struct Quarter {
     pub label: String,
     pub first_month: String,
     pub last_month: String,
+    /// Plan month numbers the quarter spans.
+    pub from_month: u32,
+    pub to_month: u32,
     pub brokers: u32,
     pub partitions: Option<u32>,
     pub keyed_subtasks: Option<u32>,
@@ -174,6 +177,7 @@ pub fn plan(
         match quarters.last_mut().filter(|last| last.label == q) {
             Some(last) => {
                 last.last_month = label;
+                last.to_month = m;
                 last.brokers = last.brokers.max(base.brokers.brokers);
                 last.partitions = max_opt(last.partitions, base.partitions.partitions.ok());
                 last.keyed_subtasks =
@@ -191,6 +195,8 @@ pub fn plan(
                 label: q,
                 first_month: label.clone(),
                 last_month: label,
+                from_month: m,
+                to_month: m,
                 brokers: base.brokers.brokers,
                 partitions: base.partitions.partitions.ok(),
                 keyed_subtasks: keyed.and_then(|v| v.parallelism.ok()),

@@ -120,6 +120,7 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
     let latency = latency_sheet(inputs, model, &flink, &mut named);
     let cost = cost_sheet(inputs, model, &brokers, &flink, &mut named);
     let slo = slo_sheet(model);
+    let quarters = quarters_sheet(inputs, model, &mut named);
     let sheets = vec![
         forecast_sheet,
         onboarding_sheet,
@@ -130,6 +131,7 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
         latency,
         slo,
         cost,
+        quarters,
     ];
     debug_assert_eq!(plan.len(), model.growth.len());
     WorkbookModel { named, sheets }
@@ -1043,6 +1045,85 @@ fn cost_sheet(
                         m.cost.clickhouse,
                     ),
                     formula("=C{r}+D{r}+E{r}", m.cost.total),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// The plan by quarter: each quarter's cost summed from the Cost sheet per
+/// scenario, beside what today's footprint costs over the same months.
+fn quarters_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet {
+    let arch = &inputs.architecture;
+    let gb = n("cost.storage_gb_per_month");
+    let mut today = |name: &str, value: u32, what: &str| {
+        publish(
+            named,
+            name,
+            f64::from(value),
+            what,
+            format!(
+                "data/architecture.toml: {}",
+                name.trim_start_matches("architecture.")
+            ),
+        )
+    };
+    let brokers = today("architecture.kafka.brokers", arch.kafka.brokers, "brokers");
+    let task_managers = today(
+        "architecture.flink.task_managers",
+        arch.flink.task_managers,
+        "TaskManagers",
+    );
+    let shards = today(
+        "architecture.clickhouse.shards",
+        arch.clickhouse.shards,
+        "shards",
+    );
+    let replicas = today(
+        "architecture.clickhouse.replicas",
+        arch.clickhouse.replicas,
+        "replicas",
+    );
+    let kafka_disk = defined_name("architecture.kafka.disk_per_broker_gb");
+    let ch_disk = defined_name("architecture.clickhouse.disk_per_replica_gb");
+    let today_per_month = format!(
+        "({brokers}*({}+{kafka_disk}*{gb})+{task_managers}*{}+{shards}*{replicas}*({}+{ch_disk}*{gb}))",
+        n("cost.kafka_broker_per_month"),
+        n("cost.flink_task_manager_per_month"),
+        n("cost.clickhouse_replica_per_month"),
+    );
+    let sum = |scenario: &str| {
+        format!(
+            "=SUMIFS(Cost!F:F,Cost!A:A,\">=\"&B{{r}},Cost!A:A,\"<=\"&C{{r}},Cost!B:B,\"{scenario}\")"
+        )
+    };
+    Sheet {
+        name: "Quarters".into(),
+        headers: headers(&[
+            "quarter",
+            "from_month",
+            "to_month",
+            "low_usd",
+            "base_usd",
+            "high_usd",
+            "doing_nothing_usd",
+        ]),
+        rows: model
+            .rollout
+            .quarters
+            .iter()
+            .map(|q| {
+                vec![
+                    Cell::Text(q.label.clone()),
+                    Cell::Number(count(q.from_month)),
+                    Cell::Number(count(q.to_month)),
+                    formula(sum("low"), q.cost_low),
+                    formula(sum("base"), q.cost),
+                    formula(sum("high"), q.cost_high),
+                    formula(
+                        format!("=(C{{r}}-B{{r}}+1)*{today_per_month}"),
+                        q.cost_doing_nothing,
+                    ),
                 ]
             })
             .collect(),
