@@ -168,6 +168,7 @@ fn the_readout_carries_the_decision_reasons_cost_risks_proof_and_asks() {
 fn the_benchmark_report_has_method_setup_results_and_threats_to_validity() {
     let all = page_texts(&COMMITTED, "benchmark-report.pdf").join(" ");
     for part in [
+        "Method and setup",
         "Setup.",
         "Predicted against measured",
         "Checkpoints and recovery",
