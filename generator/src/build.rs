@@ -49,16 +49,19 @@ pub const DOCUMENTS: &[PdfDocument] = &[
         part: "Architecture spec",
         file: "architecture-spec.pdf",
         style: "spec.typ",
+        title: "Capacity spec",
     },
     PdfDocument {
         part: "Benchmark report",
         file: "benchmark-report.pdf",
         style: "spec.typ",
+        title: "Benchmark report",
     },
     PdfDocument {
         part: "CTO readout",
         file: "cto-readout.pdf",
         style: "readout.typ",
+        title: "Decision readout",
     },
 ];
 
@@ -66,6 +69,8 @@ pub struct PdfDocument {
     pub part: &'static str,
     pub file: &'static str,
     pub style: &'static str,
+    /// On the cover, in the running header and in the PDF's metadata.
+    pub title: &'static str,
 }
 
 pub const WORKBOOK_FILE: &str = "capacity-model.xlsx";
@@ -205,7 +210,10 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
             })
             .collect();
         files_in_world.insert("/style.typ".into(), style);
-        let main = format!("#import \"/style.typ\": conf\n#show: conf\n\n{body}");
+        let main = format!(
+            "#import \"/style.typ\": conf\n#show: conf.with(title: {})\n\n{body}",
+            typst_markup::string_literal(doc.title)
+        );
         let compiled = pdf::compile(&TypstDocument {
             name: doc.file.trim_end_matches(".pdf").to_owned(),
             main,
