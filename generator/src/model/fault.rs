@@ -356,7 +356,108 @@ pub fn analyse(
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+    use std::sync::LazyLock;
+
     use super::*;
+    use crate::inputs::{self, Inputs, Scenario};
+    use crate::model::{self, MonthPlan};
+
+    /// The committed inputs and their plan's last base month.
+    static PLAN: LazyLock<(Inputs, MonthPlan, MergeSafeRate)> = LazyLock::new(|| {
+        let inputs = inputs::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).unwrap();
+        let workload = model::workload::characterize(&inputs);
+        let m = model::run_with(&inputs, workload, None);
+        let last = m
+            .plan
+            .iter()
+            .filter(|p| p.scenario == Scenario::Base)
+            .max_by_key(|p| p.month)
+            .unwrap()
+            .clone();
+        (inputs, last, m.merge_safe)
+    });
+
+    fn analyse_with(edit: impl FnOnce(&mut Architecture, &mut FaultAssumptions)) -> FaultTolerance {
+        let (inputs, plan, merge_safe) = &*PLAN;
+        let mut arch = inputs.architecture.clone();
+        let mut a = inputs.assumptions.fault.clone();
+        edit(&mut arch, &mut a);
+        analyse(plan, &arch, merge_safe, &a)
+    }
+
+    fn mode(f: &FaultTolerance, mode: FailureMode) -> &FailureAnalysis {
+        f.failures.iter().find(|x| x.mode == mode).unwrap()
+    }
+
+    #[test]
+    fn a_zone_is_survived_only_with_enough_replicas_left_in_sync() {
+        let spread = analyse_with(|_, _| {});
+        assert!(mode(&spread, FailureMode::Zone).survivors_carry_peak);
+        // min ISR 3 of RF 3: a zone takes one replica of every partition.
+        let strict = analyse_with(|arch, _| {
+            for t in &mut arch.kafka.topics {
+                t.min_insync_replicas = 3;
+            }
+        });
+        assert!(!mode(&strict, FailureMode::Zone).survivors_carry_peak);
+        // One zone: losing it loses everything, nothing is "at risk" but all of it.
+        let single = analyse_with(|arch, _| arch.deployment.availability_zones = 1);
+        let zone = mode(&single, FailureMode::Zone);
+        assert!(!zone.survivors_carry_peak);
+        assert!(zone.events_lost.is_infinite());
+    }
+
+    #[test]
+    fn a_zone_that_takes_the_keeper_majority_adds_the_keeper_recovery() {
+        let three = analyse_with(|_, _| {});
+        let one = analyse_with(|arch, _| arch.clickhouse.keeper_nodes = 1);
+        let keeper = mode(&one, FailureMode::KeeperMajority).interruption_s;
+        let (z3, z1) = (
+            mode(&three, FailureMode::Zone),
+            mode(&one, FailureMode::Zone),
+        );
+        assert!((z1.interruption_s - z3.interruption_s - keeper).abs() < 1e-9);
+        assert!(!z1.survivors_carry_peak);
+        assert_eq!(one.keeper.tolerated_failures, 0);
+        assert_eq!(three.keeper.tolerated_failures, 1);
+    }
+
+    #[test]
+    fn the_dedup_window_check_follows_the_configured_window() {
+        let base = analyse_with(|_, _| {});
+        let needed = base
+            .exactly_once
+            .tables
+            .iter()
+            .map(|t| t.blocks_needed)
+            .fold(0.0, f64::max);
+        let wide = analyse_with(|_, a| a.replicated_deduplication_window.value = needed.ceil());
+        assert!(wide.exactly_once.window_sufficient);
+        let narrow =
+            analyse_with(|_, a| a.replicated_deduplication_window.value = (needed - 1.0).max(1.0));
+        assert!(!narrow.exactly_once.window_sufficient);
+    }
+
+    #[test]
+    fn a_slower_restart_takes_longer_to_recover_and_replays_the_same() {
+        let base = analyse_with(|_, _| {});
+        let slow = analyse_with(|_, a| a.task_manager_replacement_s.value += 120.0);
+        let (b, s) = (
+            mode(&base, FailureMode::TaskManager),
+            mode(&slow, FailureMode::TaskManager),
+        );
+        assert!((s.interruption_s - b.interruption_s - 120.0).abs() < 1e-9);
+        assert!(
+            s.recovery_s > b.recovery_s + 120.0,
+            "the longer backlog drains longer too"
+        );
+        assert_eq!(
+            s.rows_duplicated_without_dedup,
+            b.rows_duplicated_without_dedup
+        );
+        assert_eq!(b.events_lost, 0.0);
+    }
 
     #[test]
     fn a_backlog_drains_in_proportion_to_the_headroom() {

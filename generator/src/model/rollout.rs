@@ -223,7 +223,60 @@ pub fn plan(
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::quarter_of;
+    use crate::inputs::{self, Scenario};
+    use crate::model;
+
+    #[test]
+    fn quarters_add_up_to_the_months_and_doing_nothing_fails_where_today_falls_short() {
+        let mut inputs =
+            inputs::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).unwrap();
+        let workload = model::workload::characterize(&inputs);
+        let m = model::run_with(&inputs, workload.clone(), None);
+        let r = &m.rollout;
+        let base: Vec<_> = m
+            .plan
+            .iter()
+            .filter(|p| p.scenario == Scenario::Base)
+            .collect();
+        let months: u32 = r
+            .quarters
+            .iter()
+            .map(|q| q.to_month - q.from_month + 1)
+            .sum();
+        assert_eq!(months as usize, base.len());
+        let by_month: f64 = base.iter().map(|p| p.cost.total).sum();
+        assert!((r.total_cost - by_month).abs() < 1e-6 * by_month);
+        assert!((r.total_cost_doing_nothing - m.cost_today.total * base.len() as f64).abs() < 1e-6);
+        // Every quarter holds the most any of its months needs.
+        for q in &r.quarters {
+            for p in base
+                .iter()
+                .filter(|p| (q.from_month..=q.to_month).contains(&p.month))
+            {
+                assert!(q.brokers >= p.brokers.brokers && q.shards >= p.clickhouse.shards);
+            }
+        }
+        // The committed forecast outgrows today's footprint at once.
+        assert!(r.doing_nothing_fails.is_some() && !r.shortfalls.is_empty());
+        assert!(!r.quarters[0].today_carries);
+
+        // A footprint large enough for everything, keyed by customer_id with
+        // one modest customer, carries every quarter.
+        inputs.architecture.kafka.brokers = 10_000;
+        inputs.architecture.flink.task_managers = 10_000;
+        inputs.architecture.clickhouse.shards = 10_000;
+        for t in &mut inputs.architecture.kafka.topics {
+            t.partitions = 30_000;
+        }
+        let big = model::run_with(&inputs, workload, None).rollout;
+        let hot_key = big.shortfalls.iter().any(|s| s.resource == "hot_key");
+        // Only a key too hot for any partition count can still stop it.
+        assert_eq!(big.doing_nothing_fails.is_some(), hot_key);
+        assert!(big.shortfalls.iter().all(|s| s.resource == "hot_key"));
+    }
 
     #[test]
     fn months_fall_into_calendar_quarters() {
