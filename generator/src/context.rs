@@ -22,6 +22,8 @@ pub struct SpecContext<'a> {
     pub generator: String,
     pub architecture: &'a Architecture,
     pub assumptions: Vec<NamedAssumption>,
+    /// The same assumptions by dotted name, for prose that quotes one.
+    pub assumption: BTreeMap<String, NamedAssumption>,
     pub keyed_topic: &'a str,
     pub keyed_topic_partitions_today: u32,
     pub workload: &'a Workload,
@@ -124,6 +126,12 @@ pub fn build<'a>(
         generator: format!("specgen {}", env!("CARGO_PKG_VERSION")),
         architecture: &inputs.architecture,
         assumptions: inputs.assumptions.list(),
+        assumption: inputs
+            .assumptions
+            .list()
+            .into_iter()
+            .map(|a| (a.name.clone(), a))
+            .collect(),
         keyed_topic: &topic.name,
         keyed_topic_partitions_today: topic.partitions,
         workload: &model.workload,

@@ -80,6 +80,17 @@ pub struct DedupWindow {
     pub blocks_needed: f64,
 }
 
+/// What one zone's loss leaves of the replicated systems (replicas one per zone).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ZoneLoss {
+    /// The smallest replication factor over the topics, and the largest min ISR.
+    pub replication_factor: u32,
+    pub min_insync_replicas: u32,
+    /// Replicas of every partition left after the zone.
+    pub replicas_left: u32,
+    pub keeper_majority_kept: bool,
+}
+
 /// Keeper's share of its insert capacity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KeeperLoad {
@@ -100,8 +111,31 @@ pub struct FaultTolerance {
     pub failures: Vec<FailureAnalysis>,
     pub exactly_once: ExactlyOnce,
     pub keeper: KeeperLoad,
+    pub zone: ZoneLoss,
     /// The longest ClickHouse or Flink outage Kafka's retention absorbs without loss, hours.
     pub max_outage_without_loss_h: f64,
+}
+
+impl FailureAnalysis {
+    /// A failure that stops processing for `interruption_s` and leaves
+    /// `backlog_s` seconds of input to (re)process, drained at `rho`. Nothing
+    /// lost, duplicated or to repair; the caller overrides what differs.
+    fn outage(mode: FailureMode, interruption_s: f64, backlog_s: f64, rho: f64) -> Self {
+        let catch_up_s = drain_s(backlog_s, rho);
+        FailureAnalysis {
+            mode,
+            interruption_s,
+            backlog_s,
+            catch_up_s,
+            recovery_s: interruption_s + catch_up_s,
+            repair_s: 0.0,
+            events_lost: 0.0,
+            rows_duplicated_without_dedup: 0.0,
+            relaxed: Relaxed::Availability,
+            survivors_carry_peak: false,
+            utilization_after: rho,
+        }
+    }
 }
 
 /// Seconds to drain `backlog_s` seconds of input at utilization `rho`.
@@ -138,11 +172,6 @@ pub fn analyse(
     let ch_rho = ch.peak_rows_per_s_per_shard / merge_safe.rows_per_s_per_shard;
     let rho = keyed.hottest_utilization;
     let peak_events = plan.topics.first().map_or(0.0, |t| t.peak_events_per_s);
-    let rows_per_event = if peak_events > 0.0 {
-        ch.peak_rows_per_s / peak_events
-    } else {
-        0.0
-    };
     let task_managers = plan.flink.task_managers.unwrap_or(arch.flink.task_managers);
     let interval_s = arch.flink.checkpoint_interval_ms / 1000.0;
     let checkpoint_s = plan.flink.checkpoint_duration_s;
@@ -163,8 +192,8 @@ pub fn analyse(
         retained_gb_per_shard * 1000.0 / a.clickhouse_replica_fetch_mb_per_s.value;
     let broker_repair_s = retained_gb_per_broker * 1000.0 / a.kafka_reassignment_mb_per_s.value;
     let replica_loss_rows = ch.peak_rows_per_s_per_shard * a.clickhouse_replication_lag_s.value;
-    let events_per_row = if rows_per_event > 0.0 {
-        1.0 / rows_per_event
+    let events_per_row = if ch.peak_rows_per_s > 0.0 {
+        peak_events / ch.peak_rows_per_s
     } else {
         0.0
     };
@@ -174,75 +203,54 @@ pub fn analyse(
     // A broker: its partitions' leadership moves to in-sync followers; with
     // acks=all and min.insync.replicas, an acknowledged write is on min ISR brokers.
     let broker_after = u_b * f64::from(brokers) / f64::from(brokers.saturating_sub(1).max(1));
+    let failover = a.kafka_leader_failover_s.value;
     failures.push(FailureAnalysis {
-        mode: FailureMode::Broker,
-        interruption_s: a.kafka_leader_failover_s.value,
-        backlog_s: a.kafka_leader_failover_s.value,
-        catch_up_s: drain_s(a.kafka_leader_failover_s.value, rho),
-        recovery_s: a.kafka_leader_failover_s.value + drain_s(a.kafka_leader_failover_s.value, rho),
         repair_s: broker_repair_s,
-        events_lost: 0.0,
-        rows_duplicated_without_dedup: 0.0,
-        relaxed: Relaxed::Availability,
         survivors_carry_peak: brokers > 1 && broker_after <= 1.0,
         utilization_after: broker_after,
+        ..FailureAnalysis::outage(FailureMode::Broker, failover, failover, rho)
     });
 
     // A TaskManager: the keyed shuffle makes the whole job one failover
     // region, so every task restarts from the last checkpoint.
-    let backlog = flink_down_s + replay_s;
+    let replayed_rows = ch.peak_rows_per_s * replay_s;
     failures.push(FailureAnalysis {
-        mode: FailureMode::TaskManager,
-        interruption_s: flink_down_s,
-        backlog_s: backlog,
-        catch_up_s: drain_s(backlog, rho),
-        recovery_s: flink_down_s + drain_s(backlog, rho),
-        repair_s: 0.0,
-        events_lost: 0.0,
-        rows_duplicated_without_dedup: ch.peak_rows_per_s * replay_s,
-        relaxed: Relaxed::Availability,
-        survivors_carry_peak: false,
-        utilization_after: rho,
+        rows_duplicated_without_dedup: replayed_rows,
+        ..FailureAnalysis::outage(
+            FailureMode::TaskManager,
+            flink_down_s,
+            flink_down_s + replay_s,
+            rho,
+        )
     });
 
     // A ClickHouse replica: the shard's other replica takes inserts and
     // queries; parts it had not fetched yet exist on the lost disk only.
     let replicas = ch.replicas.max(1);
-    let replica_after = ch_rho;
     failures.push(FailureAnalysis {
-        mode: FailureMode::ClickHouseReplica,
-        interruption_s: 0.0,
-        backlog_s: 0.0,
-        catch_up_s: 0.0,
-        recovery_s: 0.0,
         repair_s: replica_rebuild_s,
         events_lost: if replicas > 1 {
             replica_loss_rows * events_per_row
         } else {
             f64::INFINITY
         },
-        rows_duplicated_without_dedup: 0.0,
         relaxed: Relaxed::Consistency,
         survivors_carry_peak: replicas > 1,
-        utilization_after: replica_after,
+        utilization_after: ch_rho,
+        ..FailureAnalysis::outage(FailureMode::ClickHouseReplica, 0.0, 0.0, rho)
     });
 
     // A Keeper majority: replicated tables turn read-only; the sink retries,
     // backpressure stops the job and Kafka holds the backlog.
     let keeper_down = a.keeper_recovery_s.value;
-    let keeper_backlog = keeper_down + replay_s;
     failures.push(FailureAnalysis {
-        mode: FailureMode::KeeperMajority,
-        interruption_s: keeper_down,
-        backlog_s: keeper_backlog,
-        catch_up_s: drain_s(keeper_backlog, rho),
-        recovery_s: keeper_down + drain_s(keeper_backlog, rho),
-        repair_s: 0.0,
-        events_lost: 0.0,
-        rows_duplicated_without_dedup: ch.peak_rows_per_s * replay_s,
-        relaxed: Relaxed::Availability,
-        survivors_carry_peak: false,
-        utilization_after: rho,
+        rows_duplicated_without_dedup: replayed_rows,
+        ..FailureAnalysis::outage(
+            FailureMode::KeeperMajority,
+            keeper_down,
+            keeper_down + replay_s,
+            rho,
+        )
     });
 
     // A zone: a share of every fleet at once. Rack-aware replicas keep one
@@ -269,16 +277,9 @@ pub fn analyse(
     } else {
         u_b * f64::from(brokers) / f64::from(brokers_left)
     };
-    let zone_down = flink_down_s.max(a.kafka_leader_failover_s.value)
-        + if keeper_majority { 0.0 } else { keeper_down };
-    let zone_backlog = zone_down + replay_s;
+    let zone_down = flink_down_s.max(failover) + if keeper_majority { 0.0 } else { keeper_down };
     let survives = zones > 1 && kafka_writable && zone_broker_after <= 1.0;
     failures.push(FailureAnalysis {
-        mode: FailureMode::Zone,
-        interruption_s: zone_down,
-        backlog_s: zone_backlog,
-        catch_up_s: drain_s(zone_backlog, rho),
-        recovery_s: zone_down + drain_s(zone_backlog, rho),
         repair_s: broker_repair_s.max(replica_rebuild_s),
         // Each shard has its replicas in distinct zones: a zone holds one of
         // them for `replicas / zones` of the shards.
@@ -290,11 +291,17 @@ pub fn analyse(
         } else {
             f64::INFINITY
         },
-        rows_duplicated_without_dedup: ch.peak_rows_per_s * replay_s,
-        relaxed: Relaxed::Availability,
+        rows_duplicated_without_dedup: replayed_rows,
         survivors_carry_peak: survives && keeper_majority,
         utilization_after: zone_broker_after,
+        ..FailureAnalysis::outage(FailureMode::Zone, zone_down, zone_down + replay_s, rho)
     });
+    let zone = ZoneLoss {
+        replication_factor: rf,
+        min_insync_replicas: min_isr,
+        replicas_left: rf.saturating_sub(lost_in_zone(rf, zones)),
+        keeper_majority_kept: keeper_majority,
+    };
 
     let tables = arch
         .clickhouse
@@ -350,6 +357,7 @@ pub fn analyse(
         failures,
         exactly_once,
         keeper: keeper_load,
+        zone,
         max_outage_without_loss_h: retention_h,
     }
 }

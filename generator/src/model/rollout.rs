@@ -69,51 +69,42 @@ pub fn shortfalls(
     today_keys: &StrategyMonth,
     arch: &Architecture,
 ) -> Vec<Shortfall> {
-    let mut out = Vec::new();
     let keyed_topic = arch.keyed_topic();
-    match today_keys.partitions.partitions {
-        Err(_) => out.push(Shortfall {
-            resource: "hot_key",
-            today: keyed_topic.partitions,
-            needed: None,
-        }),
-        Ok(n) if n > keyed_topic.partitions => out.push(Shortfall {
-            resource: "partitions",
-            today: keyed_topic.partitions,
-            needed: Some(n),
-        }),
-        Ok(_) => {}
-    }
-    match today_keys.flink.task_managers {
-        None => {
-            if !out.iter().any(|s| s.resource == "hot_key") {
-                out.push(Shortfall {
-                    resource: "hot_key",
-                    today: arch.flink.task_managers,
-                    needed: None,
-                });
-            }
+    // Today's keys, today's counts: `None` needed means no count suffices, a
+    // key too hot for any partition or subtask (reported once).
+    let candidates = [
+        (
+            "partitions",
+            keyed_topic.partitions,
+            today_keys.partitions.partitions.ok(),
+        ),
+        (
+            "task_managers",
+            arch.flink.task_managers,
+            today_keys.flink.task_managers,
+        ),
+        ("brokers", arch.kafka.brokers, Some(plan.brokers.brokers)),
+        (
+            "clickhouse_shards",
+            arch.clickhouse.shards,
+            Some(plan.clickhouse.shards),
+        ),
+    ];
+    let mut out: Vec<Shortfall> = Vec::new();
+    for (resource, today, needed) in candidates {
+        match needed {
+            None if !out.iter().any(|s| s.resource == "hot_key") => out.push(Shortfall {
+                resource: "hot_key",
+                today,
+                needed: None,
+            }),
+            Some(n) if n > today => out.push(Shortfall {
+                resource,
+                today,
+                needed,
+            }),
+            _ => {}
         }
-        Some(n) if n > arch.flink.task_managers => out.push(Shortfall {
-            resource: "task_managers",
-            today: arch.flink.task_managers,
-            needed: Some(n),
-        }),
-        Some(_) => {}
-    }
-    if plan.brokers.brokers > arch.kafka.brokers {
-        out.push(Shortfall {
-            resource: "brokers",
-            today: arch.kafka.brokers,
-            needed: Some(plan.brokers.brokers),
-        });
-    }
-    if plan.clickhouse.shards > arch.clickhouse.shards {
-        out.push(Shortfall {
-            resource: "clickhouse_shards",
-            today: arch.clickhouse.shards,
-            needed: Some(plan.clickhouse.shards),
-        });
     }
     out
 }

@@ -68,13 +68,12 @@ pub fn validate(
     let customers = bench_keys.customers();
     let customer_keys = &KeySet::customer_id(&customers);
     let composite_keys = &KeySet::composite(&customers, &bench_keys.event_types);
-    let customers = &customers[..];
     let split: BTreeMap<i64, u32> = p
         .sticky_split_customers
         .iter()
         .map(|&id| (id, p.sub_keys))
         .collect();
-    let sticky_keys = KeySet::sub_keys(customers, &split);
+    let sticky_keys = KeySet::sub_keys(&customers, &split);
     let checks: Vec<StrategyCheck> = [
         (Strategy::CustomerId, "customer", customer_keys),
         (Strategy::Composite, "composite", composite_keys),
