@@ -5,9 +5,8 @@ use std::hint::black_box;
 use std::path::Path;
 use std::sync::Arc;
 
-use bench_prototype::config::{Strategy, load_scenarios};
+use bench_prototype::config::Strategy;
 use bench_prototype::event::{EventGenerator, Key, Record};
-use bench_prototype::inputs::load_production_inputs;
 use bench_prototype::keys::KeyDistribution;
 use bench_prototype::partition::{AnyPartitioner, Partitioner, PartitionerSpec};
 use bench_prototype::state::{HeapBackend, RocksDbBackend, StateBackend};
@@ -17,9 +16,10 @@ const N: u64 = 4096;
 
 fn setup() -> (EventGenerator, Arc<KeyDistribution>) {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
-    let inputs = load_production_inputs(&data).expect("inputs load");
-    let scenarios = load_scenarios(&data.join("bench/scenarios.toml")).expect("scenarios load");
-    let keys = Arc::new(KeyDistribution::from_inputs(&inputs));
+    let inputs = pipeline_inputs::load_production(&data).expect("inputs load");
+    let scenarios = pipeline_inputs::load_scenarios(&data.join("bench/scenarios.toml"), &inputs)
+        .expect("scenarios load");
+    let keys = Arc::new(KeyDistribution::from_inputs(&inputs.keys));
     (
         EventGenerator::new(&scenarios.common, Arc::clone(&keys)),
         keys,

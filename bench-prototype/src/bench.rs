@@ -7,11 +7,12 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::{BackendKind, Common, Plan, Strategy, load_scenarios, max_parallelism_for};
+use pipeline_inputs::Production;
+
+use crate::config::{BackendKind, Common, Plan, Strategy, Targets, max_parallelism_for};
 use crate::error::{BenchError, Result};
-use crate::event::EventGenerator;
+use crate::event::{EventGenerator, Record};
 use crate::fault::{compare, fault_job, kill_offset, run_with_fault};
-use crate::inputs::{ProductionInputs, load_production_inputs};
 use crate::keys::KeyDistribution;
 use crate::partition::PartitionerSpec;
 use crate::report::{
@@ -20,6 +21,7 @@ use crate::report::{
 };
 use crate::runtime::{Fault, Guarantee, JobSpec, Mode, Pacing, Stop, run_job};
 use crate::sweep::{PointSetup, criterion_text, run_point, subtask_shares, sweep};
+use pipeline_inputs::metrics::PooledRate;
 
 /// Which sizes to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,27 +41,30 @@ pub struct BenchOptions {
     pub command: String,
 }
 
-/// Speed targets of the issue (measured, never asserted).
-const TARGET_HEAP_PER_CORE: f64 = 20e6;
-const TARGET_ROCKSDB_PER_CORE: f64 = 500e3;
-const TARGET_DRIVER: f64 = 10e6;
-
 /// Runs every scenario and writes the report to `options.out`.
 pub fn run(options: &BenchOptions) -> Result<Report> {
     let started = Instant::now();
-    let inputs = load_production_inputs(&options.data_dir)?;
-    let scenarios = load_scenarios(&options.scenarios)?;
+    let inputs = pipeline_inputs::load_production(&options.data_dir)?;
+    let scenarios = pipeline_inputs::load_scenarios(&options.scenarios, &inputs)?;
+    let keyed_operator = inputs.architecture.keyed_operator();
+    let service = inputs
+        .metrics
+        .pooled_rate(&keyed_operator.name, keyed_operator.parallelism);
     let plan = match options.mode {
         RunMode::Full => &scenarios.full,
         RunMode::Quick => &scenarios.quick,
     };
     let common = &scenarios.common;
-    let keys = Arc::new(KeyDistribution::from_inputs(&inputs));
+    let keys = Arc::new(KeyDistribution::from_inputs(&inputs.keys));
     let generator = EventGenerator::new(common, Arc::clone(&keys));
-    let service_ns = inputs.service_time.service_time_us * 1e3;
+    let service_ns = service.service_time_us() * 1e3;
 
-    let steps =
-        3 + (plan.sweep.rates.len() as u64 + u64::from(plan.sweep.refine_steps)) * 3 + 1 + 8;
+    // One step per run below: driver, two native runs, each sweep point per
+    // strategy, the scale run, a fault-free and a faulty exactly-once run per
+    // strategy, then at-least-once and no checkpoints.
+    let strategies = Strategy::ALL.len() as u64;
+    let sweep_points = plan.sweep.rates.len() as u64 + u64::from(plan.sweep.refine_steps);
+    let steps = 3 + sweep_points * strategies + 1 + 2 * strategies + 2;
     let bar = if options.progress {
         let b = ProgressBar::new(steps);
         b.set_style(
@@ -72,8 +77,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
     };
 
     let spec_for = |strategy: Strategy, parallelism: u32| -> PartitionerSpec {
-        let (max_parallelism, _) =
-            max_parallelism_for(parallelism, inputs.keyed_operator.max_parallelism);
+        let (max_parallelism, _) = max_parallelism_for(parallelism, keyed_operator.max_parallelism);
         PartitionerSpec {
             strategy,
             parallelism,
@@ -121,7 +125,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
     let mut shares = BTreeMap::new();
     for strategy in Strategy::ALL {
         let pspec = spec_for(strategy, plan.sweep.parallelism);
-        shares.insert(strategy.name().to_string(), subtask_shares(&keys, &pspec));
+        shares.insert(strategy, subtask_shares(&keys, &pspec));
         let setup = PointSetup {
             common: common.clone(),
             partitioner: pspec.clone(),
@@ -142,7 +146,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
             },
         )?;
         sweeps.insert(
-            strategy.name().to_string(),
+            strategy,
             StrategySweep {
                 parallelism: pspec.parallelism,
                 max_parallelism: pspec.max_parallelism,
@@ -210,10 +214,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
             Guarantee::ExactlyOnce,
             Some(fault),
         );
-        exactly_once.insert(
-            strategy.name().to_string(),
-            run_with_fault(&spec, &generator, &reference)?,
-        );
+        exactly_once.insert(strategy, run_with_fault(&spec, &generator, &reference)?);
         bar.inc(1);
         if strategy == Strategy::Customer {
             customer_reference = Some(reference);
@@ -255,18 +256,23 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
+    let goals = &scenarios.targets;
     let targets = vec![
         target(
             "native heap events per core-second (whole runtime)",
-            TARGET_HEAP_PER_CORE,
+            goals.heap_events_per_core_s,
             heap.events_per_cpu_s,
         ),
         target(
             "native RocksDB events per core-second (whole runtime)",
-            TARGET_ROCKSDB_PER_CORE,
+            goals.rocksdb_events_per_core_s,
             rocksdb.events_per_cpu_s,
         ),
-        target("driver alone events/s", TARGET_DRIVER, driver_rate),
+        target(
+            "driver alone events/s",
+            goals.driver_events_per_s,
+            driver_rate,
+        ),
         target(
             &format!(
                 "calibrated {} subtasks sustain {:.0} events/s",
@@ -276,7 +282,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
             if scale.point.sustained { 1.0 } else { 0.0 },
         ),
     ];
-    let findings = findings(&heap, &rocksdb, driver_rate, &scale);
+    let findings = findings(goals, &heap, &rocksdb, driver_rate, &scale);
 
     let report = Report {
         schema_version: 1,
@@ -292,7 +298,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
         }
         .to_string(),
         wall_time_s: round(started.elapsed().as_secs_f64()),
-        parameters: parameters(&inputs, common, plan, &keys, shares),
+        parameters: parameters(&inputs, service, common, plan, &keys, shares),
         sustainability_criterion: criterion_text(common),
         native: NativeResults { heap, rocksdb },
         driver: DriverResult {
@@ -335,8 +341,10 @@ fn native_run(
     backend: BackendKind,
     generator: &EventGenerator,
 ) -> Result<NativeRun> {
+    // Native runs fill the same network buffer with the prototype's own records.
     let mut common = common.clone();
-    common.records_per_buffer = plan.native.records_per_buffer;
+    common.records_per_buffer =
+        (common.network_buffer_bytes / std::mem::size_of::<Record>()).max(1);
     let spec = JobSpec {
         common,
         partitioner: pspec.clone(),
@@ -376,6 +384,7 @@ fn native_run(
 
 /// Where the time goes, from the measured CPU split (no figure is typed in).
 fn findings(
+    goals: &Targets,
     heap: &NativeRun,
     rocksdb: &NativeRun,
     driver: f64,
@@ -383,10 +392,10 @@ fn findings(
 ) -> Vec<String> {
     let mut out = Vec::new();
     for run in [heap, rocksdb] {
-        let target = if run.backend == "heap" {
-            TARGET_HEAP_PER_CORE
+        let target = if run.backend == BackendKind::Heap.name() {
+            goals.heap_events_per_core_s
         } else {
-            TARGET_ROCKSDB_PER_CORE
+            goals.rocksdb_events_per_core_s
         };
         let ns = |cpu: f64| {
             if run.events > 0 {
@@ -437,39 +446,41 @@ fn findings(
 }
 
 fn parameters(
-    inputs: &ProductionInputs,
+    inputs: &Production,
+    service: PooledRate,
     common: &Common,
     plan: &Plan,
     keys: &KeyDistribution,
-    subtask_shares: BTreeMap<String, Vec<f64>>,
+    subtask_shares: BTreeMap<Strategy, Vec<f64>>,
 ) -> Parameters {
-    let (sweep_max, source) = max_parallelism_for(
-        plan.sweep.parallelism,
-        inputs.keyed_operator.max_parallelism,
-    );
+    let keyed_operator = inputs.architecture.keyed_operator();
+    let (sweep_max, source) =
+        max_parallelism_for(plan.sweep.parallelism, keyed_operator.max_parallelism);
+    let tail = &inputs.keys.tail;
     Parameters {
-        keyed_operator: inputs.keyed_operator.name.clone(),
-        production_parallelism: inputs.keyed_operator.parallelism,
-        production_max_parallelism: inputs.keyed_operator.max_parallelism,
+        keyed_operator: keyed_operator.name.clone(),
+        production_parallelism: keyed_operator.parallelism,
+        production_max_parallelism: keyed_operator.max_parallelism,
         sweep_parallelism: plan.sweep.parallelism,
         sweep_max_parallelism: sweep_max,
         sweep_max_parallelism_source: source.to_string(),
-        service_time_us: round(inputs.service_time.service_time_us),
-        service_time_samples: inputs.service_time.samples,
-        subtask_capacity_events_per_s: round(1e6 / inputs.service_time.service_time_us),
+        service_time_us: round(service.service_time_us()),
+        service_time_samples: service.samples,
+        subtask_capacity_events_per_s: round(service.capacity_per_s()),
         sub_keys: common.sub_keys,
         sticky_batch_records: common.sticky_batch_records,
         sticky_min_share: common.sticky_min_share,
         sticky_split_customers: keys.customers_with_share_at_least(common.sticky_min_share),
         hot_customer_shares: inputs
-            .hot_customers
+            .keys
+            .hot
             .iter()
             .map(|h| (h.customer_id.to_string(), h.share))
             .collect(),
-        tail_customers: inputs.tail.customers,
-        tail_first_customer_id: inputs.tail.first_customer_id,
-        tail_zipf_exponent: inputs.tail.zipf_exponent,
-        tail_share: inputs.tail.share,
+        tail_customers: tail.customers,
+        tail_first_customer_id: tail.first_customer_id,
+        tail_zipf_exponent: tail.zipf_exponent,
+        tail_share: tail.share,
         event_type_shares: keys
             .event_type_names
             .iter()

@@ -6,8 +6,6 @@
 //! Walker's alias method so the driver spends a few nanoseconds per event
 //! whatever the number of customers.
 
-use crate::inputs::ProductionInputs;
-
 /// An alias table over `n` outcomes: one 64-bit random number picks a column
 /// (high 32 bits) and decides between the column and its alias (low 32 bits).
 #[derive(Debug, Clone)]
@@ -126,25 +124,17 @@ pub struct KeyDistribution {
 }
 
 impl KeyDistribution {
-    pub fn from_inputs(inputs: &ProductionInputs) -> Self {
-        let mut ids = Vec::new();
-        let mut shares = Vec::new();
-        for h in &inputs.hot_customers {
-            ids.push(h.customer_id);
-            shares.push(h.share);
-        }
-        let tail = &inputs.tail;
-        let weights: Vec<f64> = (1..=tail.customers)
-            .map(|rank| 1.0 / f64::from(rank).powf(tail.zipf_exponent))
+    /// The production key distribution: every customer with its share, as
+    /// `data/keys` gives it (hot customers first, then the tail by rank).
+    pub fn from_inputs(keys: &pipeline_inputs::KeyDistribution) -> Self {
+        let (ids, shares) = keys.customers().into_iter().unzip();
+        let names = keys
+            .event_types
+            .iter()
+            .map(|e| e.event_type.clone())
             .collect();
-        let norm: f64 = weights.iter().sum();
-        for (rank0, w) in weights.iter().enumerate() {
-            ids.push(tail.first_customer_id + rank0 as i64);
-            shares.push(tail.share * w / norm);
-        }
-        let names: Vec<String> = inputs.event_types.iter().map(|e| e.name.clone()).collect();
-        let type_shares: Vec<f64> = inputs.event_types.iter().map(|e| e.share).collect();
-        Self::new(ids, shares, inputs.hot_customers.len(), names, type_shares)
+        let type_shares = keys.event_types.iter().map(|e| e.share).collect();
+        Self::new(ids, shares, keys.hot.len(), names, type_shares)
     }
 
     /// A distribution from explicit tables (tests and micro-benchmarks).

@@ -15,10 +15,7 @@
 //! The last two split a customer's events over several keys, so a second
 //! operator merges the partial window results per customer.
 
-use partitioners::{
-    flink_subtask, integer_hash_code, long_hash_code, murmur_hash, string_hash_code,
-    tuple2_hash_code,
-};
+use partitioners::{flink_subtask, keys, murmur_hash};
 
 use crate::config::Strategy;
 use crate::event::Key;
@@ -96,7 +93,8 @@ impl Partitioner for CustomerKeyGroups {
 
     #[inline]
     fn route(&mut self, key: Key) -> usize {
-        self.router.subtask(long_hash_code(key.customer_id))
+        self.router
+            .subtask(keys::customer_key_hash(key.customer_id))
     }
 
     fn merges_downstream(&self) -> bool {
@@ -118,7 +116,7 @@ impl CompositeKeyGroups {
             router: KeyGroupRouter::new(parallelism, max_parallelism),
             type_hashes: event_type_names
                 .iter()
-                .map(|n| string_hash_code(n))
+                .map(|n| keys::event_type_hash(n))
                 .collect(),
         }
     }
@@ -138,7 +136,7 @@ impl Partitioner for CompositeKeyGroups {
         // Keys only ever carry an index the generator produced; an unknown
         // index hashes as a null field would (0).
         let type_hash = self.type_hashes.get(key.sub as usize).copied().unwrap_or(0);
-        let hash = tuple2_hash_code(long_hash_code(key.customer_id), type_hash);
+        let hash = keys::composite_key_hash(key.customer_id, type_hash);
         self.router.subtask(hash)
     }
 
@@ -237,7 +235,7 @@ impl Partitioner for StickySubKeys {
 
     #[inline]
     fn route(&mut self, key: Key) -> usize {
-        let hash = tuple2_hash_code(long_hash_code(key.customer_id), integer_hash_code(key.sub));
+        let hash = keys::sub_key_hash(key.customer_id, key.sub);
         self.router.subtask(hash)
     }
 

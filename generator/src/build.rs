@@ -1,4 +1,6 @@
 //! `specgen build`: inputs → model → charts → Markdown → PDFs → workbook → site.
+//! This module orders the steps and is the only place that writes files;
+//! each step itself lives in `model` or `render`.
 //!
 //! Everything is rendered in memory first and written only when every step
 //! has succeeded, so a bad input or a broken template never leaves partial
@@ -15,8 +17,7 @@ use crate::error::{Error, Result};
 use crate::inputs::{self, assumptions::parse_date};
 use crate::model;
 use crate::render::figures::{self, FIGURE_DIR};
-use crate::render::pdf::{self, TypstDocument};
-use crate::render::{capacity_sheet, markdown, site, typst_markup, workbook};
+use crate::render::{capacity_sheet, documents, markdown, site, workbook};
 
 /// Where things live, relative to the project root.
 pub struct Layout {
@@ -41,36 +42,6 @@ impl Layout {
     pub fn out(&self) -> PathBuf {
         self.root.join("out")
     }
-}
-
-/// The PDFs: which part of `SUMMARY.md` each is made of, and its Typst style.
-pub const DOCUMENTS: &[PdfDocument] = &[
-    PdfDocument {
-        part: "Architecture spec",
-        file: "architecture-spec.pdf",
-        style: "spec.typ",
-        title: "Capacity spec",
-    },
-    PdfDocument {
-        part: "Benchmark report",
-        file: "benchmark-report.pdf",
-        style: "spec.typ",
-        title: "Benchmark report",
-    },
-    PdfDocument {
-        part: "CTO readout",
-        file: "cto-readout.pdf",
-        style: "readout.typ",
-        title: "Decision readout",
-    },
-];
-
-pub struct PdfDocument {
-    pub part: &'static str,
-    pub file: &'static str,
-    pub style: &'static str,
-    /// On the cover, in the running header and in the PDF's metadata.
-    pub title: &'static str,
 }
 
 pub const WORKBOOK_FILE: &str = "capacity-model.xlsx";
@@ -166,63 +137,13 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
         );
     }
 
-    let summary = chapters.get("SUMMARY.md").ok_or_else(|| Error::Template {
-        template: "SUMMARY.md".into(),
-        message: "spec/templates must have a SUMMARY.md listing the chapters".into(),
-    })?;
-    let parts = summary_parts(summary);
     let mut out = BTreeMap::new();
     let mut pdf_pages = Vec::new();
     let mut pdf_texts = BTreeMap::new();
-    for doc in DOCUMENTS {
-        let files = parts.get(doc.part).ok_or_else(|| Error::Template {
-            template: "SUMMARY.md".into(),
-            message: format!(
-                "no part `# {}` listing the chapters of {}",
-                doc.part, doc.file
-            ),
-        })?;
-        let mds = files
-            .iter()
-            .map(|file| {
-                chapters.get(file).ok_or_else(|| Error::Template {
-                    template: "SUMMARY.md".into(),
-                    message: format!("links `{file}`, which no template renders"),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        // Cross-references reach any label of the same PDF, whichever chapter defines it.
-        let labels = typst_markup::document_labels(mds.iter().map(|md| md.as_str()));
-        let mut body = String::new();
-        for md in mds {
-            body.push_str(&typst_markup::to_typst_with_labels(md, &labels));
-            body.push('\n');
-        }
-        let style_path = layout.typst().join(doc.style);
-        let style = std::fs::read(&style_path).map_err(|e| Error::io(&style_path, e))?;
-        let mut files_in_world: BTreeMap<String, Vec<u8>> = charts
-            .iter()
-            .map(|c| {
-                (
-                    format!("/{FIGURE_DIR}/{}", c.file_name),
-                    c.svg.clone().into_bytes(),
-                )
-            })
-            .collect();
-        files_in_world.insert("/style.typ".into(), style);
-        let main = format!(
-            "#import \"/style.typ\": conf\n#show: conf.with(title: {})\n\n{body}",
-            typst_markup::string_literal(doc.title)
-        );
-        let compiled = pdf::compile(&TypstDocument {
-            name: doc.file.trim_end_matches(".pdf").to_owned(),
-            main,
-            files: files_in_world,
-            date,
-        })?;
-        pdf_pages.push((doc.file.to_owned(), compiled.pages));
-        pdf_texts.insert(doc.file.to_owned(), compiled.page_texts);
-        out.insert(doc.file.to_owned(), compiled.bytes);
+    for pdf in documents::pdfs(&chapters, &charts, &layout.typst(), date)? {
+        pdf_pages.push((pdf.file.to_owned(), pdf.compiled.pages));
+        pdf_texts.insert(pdf.file.to_owned(), pdf.compiled.page_texts);
+        out.insert(pdf.file.to_owned(), pdf.compiled.bytes);
     }
 
     let sheet = capacity_sheet::build(&inputs, &model);
@@ -236,30 +157,6 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
         pdf_pages,
         pdf_texts,
     })
-}
-
-/// The chapters of each part of an mdBook `SUMMARY.md` (`# Part` lines, then `- [Title](file.md)`).
-pub fn summary_parts(summary: &str) -> BTreeMap<String, Vec<String>> {
-    let mut parts: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut current: Option<String> = None;
-    for (i, line) in summary.lines().enumerate() {
-        let line = line.trim();
-        if let Some(title) = line.strip_prefix("# ") {
-            // The first heading is the summary's own title, not a part.
-            current = (i > 0).then(|| title.trim().to_owned());
-            continue;
-        }
-        if let (Some(part), Some(start)) = (&current, line.find("](")) {
-            let rest = &line[start + 2..];
-            if let Some(end) = rest.find(')') {
-                parts
-                    .entry(part.clone())
-                    .or_default()
-                    .push(rest[..end].to_owned());
-            }
-        }
-    }
-    parts
 }
 
 /// Writes `files` under `dir`, skipping identical files; with `prune`, removes

@@ -42,7 +42,7 @@ pub struct SpecContext<'a> {
     pub strategies: Vec<StrategyRow<'a>>,
     pub decision: &'a Decision,
     /// The committed benchmark report as `just bench` wrote it, if any.
-    pub bench: Option<&'a serde_json::Value>,
+    pub bench: Option<&'a crate::inputs::BenchReport>,
     /// Base scenario, by month: each hot customer's sub-key count, in `keys.hot` order.
     pub sub_key_table: Vec<(&'a str, Vec<u32>)>,
     pub model: &'a Model,
@@ -90,31 +90,15 @@ pub struct Headline<'a> {
     pub plan: &'a MonthPlan,
 }
 
-fn pick<T>(rows: &[T], month: u32, scenario: Scenario, key: impl Fn(&T) -> (u32, Scenario)) -> &T {
-    rows.iter()
-        .find(|r| key(r) == (month, scenario))
-        .expect("the model covers every month and scenario")
-}
-
 pub fn build<'a>(
     inputs: &'a Inputs,
     model: &'a Model,
     figures: BTreeMap<String, String>,
 ) -> SpecContext<'a> {
-    let load = |m, s| pick(&model.growth, m, s, |r: &MonthLoad| (r.month, r.scenario));
-    let plan = |m, s| pick(&model.plan, m, s, |r: &MonthPlan| (r.month, r.scenario));
-    let strategy = |m, st| {
-        model
-            .strategies
-            .iter()
-            .find(|r| (r.month, r.scenario, r.strategy) == (m, Scenario::Base, st))
-            .expect("every strategy is sized for every month")
-    };
-    let months: Vec<u32> = {
-        let mut m: Vec<u32> = model.growth.iter().map(|g| g.month).collect();
-        m.dedup();
-        m
-    };
+    let load = |m: u32, s: Scenario| model.growth.get(m).get(s);
+    let plan = |m: u32, s: Scenario| model.plan.get(m).get(s);
+    let strategy = |m: u32, st: Strategy| model.strategies.get(m).base.get(st);
+    let months: Vec<u32> = model.growth.iter().map(|(m, _)| m).collect();
     let headline = |m: u32| Headline {
         label: &load(m, Scenario::Base).label,
         load: load(m, Scenario::Base),
@@ -183,7 +167,7 @@ pub fn build<'a>(
             })
             .collect(),
         decision: &model.decision,
-        bench: inputs.bench.as_ref().map(|b| &b.raw),
+        bench: inputs.bench.as_ref(),
         sub_key_table: months
             .iter()
             .map(|&m| {

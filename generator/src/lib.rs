@@ -7,9 +7,10 @@
 pub mod build;
 pub mod context;
 pub mod error;
-pub mod inputs;
 pub mod model;
 pub mod render;
 pub mod synth;
 
 pub use error::{Error, InputError, Result};
+/// `data/` is read by its own crate, shared with the prototype.
+pub use pipeline_inputs as inputs;

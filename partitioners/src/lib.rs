@@ -10,6 +10,8 @@
 //!   (`KeyGroupRangeAssignment` and `MathUtils.murmurHash`, Flink 1.18).
 //! - [`java`]: the Java `hashCode`s Flink feeds into the key-group hash
 //!   (`Long`, `Integer`, `String`, Flink's `Tuple2`).
+//! - [`keys`]: the pipeline's three record keys (customer, composite, sub-key)
+//!   as Kafka bytes and Java hash codes.
 //!
 //! The crate has no dependencies and knows nothing about the model, the
 //! benchmark or I/O.
@@ -17,6 +19,7 @@
 pub mod flink;
 pub mod java;
 pub mod kafka;
+pub mod keys;
 
 pub use flink::{
     assign_to_key_group, compute_default_max_parallelism, compute_operator_index_for_key_group,

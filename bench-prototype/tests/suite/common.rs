@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bench_prototype::config::{Common, Strategy, load_scenarios};
+use bench_prototype::config::{Common, Strategy};
 use bench_prototype::event::EventGenerator;
-use bench_prototype::inputs::{ProductionInputs, load_production_inputs};
 use bench_prototype::keys::KeyDistribution;
 use bench_prototype::partition::PartitionerSpec;
 
@@ -14,16 +13,16 @@ pub fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data")
 }
 
-pub fn inputs() -> ProductionInputs {
-    load_production_inputs(&data_dir()).unwrap_or_else(|e| panic!("{e}"))
+pub fn inputs() -> pipeline_inputs::Production {
+    pipeline_inputs::load_production(&data_dir()).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// The scenario file's common settings with 200 ms windows, so a run of a
 /// few seconds of event time fires windows, re-fires them for late data and
 /// drops data later than the allowed lateness.
 pub fn small_windows() -> Common {
-    let s =
-        load_scenarios(&data_dir().join("bench/scenarios.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let s = pipeline_inputs::load_scenarios(&data_dir().join("bench/scenarios.toml"), &inputs())
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut c = s.common;
     c.window_size_ms = 200;
     c.allowed_lateness_ms = 100;
@@ -36,7 +35,7 @@ pub fn small_windows() -> Common {
 }
 
 pub fn keys() -> Arc<KeyDistribution> {
-    Arc::new(KeyDistribution::from_inputs(&inputs()))
+    Arc::new(KeyDistribution::from_inputs(&inputs().keys))
 }
 
 pub fn generator(common: &Common) -> EventGenerator {

@@ -3,6 +3,5 @@
 
 mod common;
 mod fault;
-mod loaders;
 mod quick;
 mod runtime;

@@ -9,8 +9,8 @@
 use serde::Serialize;
 
 use super::StrategyMonth;
+use super::index::{ByScenario, ByStrategy, Monthly};
 use super::strategy::Strategy;
-use crate::inputs::Scenario;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
@@ -44,19 +44,18 @@ pub struct Decision {
     pub verdicts: Vec<Verdict>,
 }
 
-pub fn decide(strategies: &[StrategyMonth], penalty: f64, buffer_timeout_ms: f64) -> Decision {
-    let base = |s: Strategy| {
-        strategies
-            .iter()
-            .filter(move |m| m.scenario == Scenario::Base && m.strategy == s)
-    };
+pub fn decide(
+    strategies: &Monthly<ByScenario<ByStrategy<StrategyMonth>>>,
+    penalty: f64,
+    buffer_timeout_ms: f64,
+) -> Decision {
+    let base = |s: Strategy| strategies.iter().map(move |(_, by)| by.base.get(s));
     let mut verdicts: Vec<Verdict> = Strategy::ALL
         .iter()
-        .filter_map(|&s| {
-            // A run restricted to one strategy sizes only that one.
-            let last = base(s).max_by_key(|m| m.month)?;
+        .map(|&s| {
+            let last = strategies.last().base.get(s);
             let keyed = last.keyed();
-            Some(Verdict {
+            Verdict {
                 strategy: s,
                 keeps_customer_order: s.keeps_customer_order(),
                 needs_merge_stage: s.needs_merge_stage(),
@@ -75,7 +74,7 @@ pub fn decide(strategies: &[StrategyMonth], penalty: f64, buffer_timeout_ms: f64
                     0.0
                 },
                 within_penalty: false,
-            })
+            }
         })
         .collect();
     let leanest = verdicts

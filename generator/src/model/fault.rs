@@ -368,21 +368,14 @@ mod tests {
     use std::sync::LazyLock;
 
     use super::*;
-    use crate::inputs::{self, Inputs, Scenario};
+    use crate::inputs::{self, Inputs};
     use crate::model::{self, MonthPlan};
 
     /// The committed inputs and their plan's last base month.
     static PLAN: LazyLock<(Inputs, MonthPlan, MergeSafeRate)> = LazyLock::new(|| {
         let inputs = inputs::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).unwrap();
-        let workload = model::workload::characterize(&inputs);
-        let m = model::run_with(&inputs, workload, None);
-        let last = m
-            .plan
-            .iter()
-            .filter(|p| p.scenario == Scenario::Base)
-            .max_by_key(|p| p.month)
-            .unwrap()
-            .clone();
+        let m = model::run(&inputs);
+        let last = m.plan.last().base.clone();
         (inputs, last, m.merge_safe)
     });
 

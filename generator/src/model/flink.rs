@@ -88,6 +88,22 @@ pub fn plan_max_parallelism(today: u32, widest_lower_bound: u32) -> u32 {
 
 /// Sub-keys per hot customer: enough that one sub-key carries at most
 /// `fraction` of a subtask's target load and of a partition's limits.
+/// Events/s one key (or sub-key) may carry before it is split: a
+/// `sub_key_max_subtask_fraction` of the least of what a keyed subtask may
+/// take at its target utilization, what one source subtask consumes, and what
+/// one partition takes.
+pub fn sub_key_limit(
+    keyed: &VertexCalibration,
+    limits: &super::kafka::PartitionLimits,
+    event_bytes: f64,
+    a: &FlinkAssumptions,
+) -> f64 {
+    a.sub_key_max_subtask_fraction.value
+        * (a.target_utilization.value * keyed.capacity_per_s / keyed.records_per_event)
+            .min(limits.consumer_events_per_s)
+            .min(limits.partition_mb_per_s * super::kafka::BYTES_PER_MB / event_bytes)
+}
+
 pub fn sub_keys(
     customers: &[(i64, f64)],
     peak_events_per_s: f64,

@@ -3,9 +3,12 @@
 //! Nothing here reads files or formats text. Every figure a document prints is
 //! computed once here and carried to the renderers in [`Model`].
 //!
-//! The order: characterize today's workload → grow it by month → size every
-//! stage under each partitioning strategy → pick a strategy by the stated rule
-//! → the plan is the sizing under that strategy.
+//! The order ([`run`]): characterize today's workload → grow it by month →
+//! size every stage under each partitioning strategy ([`sizing`]) → pick a
+//! strategy by the stated rule ([`decision`]) → the plan is the sizing under
+//! that strategy → what the plan means: SLOs, failures, the rollout by
+//! quarter, sensitivity, and the check against the benchmark. Results are
+//! indexed by month, scenario and strategy ([`index`]), never searched.
 
 pub mod clickhouse;
 pub mod cost;
@@ -13,11 +16,13 @@ pub mod decision;
 pub mod fault;
 pub mod flink;
 pub mod growth;
+pub mod index;
 pub mod kafka;
 pub mod latency;
 pub mod rollout;
 pub mod routing;
 pub mod sensitivity;
+pub mod sizing;
 pub mod slo;
 pub mod strategy;
 pub mod validation;
@@ -30,9 +35,10 @@ use serde::Serialize;
 
 use crate::inputs::{Inputs, Scenario};
 use clickhouse::{ClickHouseSizing, MergeSafeRate};
-use flink::{FlinkPlan, FlinkSizing, VertexCalibration};
+use flink::{FlinkSizing, VertexCalibration};
+pub use index::{ByScenario, ByStrategy, Monthly};
 use kafka::{BrokerSizing, PartitionFit, TopicLoad};
-use strategy::{KeySet, Strategy};
+use strategy::Strategy;
 
 /// Why no count of partitions or subtasks can carry a month's load.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -108,30 +114,22 @@ pub struct MonthPlan {
     pub cost: cost::Cost,
 }
 
-/// Restricts a run to one month, scenario and strategy (the sensitivity analysis).
-#[derive(Debug, Clone, Copy)]
-pub struct Only {
-    pub month: u32,
-    pub scenario: Scenario,
-    pub strategy: Strategy,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
     /// Today's workload, from the production metrics.
     pub workload: workload::Workload,
     /// Events/s by month and scenario.
-    pub growth: Vec<growth::MonthLoad>,
+    pub growth: Monthly<ByScenario<growth::MonthLoad>>,
     /// The vertices as calibrated on production.
     pub vertices: Vec<VertexCalibration>,
     /// ClickHouse rows per event of the keyed topic, measured.
     pub clickhouse_rows_per_event: f64,
     pub merge_safe: MergeSafeRate,
     /// Every strategy, month and scenario.
-    pub strategies: Vec<StrategyMonth>,
+    pub strategies: Monthly<ByScenario<ByStrategy<StrategyMonth>>>,
     pub decision: decision::Decision,
     /// The sizing under the chosen strategy.
-    pub plan: Vec<MonthPlan>,
+    pub plan: Monthly<ByScenario<MonthPlan>>,
     /// The partitioners' prediction for today's topology, beside what production measured.
     pub today: TodayCheck,
     /// First month of the base plan that needs more partitions than the keyed topic has today.
@@ -143,7 +141,7 @@ pub struct Model {
     /// Predicted vs measured on the prototype, when benchmark results are committed.
     pub validation: Option<validation::Validation>,
     /// The last month of the base plan under each uncertain assumption's range.
-    pub sensitivity: Option<sensitivity::Sensitivity>,
+    pub sensitivity: sensitivity::Sensitivity,
     /// Failure modes of the base plan's last month.
     pub fault: fault::FaultTolerance,
     /// The base plan by quarter, against doing nothing.
@@ -152,295 +150,53 @@ pub struct Model {
 
 pub fn run(inputs: &Inputs) -> Model {
     let workload = workload::characterize(inputs);
-    let mut model = run_with(inputs, workload, None);
-    let last = model
-        .plan
-        .iter()
-        .filter(|p| p.scenario == Scenario::Base)
-        .max_by_key(|p| p.month)
-        .expect("12 months")
-        .clone();
-    model.sensitivity = Some(sensitivity::analyse(
-        inputs,
-        &model.workload,
-        &last,
-        model.decision.chosen,
-    ));
-    model
-}
-
-/// The model over a characterized workload, for every month or only one.
-pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only>) -> Model {
     let arch = &inputs.architecture;
     let a = &inputs.assumptions;
-    let topic = arch.keyed_topic();
-    let keyed_profile = workload.topic(&topic.name);
+    let keyed_topic = arch.keyed_topic();
     // Peaks grow with the mean: the forecast keeps today's measured peak-to-mean ratio.
-    let growth = growth::monthly_load(&inputs.forecast, keyed_profile.peak_to_mean);
-    let today = keyed_profile.mean_events_per_s;
-
-    let vertices: Vec<VertexCalibration> = arch
-        .flink
-        .operators
-        .iter()
-        .zip(&workload.operators)
-        .map(|(op, profile)| VertexCalibration {
-            name: op.name.clone(),
-            keyed: op.keyed,
-            records_per_event: profile.mean_records_in_per_s / today,
-            capacity_per_s: profile.capacity_per_s,
-            parallelism_today: op.parallelism,
-            max_parallelism_today: op.max_parallelism,
-        })
-        .collect();
-    let clickhouse_rows_per_event = workload.clickhouse.mean_rows_per_s / today;
-    let merge_safe = clickhouse::merge_safe_rate(
-        &inputs.metrics.shards,
-        a.clickhouse.merge_safe_max_parts.value,
+    let growth = growth::monthly_load(
+        &inputs.forecast,
+        workload.topic(&keyed_topic.name).peak_to_mean,
     );
-
-    let customers = inputs.keys.customers();
-    let customer_keys = KeySet::customer_id(&customers);
-    let composite_keys = KeySet::composite(&customers, &inputs.keys.event_types);
-    let keyed = vertices.iter().find(|v| v.keyed).expect("validated");
-    let today_subtasks = strategy::subtask_shares(
-        &customer_keys.key_group_shares(keyed.max_parallelism_today),
-        keyed.parallelism_today,
-    );
-    let (hottest_subtask, hottest_subtask_share) =
-        today_subtasks
-            .iter()
-            .copied()
-            .enumerate()
-            .fold(
-                (0, 0.0),
-                |best, (i, s)| if s > best.1 { (i, s) } else { best },
-            );
-    let today_check = TodayCheck {
-        predicted_hottest_partition_share: customer_keys.hottest_partition_share(topic.partitions),
-        predicted_hottest_subtask: hottest_subtask as u32,
-        predicted_hottest_subtask_share: hottest_subtask_share,
-    };
-    let source = &vertices[0];
-    let plan_inputs = FlinkPlan {
-        vertices: &vertices,
-        slots_per_task_manager: arch.flink.slots_per_task_manager,
-        window_s: arch.flink.window_s,
-        lateness_s: (arch.flink.watermark_out_of_orderness_ms + arch.flink.allowed_lateness_ms)
-            / 1000.0,
-        event_bytes: topic.avg_event_bytes,
-        max_parallelism: flink::plan_max_parallelism(
-            keyed.max_parallelism_today,
-            growth
-                .iter()
-                .map(|g| {
-                    ceil_u32(
-                        g.peak_events_per_s * keyed.records_per_event
-                            / (a.flink.target_utilization.value * keyed.capacity_per_s),
-                    )
-                })
-                .max()
-                .unwrap_or(1),
-        ),
-        a: &a.flink,
-    };
-
-    let in_scope = |month: u32, scenario: Scenario| {
-        only.is_none_or(|o| (o.month, o.scenario) == (month, scenario))
-    };
-    let mut strategies = Vec::new();
-    for load in growth.iter().filter(|g| in_scope(g.month, g.scenario)) {
-        let limits = kafka::limits(
-            load.peak_events_per_s,
-            topic.avg_event_bytes,
-            source.capacity_per_s,
-            &a.kafka,
-        );
-        // One sub-key may carry `fraction` of what a subtask or a partition may take.
-        let f = a.flink.sub_key_max_subtask_fraction.value;
-        let per_key_limit = f
-            * (a.flink.target_utilization.value * keyed.capacity_per_s / keyed.records_per_event)
-                .min(limits.consumer_events_per_s)
-                .min(limits.partition_mb_per_s * kafka::BYTES_PER_MB / topic.avg_event_bytes);
-        // The sub-keys a month needs; only the sub-key strategy uses them.
-        let sub = flink::sub_keys(&customers, load.peak_events_per_s, per_key_limit);
-        for s in Strategy::ALL {
-            if only.is_some_and(|o| o.strategy != s) {
-                continue;
-            }
-            let owned;
-            let keys = match s {
-                Strategy::CustomerId => &customer_keys,
-                Strategy::Composite => &composite_keys,
-                Strategy::SubKeys => {
-                    owned = KeySet::sub_keys(&customers, &sub);
-                    &owned
-                }
-            };
-            let partitions = kafka::fit_partitions(keys, &limits);
-            let flink = flink::size(
-                &plan_inputs,
-                s,
-                keys,
-                customers.len() as f64,
-                load.peak_events_per_s,
-            );
-            let feasible = partitions.partitions.is_ok() && flink.task_managers.is_some();
-            strategies.push(StrategyMonth {
-                month: load.month,
-                scenario: load.scenario,
-                strategy: s,
-                sub_keys: if s == Strategy::SubKeys {
-                    sub.iter()
-                        .map(|(&customer_id, &sub_keys)| SubKeyCount {
-                            customer_id,
-                            sub_keys,
-                        })
-                        .collect()
-                } else {
-                    Vec::new()
-                },
-                sub_key_limit_per_s: per_key_limit,
-                partitions,
-                flink,
-                feasible,
-            });
-        }
-    }
-
-    let mut decision = decision::decide(
+    let basis = sizing::Basis::new(inputs, &workload, &growth);
+    let strategies = growth.map(|_, by| by.map(|_, load| basis.size_strategies(load)));
+    let decision = decision::decide(
         &strategies,
         a.decision.max_parallelism_penalty.value,
         a.latency.buffer_timeout_ms.value,
     );
-    if let Some(o) = only {
-        decision.chosen = o.strategy;
-    }
-    let plan: Vec<MonthPlan> = growth
-        .iter()
-        .filter(|g| in_scope(g.month, g.scenario))
-        .map(|load| {
-            let chosen = strategies
-                .iter()
-                .find(|s| {
-                    (s.month, s.scenario, s.strategy)
-                        == (load.month, load.scenario, decision.chosen)
-                })
-                .expect("every strategy is sized for every month");
-            let topics: Vec<TopicLoad> = arch
-                .kafka
-                .topics
-                .iter()
-                .map(|t| {
-                    let profile = workload.topic(&t.name);
-                    // Other topics grow in step with the keyed one.
-                    let ratio = profile.mean_events_per_s / today;
-                    let avg = load.avg_events_per_s * ratio;
-                    let peak = avg * profile.peak_to_mean;
-                    let partitions = if t.name == topic.name {
-                        chosen.partitions.partitions.unwrap_or(t.partitions)
-                    } else {
-                        t.partitions
-                    };
-                    TopicLoad {
-                        topic: t.name.clone(),
-                        avg_events_per_s: avg,
-                        peak_events_per_s: peak,
-                        avg_mb_per_s: avg * t.avg_event_bytes / kafka::BYTES_PER_MB,
-                        peak_mb_per_s: peak * t.avg_event_bytes / kafka::BYTES_PER_MB,
-                        partitions,
-                        replication_factor: t.replication_factor,
-                        retention_hours: t.retention_hours,
-                    }
-                })
-                .collect();
-            let brokers = kafka::brokers(&topics, &arch.kafka, &a.kafka);
-            let clickhouse = clickhouse::size(
-                load.avg_events_per_s * clickhouse_rows_per_event,
-                load.peak_events_per_s * clickhouse_rows_per_event,
-                &merge_safe,
-                &arch.clickhouse,
-                &a.clickhouse,
-            );
-            let latency = latency::budget(
-                &chosen.flink,
-                chosen.strategy.needs_merge_stage(),
-                &clickhouse,
-                &arch.flink,
-                &a.latency,
-            );
-            let cost = cost::monthly(
-                brokers.brokers,
-                chosen.flink.task_managers,
-                &clickhouse,
-                arch,
-                &a.cost,
-            );
-            MonthPlan {
-                month: load.month,
-                scenario: load.scenario,
-                topics,
-                partitions: chosen.partitions.clone(),
-                brokers,
-                flink: chosen.flink.clone(),
-                clickhouse,
-                sub_keys: chosen.sub_keys.clone(),
-                sub_key_limit_per_s: chosen.sub_key_limit_per_s,
-                latency,
-                cost,
-            }
-        })
-        .collect();
+    let plan = growth.map(|m, by| {
+        by.map(|s, load| basis.plan_month(load, strategies.get(m).get(s).get(decision.chosen)))
+    });
     let kafka_partitions_exhausted_month = plan
         .iter()
-        .filter(|p| p.scenario == Scenario::Base)
-        .filter(|p| {
-            p.partitions
+        .find(|(_, p)| {
+            p.base
                 .partitions
-                .map_or(true, |n| n > topic.partitions)
+                .partitions
+                .map_or(true, |n| n > keyed_topic.partitions)
         })
-        .map(|p| p.month)
-        .min();
-    let last = plan
-        .iter()
-        .filter(|p| p.scenario == Scenario::Base)
-        .max_by_key(|p| p.month)
-        .expect("the base scenario is planned");
+        .map(|(m, _)| m);
+    let last = &plan.last().base;
     let slos = slo::slos(
         &a.slo,
         last.latency.ingest_p99_ms,
         last.latency.processing_p99_ms,
         a.latency.query_p99_ms.value,
     );
-    let fault = fault::analyse(last, arch, &merge_safe, &a.fault);
+    let fault = fault::analyse(last, arch, &basis.merge_safe, &a.fault);
     let cost_today = cost::today(arch, &a.cost);
-    let labels: Vec<(u32, String)> = growth
-        .iter()
-        .filter(|g| g.scenario == Scenario::Base)
-        .map(|g| (g.month, g.label.clone()))
-        .collect();
-    // A restricted run (the sensitivity analysis) has neither the other months
-    // nor today's keying to compare with: it has no rollout.
-    let rollout = if only.is_none() {
-        rollout::plan(&plan, &strategies, &labels, arch, cost_today.total)
-    } else {
-        rollout::Rollout::default()
-    };
-    let validation = inputs.bench.as_ref().map(|b| {
-        validation::validate(
-            b,
-            &inputs.keys,
-            keyed.capacity_per_s,
-            a.flink.target_utilization.value,
-        )
-    });
+    let rollout = rollout::plan(&plan, &strategies, &growth, arch, cost_today.total);
+    let sensitivity = sensitivity::analyse(inputs, &workload, last, decision.chosen);
+    let validation = validation(inputs);
+    let today = basis.today_check();
+    let sizing::Basis {
+        vertices,
+        clickhouse_rows_per_event,
+        merge_safe,
+        ..
+    } = basis;
     Model {
-        validation,
-        slos,
-        cost_today,
-        sensitivity: None,
-        fault,
-        rollout,
         workload,
         growth,
         vertices,
@@ -449,7 +205,36 @@ pub fn run_with(inputs: &Inputs, workload: workload::Workload, only: Option<Only
         strategies,
         decision,
         plan,
-        today: today_check,
+        today,
         kafka_partitions_exhausted_month,
+        slos,
+        cost_today,
+        validation,
+        sensitivity,
+        fault,
+        rollout,
     }
+}
+
+/// The model against the committed benchmark, when there is one.
+fn validation(inputs: &Inputs) -> Option<validation::Validation> {
+    let (bench, scenarios) = inputs.bench.as_ref().zip(inputs.scenarios.as_ref())?;
+    let keyed_op = inputs.architecture.keyed_operator();
+    let pooled = inputs
+        .metrics
+        .pooled_rate(&keyed_op.name, keyed_op.parallelism);
+    let now = validation::Current {
+        keys: &inputs.keys,
+        keyed_operator: &keyed_op.name,
+        parallelism: keyed_op.parallelism,
+        max_parallelism: keyed_op.max_parallelism,
+        service_time_us: pooled.service_time_us(),
+        service_time_samples: pooled.samples,
+        scenarios,
+    };
+    Some(validation::validate(
+        bench,
+        &now,
+        inputs.assumptions.flink.target_utilization.value,
+    ))
 }

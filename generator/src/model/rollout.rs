@@ -5,16 +5,28 @@
 
 use serde::Serialize;
 
-use super::strategy::Strategy;
+use super::growth::MonthLoad;
+use super::index::{ByScenario, ByStrategy, Monthly};
 use super::{MonthPlan, StrategyMonth};
-use crate::inputs::Scenario;
 use crate::inputs::architecture::Architecture;
+use crate::inputs::forecast::CalendarMonth;
+
+/// What today's footprint can run short of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resource {
+    /// One customer alone is hotter than a partition or a subtask may be.
+    HotKey,
+    Partitions,
+    Brokers,
+    TaskManagers,
+    ClickhouseShards,
+}
 
 /// A resource today's footprint is short of.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Shortfall {
-    /// `hot_key`, `partitions`, `brokers`, `task_managers` or `clickhouse_shards`.
-    pub resource: &'static str,
+    pub resource: Resource,
     pub today: u32,
     /// What the month needs; `None` when no count suffices (a key too hot).
     pub needed: Option<u32>,
@@ -56,11 +68,9 @@ pub struct Rollout {
     pub total_cost_doing_nothing: f64,
 }
 
-/// `YYYY-MM` → `YYYY-Qn`.
-pub fn quarter_of(month_label: &str) -> String {
-    let (year, month) = month_label.split_once('-').unwrap_or((month_label, "1"));
-    let m: u32 = month.parse().unwrap_or(1);
-    format!("{year}-Q{}", (m.saturating_sub(1)) / 3 + 1)
+/// `YYYY-Qn` of a calendar month.
+pub fn quarter_of(month: CalendarMonth) -> String {
+    format!("{}-Q{}", month.year, month.quarter())
 }
 
 /// What keeping today's footprint and keys lacks in one month (empty: it carries).
@@ -74,18 +84,22 @@ pub fn shortfalls(
     // key too hot for any partition or subtask (reported once).
     let candidates = [
         (
-            "partitions",
+            Resource::Partitions,
             keyed_topic.partitions,
             today_keys.partitions.partitions.ok(),
         ),
         (
-            "task_managers",
+            Resource::TaskManagers,
             arch.flink.task_managers,
             today_keys.flink.task_managers,
         ),
-        ("brokers", arch.kafka.brokers, Some(plan.brokers.brokers)),
         (
-            "clickhouse_shards",
+            Resource::Brokers,
+            arch.kafka.brokers,
+            Some(plan.brokers.brokers),
+        ),
+        (
+            Resource::ClickhouseShards,
             arch.clickhouse.shards,
             Some(plan.clickhouse.shards),
         ),
@@ -93,8 +107,8 @@ pub fn shortfalls(
     let mut out: Vec<Shortfall> = Vec::new();
     for (resource, today, needed) in candidates {
         match needed {
-            None if !out.iter().any(|s| s.resource == "hot_key") => out.push(Shortfall {
-                resource: "hot_key",
+            None if !out.iter().any(|s| s.resource == Resource::HotKey) => out.push(Shortfall {
+                resource: Resource::HotKey,
                 today,
                 needed: None,
             }),
@@ -110,43 +124,21 @@ pub fn shortfalls(
 }
 
 pub fn plan(
-    plans: &[MonthPlan],
-    strategies: &[StrategyMonth],
-    labels: &[(u32, String)],
+    plans: &Monthly<ByScenario<MonthPlan>>,
+    strategies: &Monthly<ByScenario<ByStrategy<StrategyMonth>>>,
+    growth: &Monthly<ByScenario<MonthLoad>>,
     arch: &Architecture,
     cost_today_per_month: f64,
 ) -> Rollout {
-    let label_of = |m: u32| {
-        labels
-            .iter()
-            .find(|(month, _)| *month == m)
-            .map(|(_, l)| l.clone())
-            .unwrap_or_default()
-    };
-    let at = |m: u32, s: Scenario| {
-        plans
-            .iter()
-            .find(|p| (p.month, p.scenario) == (m, s))
-            .expect("every month and scenario is planned")
-    };
-    let mut months: Vec<u32> = plans
-        .iter()
-        .filter(|p| p.scenario == Scenario::Base)
-        .map(|p| p.month)
-        .collect();
-    months.sort_unstable();
+    let label_of = |m: u32| growth.get(m).base.label.clone();
+    let months: Vec<u32> = plans.iter().map(|(m, _)| m).collect();
 
     let mut doing_nothing_fails = None;
     let mut first_shortfalls = Vec::new();
     let mut carries = Vec::new();
     for &m in &months {
-        let today_keys = strategies
-            .iter()
-            .find(|s| {
-                (s.month, s.scenario, s.strategy) == (m, Scenario::Base, Strategy::CustomerId)
-            })
-            .expect("every strategy is sized for every month");
-        let short = shortfalls(at(m, Scenario::Base), today_keys, arch);
+        let today_keys = &strategies.get(m).base.customer_id;
+        let short = shortfalls(&plans.get(m).base, today_keys, arch);
         if !short.is_empty() && doing_nothing_fails.is_none() {
             doing_nothing_fails = Some(label_of(m));
             first_shortfalls = short.clone();
@@ -157,8 +149,9 @@ pub fn plan(
     let mut quarters: Vec<Quarter> = Vec::new();
     for &m in &months {
         let label = label_of(m);
-        let q = quarter_of(&label);
-        let base = at(m, Scenario::Base);
+        let q = quarter_of(growth.get(m).base.calendar);
+        let by = plans.get(m);
+        let base = &by.base;
         let keyed = base.flink.vertices.iter().find(|v| v.keyed);
         let ok = carries.iter().any(|&(cm, c)| cm == m && c);
         let max_opt = |a: Option<u32>, b: Option<u32>| match (a, b) {
@@ -176,9 +169,9 @@ pub fn plan(
                 last.task_managers = max_opt(last.task_managers, base.flink.task_managers);
                 last.shards = last.shards.max(base.clickhouse.shards);
                 last.clickhouse_nodes = last.clickhouse_nodes.max(base.clickhouse.nodes);
-                last.cost_low += at(m, Scenario::Low).cost.total;
+                last.cost_low += by.low.cost.total;
                 last.cost += base.cost.total;
-                last.cost_high += at(m, Scenario::High).cost.total;
+                last.cost_high += by.high.cost.total;
                 last.cost_doing_nothing += cost_today_per_month;
                 last.today_carries &= ok;
             }
@@ -195,9 +188,9 @@ pub fn plan(
                 task_managers: base.flink.task_managers,
                 shards: base.clickhouse.shards,
                 clickhouse_nodes: base.clickhouse.nodes,
-                cost_low: at(m, Scenario::Low).cost.total,
+                cost_low: by.low.cost.total,
                 cost: base.cost.total,
-                cost_high: at(m, Scenario::High).cost.total,
+                cost_high: by.high.cost.total,
                 cost_doing_nothing: cost_today_per_month,
                 today_carries: ok,
             }),
@@ -216,22 +209,18 @@ pub fn plan(
 mod tests {
     use std::path::Path;
 
-    use super::quarter_of;
-    use crate::inputs::{self, Scenario};
+    use super::{Resource, quarter_of};
+    use crate::inputs;
+    use crate::inputs::forecast::CalendarMonth;
     use crate::model;
 
     #[test]
     fn quarters_add_up_to_the_months_and_doing_nothing_fails_where_today_falls_short() {
         let mut inputs =
             inputs::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).unwrap();
-        let workload = model::workload::characterize(&inputs);
-        let m = model::run_with(&inputs, workload.clone(), None);
+        let m = model::run(&inputs);
         let r = &m.rollout;
-        let base: Vec<_> = m
-            .plan
-            .iter()
-            .filter(|p| p.scenario == Scenario::Base)
-            .collect();
+        let base: Vec<_> = m.plan.iter().map(|(_, p)| &p.base).collect();
         let months: u32 = r
             .quarters
             .iter()
@@ -262,18 +251,26 @@ mod tests {
         for t in &mut inputs.architecture.kafka.topics {
             t.partitions = 30_000;
         }
-        let big = model::run_with(&inputs, workload, None).rollout;
-        let hot_key = big.shortfalls.iter().any(|s| s.resource == "hot_key");
+        let big = model::run(&inputs).rollout;
+        let hot_key = big
+            .shortfalls
+            .iter()
+            .any(|s| s.resource == Resource::HotKey);
         // Only a key too hot for any partition count can still stop it.
         assert_eq!(big.doing_nothing_fails.is_some(), hot_key);
-        assert!(big.shortfalls.iter().all(|s| s.resource == "hot_key"));
+        assert!(
+            big.shortfalls
+                .iter()
+                .all(|s| s.resource == Resource::HotKey)
+        );
     }
 
     #[test]
     fn months_fall_into_calendar_quarters() {
-        assert_eq!(quarter_of("2027-01"), "2027-Q1");
-        assert_eq!(quarter_of("2027-03"), "2027-Q1");
-        assert_eq!(quarter_of("2027-04"), "2027-Q2");
-        assert_eq!(quarter_of("2027-12"), "2027-Q4");
+        let q = |year, month| quarter_of(CalendarMonth { year, month });
+        assert_eq!(q(2027, 1), "2027-Q1");
+        assert_eq!(q(2027, 3), "2027-Q1");
+        assert_eq!(q(2027, 4), "2027-Q2");
+        assert_eq!(q(2027, 12), "2027-Q4");
     }
 }

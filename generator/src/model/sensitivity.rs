@@ -4,10 +4,12 @@
 
 use serde::Serialize;
 
+use super::MonthPlan;
+use super::growth;
+use super::sizing::Basis;
 use super::strategy::Strategy;
 use super::workload::Workload;
-use super::{MonthPlan, Only};
-use crate::inputs::{Inputs, Scenario};
+use crate::inputs::Inputs;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Nodes {
@@ -59,16 +61,17 @@ pub fn analyse(
     let at = |name: &str, value: f64| {
         let mut changed = inputs.clone();
         set_assumption(&mut changed, name, value);
-        let model = super::run_with(
-            &changed,
-            workload.clone(),
-            Some(Only {
-                month,
-                scenario: Scenario::Base,
-                strategy,
-            }),
+        // The month is sized as the plan sizes it, on a basis recomputed from
+        // the changed assumption (the merge-safe rate and maxParallelism move too).
+        let keyed_topic = changed.architecture.keyed_topic();
+        let growth = growth::monthly_load(
+            &changed.forecast,
+            workload.topic(&keyed_topic.name).peak_to_mean,
         );
-        Nodes::of(&model.plan[0])
+        let basis = Basis::new(&changed, workload, &growth);
+        let load = &growth.get(month).base;
+        let sized = basis.size_strategy(load, strategy);
+        Nodes::of(&basis.plan_month(load, &sized))
     };
     let mut swings: Vec<Swing> = inputs
         .assumptions

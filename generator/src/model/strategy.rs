@@ -9,10 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use partitioners::{
-    integer_hash_code, long_hash_code, murmur_hash, murmur2, string_hash_code, to_positive,
-    tuple2_hash_code,
-};
+use partitioners::{keys, murmur_hash, murmur2, to_positive};
 use serde::Serialize;
 
 use crate::inputs::keys::EventType;
@@ -42,6 +39,18 @@ impl Strategy {
     /// Whether a per-customer result needs a second keyed stage to merge partials.
     pub fn needs_merge_stage(self) -> bool {
         self != Strategy::CustomerId
+    }
+}
+
+/// The prototype names the same three strategies by what it emulates.
+impl From<crate::inputs::scenarios::Strategy> for Strategy {
+    fn from(s: crate::inputs::scenarios::Strategy) -> Self {
+        use crate::inputs::scenarios::Strategy as Bench;
+        match s {
+            Bench::Customer => Strategy::CustomerId,
+            Bench::Composite => Strategy::Composite,
+            Bench::Sticky => Strategy::SubKeys,
+        }
     }
 }
 
@@ -78,8 +87,8 @@ impl KeySet {
             customers
                 .iter()
                 .map(|&(id, share)| RoutedKey {
-                    kafka_hash: kafka_hash(&id.to_be_bytes()),
-                    flink_hash: flink_hash(long_hash_code(id)),
+                    kafka_hash: kafka_hash(&keys::customer_key_bytes(id)),
+                    flink_hash: flink_hash(keys::customer_key_hash(id)),
                     share,
                 })
                 .collect(),
@@ -90,22 +99,21 @@ impl KeySet {
     /// type's UTF-8 for Kafka, `Tuple2<Long, String>.hashCode()` for Flink.
     /// Event types are independent of the customer.
     pub fn composite(customers: &[(i64, f64)], event_types: &[EventType]) -> KeySet {
-        let mut keys = Vec::with_capacity(customers.len() * event_types.len());
+        let type_hashes: Vec<i32> = event_types
+            .iter()
+            .map(|t| keys::event_type_hash(&t.event_type))
+            .collect();
+        let mut routed = Vec::with_capacity(customers.len() * event_types.len());
         for &(id, share) in customers {
-            for t in event_types {
-                let mut bytes = id.to_be_bytes().to_vec();
-                bytes.extend_from_slice(t.event_type.as_bytes());
-                keys.push(RoutedKey {
-                    kafka_hash: kafka_hash(&bytes),
-                    flink_hash: flink_hash(tuple2_hash_code(
-                        long_hash_code(id),
-                        string_hash_code(&t.event_type),
-                    )),
+            for (t, &type_hash) in event_types.iter().zip(&type_hashes) {
+                routed.push(RoutedKey {
+                    kafka_hash: kafka_hash(&keys::composite_key_bytes(id, &t.event_type)),
+                    flink_hash: flink_hash(keys::composite_key_hash(id, type_hash)),
                     share: share * t.share,
                 });
             }
         }
-        KeySet::new(keys)
+        KeySet::new(routed)
     }
 
     /// Keyed by `(customer_id, j)`: customer `k` of `sub_keys` gets `j` in
@@ -114,23 +122,18 @@ impl KeySet {
     /// carries an equal part. Kafka sees the customer's 8 bytes then `j`'s 4
     /// (big-endian); Flink `Tuple2<Long, Integer>.hashCode()`.
     pub fn sub_keys(customers: &[(i64, f64)], sub_keys: &BTreeMap<i64, u32>) -> KeySet {
-        let mut keys = Vec::with_capacity(customers.len());
+        let mut routed = Vec::with_capacity(customers.len());
         for &(id, share) in customers {
             let s = sub_keys.get(&id).copied().unwrap_or(1).max(1);
             for j in 0..s as i32 {
-                let mut bytes = id.to_be_bytes().to_vec();
-                bytes.extend_from_slice(&j.to_be_bytes());
-                keys.push(RoutedKey {
-                    kafka_hash: kafka_hash(&bytes),
-                    flink_hash: flink_hash(tuple2_hash_code(
-                        long_hash_code(id),
-                        integer_hash_code(j),
-                    )),
+                routed.push(RoutedKey {
+                    kafka_hash: kafka_hash(&keys::sub_key_bytes(id, j)),
+                    flink_hash: flink_hash(keys::sub_key_hash(id, j)),
                     share: share / f64::from(s),
                 });
             }
         }
-        KeySet::new(keys)
+        KeySet::new(routed)
     }
 
     pub fn len(&self) -> usize {
@@ -192,6 +195,7 @@ fn flink_hash(java_hash_code: i32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use partitioners::long_hash_code;
     use partitioners::{flink_subtask, kafka_partition, long_key_bytes};
 
     fn customers() -> Vec<(i64, f64)> {

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::inputs::Inputs;
-use crate::inputs::metrics::STEP_S;
+use crate::inputs::metrics::{PooledRate, STEP_S};
 
 /// Flink's web UI calls a subtask HIGH backpressured above 50% of the time.
 pub const HIGH_BACKPRESSURE_MS: f64 = 500.0;
@@ -183,7 +183,15 @@ pub fn characterize(inputs: &Inputs) -> Workload {
                 x.backpressured[i] = s.backpressured_ms_per_s;
                 x.records_in[i] = s.records_in_per_s;
             }
-            operator_profile(&op.name, op.parallelism, op.keyed, &series, &m.timestamps)
+            let pooled = m.pooled_rate(&op.name, op.parallelism);
+            operator_profile(
+                &op.name,
+                op.parallelism,
+                op.keyed,
+                &series,
+                &m.timestamps,
+                pooled,
+            )
         })
         .collect();
 
@@ -399,16 +407,13 @@ fn operator_profile(
     keyed: bool,
     series: &[SubtaskSeries],
     ts: &[i64],
+    pooled: PooledRate,
 ) -> OperatorProfile {
     let total_in: f64 = series
         .iter()
         .map(|s| s.records_in.iter().sum::<f64>())
         .sum();
     let ratio = |v: &[f64]| v.iter().map(|x| x / 1000.0).collect::<Vec<_>>();
-    let total_busy_s: f64 = series
-        .iter()
-        .map(|s| s.busy.iter().sum::<f64>() / 1000.0)
-        .sum();
     let subtasks = series
         .iter()
         .enumerate()
@@ -446,11 +451,7 @@ fn operator_profile(
         keyed,
         subtasks,
         mean_records_in_per_s: total_in / ts.len().max(1) as f64,
-        capacity_per_s: if total_busy_s > 0.0 {
-            total_in / total_busy_s
-        } else {
-            0.0
-        },
+        capacity_per_s: pooled.capacity_per_s(),
     }
 }
 

@@ -83,7 +83,8 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
         .to_vec(),
         rows: model
             .growth
-            .iter()
+            .flat()
+            .map(|(_, _, g)| g)
             .map(|g| {
                 let row = inputs.forecast.row(g.month, g.scenario);
                 vec![
@@ -112,7 +113,6 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
             .collect(),
     };
 
-    let plan = &model.plan;
     let kafka = kafka_sheet(inputs, model, &mut named);
     let brokers = brokers_sheet(inputs, model, &mut named);
     let flink = flink_sheet(inputs, model, &mut named);
@@ -133,7 +133,6 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
         cost,
         quarters,
     ];
-    debug_assert_eq!(plan.len(), model.growth.len());
     WorkbookModel { named, sheets }
 }
 
@@ -216,7 +215,8 @@ fn kafka_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
         ]),
         rows: model
             .plan
-            .iter()
+            .flat()
+            .map(|(_, _, p)| p)
             .map(|m| {
                 let f = &m.partitions;
                 let peak = m
@@ -386,7 +386,8 @@ fn brokers_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Shee
     );
     let rows = model
         .plan
-        .iter()
+        .flat()
+        .map(|(_, _, p)| p)
         .map(|m| {
             let mut row = vec![
                 Cell::Number(count(m.month)),
@@ -601,7 +602,8 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
     let bytes = n(KEYED_TOPIC_EVENT_BYTES);
     let rows = model
         .plan
-        .iter()
+        .flat()
+        .map(|(_, _, p)| p)
         .map(|m| {
             let mut row = vec![
                 Cell::Number(count(m.month)),
@@ -610,7 +612,8 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
                     "=Forecast!H{r}",
                     model
                         .growth
-                        .iter()
+                        .flat()
+                        .map(|(_, _, g)| g)
                         .find(|g| (g.month, g.scenario) == (m.month, m.scenario))
                         .expect("growth")
                         .peak_events_per_s,
@@ -756,7 +759,8 @@ fn clickhouse_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> S
         ]),
         rows: model
             .plan
-            .iter()
+            .flat()
+            .map(|(_, _, p)| p)
             .map(|m| {
                 let c = &m.clickhouse;
                 vec![
@@ -853,7 +857,11 @@ fn latency_sheet(inputs: &Inputs, model: &Model, flink: &Sheet, named: &mut Vec<
             Stage::Query => format!("={}", n("latency.query_p99_ms")),
         }
     };
-    let stages: Vec<Stage> = model.plan[0]
+    // The first month of the low scenario: the stages are the same in every row.
+    let stages: Vec<Stage> = model
+        .plan
+        .first()
+        .low
         .latency
         .stages
         .iter()
@@ -878,7 +886,8 @@ fn latency_sheet(inputs: &Inputs, model: &Model, flink: &Sheet, named: &mut Vec<
         headers: h,
         rows: model
             .plan
-            .iter()
+            .flat()
+            .map(|(_, _, p)| p)
             .map(|m| {
                 let mut row = vec![
                     Cell::Number(count(m.month)),
@@ -1013,7 +1022,8 @@ fn cost_sheet(
         ]),
         rows: model
             .plan
-            .iter()
+            .flat()
+            .map(|(_, _, p)| p)
             .map(|m| {
                 let flink_cell = if m.flink.task_managers.is_some() {
                     formula(

@@ -3,17 +3,19 @@
 use super::charts::{self, BarChart, Chart, HeatMap, Line, LineChart, PALETTE};
 use super::diagram;
 use crate::error::Result;
+use crate::inputs::BenchReport;
 use crate::inputs::Scenario;
 use crate::inputs::architecture::Architecture;
-use crate::inputs::bench::BenchResults;
+use crate::inputs::scenarios::Strategy as BenchStrategy;
 use crate::model::Model;
-use crate::model::validation::VALIDATION_RATE;
+use crate::model::strategy::Strategy;
+use crate::model::validation::Validation;
 use crate::model::workload::Workload;
 
 /// Where the chapters find the charts, relative to `spec/src/`.
 pub const FIGURE_DIR: &str = "figures";
 
-pub fn all(model: &Model, arch: &Architecture, bench: Option<&BenchResults>) -> Result<Vec<Chart>> {
+pub fn all(model: &Model, arch: &Architecture, bench: Option<&BenchReport>) -> Result<Vec<Chart>> {
     let w = &model.workload;
     let mut charts = vec![
         diagram::architecture(arch, w)?,
@@ -25,9 +27,9 @@ pub fn all(model: &Model, arch: &Architecture, bench: Option<&BenchResults>) -> 
         clickhouse_parts(w)?,
         cost_tornado(model)?,
     ];
-    if let Some(b) = bench {
+    if let Some((b, v)) = bench.zip(model.validation.as_ref()) {
         charts.push(bench_latency(b)?);
-        charts.push(bench_heat_map(b)?);
+        charts.push(bench_heat_map(b, v)?);
     }
     Ok(charts)
 }
@@ -185,7 +187,7 @@ fn events_by_month(model: &Model) -> Result<Chart> {
         model
             .growth
             .iter()
-            .filter(|g| g.scenario == scenario)
+            .map(|(_, by)| by.get(scenario))
             .map(|g| {
                 (
                     g.month as f64,
@@ -200,8 +202,8 @@ fn events_by_month(model: &Model) -> Result<Chart> {
     };
     let labels: Vec<(u32, String)> = model
         .growth
-        .iter()
-        .map(|g| (g.month, g.label.clone()))
+        .flat()
+        .map(|(m, _, g)| (m, g.label.clone()))
         .collect();
     let x_label = move |x: f64| {
         labels
@@ -249,11 +251,7 @@ fn events_by_month(model: &Model) -> Result<Chart> {
 /// the sensitivity table.
 fn cost_tornado(model: &Model) -> Result<Chart> {
     let usd = |y: f64| format!("{:.0}k", y / 1000.0);
-    let swings = model
-        .sensitivity
-        .as_ref()
-        .map(|s| s.swings.as_slice())
-        .unwrap_or_default();
+    let swings = model.sensitivity.swings.as_slice();
     charts::bar_chart(&BarChart {
         file_name: "cost-tornado.svg",
         x_desc: "uncertain assumption (numbered as in the table)",
@@ -269,23 +267,25 @@ fn cost_tornado(model: &Model) -> Result<Chart> {
     })
 }
 
-/// The prototype's strategies in the spec's order, with their display names.
-const BENCH_STRATEGIES: [(&str, &str); 3] = [
-    ("customer", "customer_id"),
-    ("composite", "composite key"),
-    ("sticky", "sticky sub-keys"),
-];
+/// A strategy's name in the benchmark charts' legends.
+fn chart_label(strategy: BenchStrategy) -> &'static str {
+    match Strategy::from(strategy) {
+        Strategy::CustomerId => "customer_id",
+        Strategy::Composite => "composite key",
+        Strategy::SubKeys => "sticky sub-keys",
+    }
+}
 
 /// Throughput against p99 latency, one curve per strategy, from the rate sweep.
-fn bench_latency(b: &BenchResults) -> Result<Chart> {
+fn bench_latency(b: &BenchReport) -> Result<Chart> {
     let k = |x: f64| format!("{:.0}k", x / 1000.0);
-    let lines = BENCH_STRATEGIES
+    let lines = BenchStrategy::ALL
         .iter()
         .enumerate()
-        .filter_map(|(i, (name, label))| {
-            let sweep = b.typed.sweep.get(*name)?;
+        .filter_map(|(i, strategy)| {
+            let sweep = b.sweep.get(strategy)?;
             Some(Line {
-                label,
+                label: chart_label(*strategy),
                 points: sweep
                     .points
                     .iter()
@@ -306,17 +306,17 @@ fn bench_latency(b: &BenchResults) -> Result<Chart> {
 }
 
 /// Busy ratio of every subtask at the validation rate, one row per strategy.
-fn bench_heat_map(b: &BenchResults) -> Result<Chart> {
-    let rows: Vec<(String, Vec<f64>)> = BENCH_STRATEGIES
+fn bench_heat_map(b: &BenchReport, v: &Validation) -> Result<Chart> {
+    let rows: Vec<(String, Vec<f64>)> = BenchStrategy::ALL
         .iter()
-        .filter_map(|(name, label)| {
-            let sweep = b.typed.sweep.get(*name)?;
+        .filter_map(|strategy| {
+            let sweep = b.sweep.get(strategy)?;
             let point = sweep.points.iter().min_by(|x, y| {
-                (x.offered_rate - VALIDATION_RATE)
+                (x.offered_rate - v.validation_rate)
                     .abs()
-                    .total_cmp(&(y.offered_rate - VALIDATION_RATE).abs())
+                    .total_cmp(&(y.offered_rate - v.validation_rate).abs())
             })?;
-            Some(((*label).to_owned(), point.busy_ratio.clone()))
+            Some((chart_label(*strategy).to_owned(), point.busy_ratio.clone()))
         })
         .collect();
     let width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);

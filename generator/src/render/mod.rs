@@ -4,6 +4,7 @@
 pub mod capacity_sheet;
 pub mod charts;
 pub mod diagram;
+pub mod documents;
 pub mod figures;
 pub mod markdown;
 pub mod pdf;

@@ -115,7 +115,7 @@ fn a_changed_figure_in_data_moves_markdown_pdf_and_workbook() {
 
 #[test]
 fn summary_parts_follow_part_headings() {
-    let parts = build::summary_parts(
+    let parts = specgen::render::documents::summary_parts(
         "# Summary\n\n[Intro](index.md)\n\n# A\n\n- [One](one.md)\n- [Two](two.md)\n\n# B\n- [Three](three.md)\n",
     );
     assert_eq!(parts["A"], vec!["one.md", "two.md"]);

@@ -28,6 +28,24 @@ pub fn read<T: DeserializeOwned>(path: &Path) -> Result<TomlFile<T>, InputError>
 }
 
 impl<T> TomlFile<T> {
+    /// The 1-based line of a byte offset of the text, e.g. a `toml::Spanned` value's start.
+    pub fn line_at(&self, offset: usize) -> u64 {
+        line_of_offset(&self.text, offset)
+    }
+
+    /// An error at a spanned value: its line, the dotted field, the message.
+    pub fn spanned_error<V>(
+        &self,
+        path: &Path,
+        value: &toml::Spanned<V>,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> InputError {
+        InputError::new(path, message)
+            .at_line(self.line_at(value.span().start))
+            .in_field(field)
+    }
+
     /// The line of `key` inside the `nth` table named `header` (e.g. `[[kafka.topics]]`),
     /// for errors found after parsing. `None` when it cannot be found.
     pub fn line_of(&self, header: &str, nth: usize, key: &str) -> Option<u64> {

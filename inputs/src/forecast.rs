@@ -1,12 +1,13 @@
 //! `data/forecast.csv` and `data/onboardings.csv`: the 12-month growth forecast.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::table::{self, At};
+use crate::assumptions::parse_month;
 use crate::error::InputError;
+use crate::table::{self, At};
 
 pub const MONTHS: u32 = 12;
 
@@ -30,12 +31,30 @@ impl Scenario {
     }
 }
 
+/// A calendar month, parsed once from a `YYYY-MM` label.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CalendarMonth {
+    pub year: i32,
+    /// 1 to 12.
+    pub month: u8,
+}
+
+impl CalendarMonth {
+    /// The calendar quarter, 1 to 4.
+    pub fn quarter(self) -> u8 {
+        (self.month - 1) / 3 + 1
+    }
+}
+
 /// Organic growth for one month of one scenario.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ForecastRow {
     pub month: u32,
     pub label: String,
+    /// The label as a calendar month.
+    #[serde(skip)]
+    pub calendar: CalendarMonth,
     pub scenario: Scenario,
     pub customers: f64,
     pub events_per_customer_per_s: f64,
@@ -86,19 +105,41 @@ const FORECAST_COLUMNS: &[&str] = &[
 const ONBOARDING_COLUMNS: &[&str] = &["customer", "first_month", "events_per_s", "scenarios"];
 
 pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, InputError> {
-    let rows = table::read::<ForecastRow>(forecast_path, FORECAST_COLUMNS)?;
+    let mut rows = table::read::<ForecastRow>(forecast_path, FORECAST_COLUMNS)?;
     let mut seen = BTreeSet::new();
-    for row in &rows {
+    let mut labels: BTreeMap<u32, String> = BTreeMap::new();
+    for row in &mut rows {
         let at = At {
             file: forecast_path,
             line: row.line,
         };
-        let r = &row.value;
+        let r = &mut row.value;
         if !(1..=MONTHS).contains(&r.month) {
             return Err(at.error(
                 "month",
                 format!("expected a month from 1 to {MONTHS}, found {}", r.month),
             ));
+        }
+        let Some((year, month)) = parse_month(&r.label) else {
+            return Err(at.error(
+                "label",
+                format!("expected a calendar month as YYYY-MM, found `{}`", r.label),
+            ));
+        };
+        r.calendar = CalendarMonth { year, month };
+        match labels.get(&r.month) {
+            Some(first) if *first != r.label => {
+                return Err(at.error(
+                    "label",
+                    format!(
+                        "month {} is `{first}` in another scenario, found `{}`",
+                        r.month, r.label
+                    ),
+                ));
+            }
+            _ => {
+                labels.insert(r.month, r.label.clone());
+            }
         }
         if !seen.insert((r.month, r.scenario)) {
             return Err(at.error(

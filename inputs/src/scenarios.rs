@@ -1,25 +1,33 @@
 //! `data/bench/scenarios.toml`: the benchmark's own choices, typed.
 //!
 //! Parsing (`Raw*`, every number spanned so an error can name its line) and
-//! validation (into the plain structs the runner uses) are separate steps.
+//! validation (into the plain structs the prototype runs) are separate steps.
+//! Facts the other files of `data/` already state are not repeated here: the
+//! window length comes from `architecture.toml`, the buffer timeout, the
+//! network buffer size and the credits per channel from `assumptions.toml`,
+//! and the records per buffer are derived from the buffer size and the keyed
+//! topic's average event size.
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::error::Result;
-use crate::inputs::{parse_toml, read_text, spanned_error};
+use crate::architecture::Architecture;
+use crate::assumptions::Assumptions;
+use crate::error::InputError;
+use crate::toml_file::{self, TomlFile};
 
-/// Which key the keyed operator is partitioned by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+/// Which key the keyed operator is partitioned by, as the prototype names it
+/// in `scenarios.toml` and `results.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
     /// `keyBy(customer_id)`: Flink key groups of the Java `Long` hash.
     Customer,
     /// `keyBy(Tuple2(customer_id, event_type))`, merged per customer downstream.
     Composite,
-    /// Hot customers split into `sub_keys` sub-keys chosen per batch, merged downstream.
+    /// Hot customers split into sub-keys chosen per batch, merged downstream.
     Sticky,
 }
 
@@ -35,8 +43,14 @@ impl Strategy {
     }
 }
 
+impl std::fmt::Display for Strategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
 /// Where the keyed operator keeps its window state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BackendKind {
     Heap,
@@ -57,6 +71,7 @@ impl BackendKind {
 pub struct Common {
     pub seed: u64,
     pub event_time_base_ms: i64,
+    /// `flink.window_s` of `architecture.toml`.
     pub window_size_ms: i64,
     pub allowed_lateness_ms: i64,
     pub out_of_orderness_ms: i64,
@@ -64,12 +79,20 @@ pub struct Common {
     pub late_fraction: f64,
     pub late_extra_ms: i64,
     pub value_max: u32,
+    /// Bytes of one network buffer (`flink.network_buffer_kib`).
+    pub network_buffer_bytes: usize,
+    /// Production events that fill one network buffer: buffer bytes ÷ the keyed
+    /// topic's average event size, rounded down.
     pub records_per_buffer: usize,
+    /// `latency.buffer_timeout_ms`.
     pub buffer_timeout_ms: u64,
+    /// Flink's exclusive buffers per channel plus its floating buffers per
+    /// gate, all given to the one channel here.
     pub credits_per_channel: usize,
     pub sleep_threshold_us: u64,
     pub sub_keys: u32,
     pub sticky_min_share: f64,
+    /// A hot customer keeps one sub-key for one network buffer of its events.
     pub sticky_batch_records: u32,
     pub lag_growth_tolerance: f64,
     pub latency_growth_tolerance_ms: f64,
@@ -80,7 +103,6 @@ pub struct Common {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NativePlan {
     pub parallelism: u32,
-    pub records_per_buffer: usize,
     pub duration_s: f64,
     pub nominal_event_rate: f64,
 }
@@ -121,6 +143,14 @@ pub struct FaultPlan {
     pub backend: BackendKind,
 }
 
+/// The speed targets the run checks itself against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Targets {
+    pub heap_events_per_core_s: f64,
+    pub rocksdb_events_per_core_s: f64,
+    pub driver_events_per_s: f64,
+}
+
 /// The sizes of one mode (`full` or `quick`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -134,6 +164,9 @@ pub struct Plan {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenarios {
     pub common: Common,
+    pub targets: Targets,
+    /// The offered rate the issue asks the model to be validated at.
+    pub validation_rate: f64,
     pub full: Plan,
     pub quick: Plan,
 }
@@ -142,6 +175,7 @@ pub struct Scenarios {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     common: RawCommon,
+    targets: RawTargets,
     full: RawPlan,
     quick: RawPlan,
 }
@@ -151,24 +185,28 @@ struct RawFile {
 struct RawCommon {
     seed: Spanned<i64>,
     event_time_base_ms: Spanned<i64>,
-    window_size_ms: Spanned<i64>,
     allowed_lateness_ms: Spanned<i64>,
     out_of_orderness_ms: Spanned<i64>,
     watermark_interval_ms: Spanned<i64>,
     late_fraction: Spanned<f64>,
     late_extra_ms: Spanned<i64>,
     value_max: Spanned<i64>,
-    records_per_buffer: Spanned<i64>,
-    buffer_timeout_ms: Spanned<i64>,
-    credits_per_channel: Spanned<i64>,
     sleep_threshold_us: Spanned<i64>,
     sub_keys: Spanned<i64>,
     sticky_min_share: Spanned<f64>,
-    sticky_batch_records: Spanned<i64>,
     lag_growth_tolerance: Spanned<f64>,
     latency_growth_tolerance_ms: Spanned<f64>,
     lag_sample_interval_ms: Spanned<i64>,
     rocksdb_inplace_update_support: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTargets {
+    heap_events_per_core_s: Spanned<f64>,
+    rocksdb_events_per_core_s: Spanned<f64>,
+    driver_events_per_s: Spanned<f64>,
+    validation_rate: Spanned<f64>,
 }
 
 #[derive(Deserialize)]
@@ -185,7 +223,6 @@ struct RawPlan {
 #[serde(deny_unknown_fields)]
 struct RawNative {
     parallelism: Spanned<i64>,
-    records_per_buffer: Spanned<i64>,
     duration_s: Spanned<f64>,
     nominal_event_rate: Spanned<f64>,
 }
@@ -233,54 +270,45 @@ struct RawFault {
 /// Range checks that name the line of the offending value.
 struct Checker<'a> {
     path: &'a Path,
-    text: &'a str,
-    section: &'a str,
+    file: &'a TomlFile<RawFile>,
+    section: String,
 }
 
 impl Checker<'_> {
-    fn field(&self, name: &str) -> String {
-        format!("{}.{}", self.section, name)
+    fn error<V>(&self, v: &Spanned<V>, name: &str, message: impl Into<String>) -> InputError {
+        self.file
+            .spanned_error(self.path, v, format!("{}.{name}", self.section), message)
     }
 
-    fn int(&self, v: &Spanned<i64>, name: &str, lo: i64, hi: i64) -> Result<i64> {
+    fn int(&self, v: &Spanned<i64>, name: &str, lo: i64, hi: i64) -> Result<i64, InputError> {
         let x = *v.get_ref();
         if x < lo || x > hi {
-            return Err(spanned_error(
-                self.path,
-                self.text,
+            return Err(self.error(
                 v,
-                &self.field(name),
-                format!("must be in {lo}..={hi}, got {x}"),
+                name,
+                format!("expected a value in {lo}..={hi}, found {x}"),
             ));
         }
         Ok(x)
     }
 
-    fn float(&self, v: &Spanned<f64>, name: &str, lo: f64, hi: f64) -> Result<f64> {
+    fn float(&self, v: &Spanned<f64>, name: &str, lo: f64, hi: f64) -> Result<f64, InputError> {
         let x = *v.get_ref();
         if !x.is_finite() || x < lo || x > hi {
-            return Err(spanned_error(
-                self.path,
-                self.text,
+            return Err(self.error(
                 v,
-                &self.field(name),
-                format!("must be in [{lo}, {hi}], got {x}"),
+                name,
+                format!("expected a value in [{lo}, {hi}], found {x}"),
             ));
         }
         Ok(x)
     }
 
-    /// Positive durations and rates: strictly above zero.
-    fn positive(&self, v: &Spanned<f64>, name: &str, hi: f64) -> Result<f64> {
+    /// Durations and rates: strictly above zero.
+    fn positive(&self, v: &Spanned<f64>, name: &str, hi: f64) -> Result<f64, InputError> {
         let x = self.float(v, name, 0.0, hi)?;
         if x <= 0.0 {
-            return Err(spanned_error(
-                self.path,
-                self.text,
-                v,
-                &self.field(name),
-                "must be positive",
-            ));
+            return Err(self.error(v, name, "expected a value > 0, found 0"));
         }
         Ok(x)
     }
@@ -290,17 +318,37 @@ const MAX_PARALLELISM: i64 = partitioners::flink::UPPER_BOUND_MAX_PARALLELISM as
 const MAX_RATE: f64 = 1e9;
 const MAX_SECONDS: f64 = 3600.0;
 
-pub fn load_scenarios(path: &Path) -> Result<Scenarios> {
-    let text = read_text(path)?;
-    let raw: RawFile = parse_toml(path, &text)?;
+/// Loads `scenarios.toml`, taking the facts it does not repeat from the
+/// already validated architecture and assumptions.
+pub fn load(
+    path: &Path,
+    architecture: &Architecture,
+    assumptions: &Assumptions,
+) -> Result<Scenarios, InputError> {
+    let file = toml_file::read::<RawFile>(path)?;
+    let raw = &file.value;
     let c = Checker {
         path,
-        text: &text,
-        section: "common",
+        file: &file,
+        section: "common".into(),
     };
     let r = &raw.common;
-    let window_size_ms = c.int(&r.window_size_ms, "window_size_ms", 1, 86_400_000)?;
+    // Both were validated by their own loaders; whole milliseconds and bytes here.
+    let window_size_ms = (architecture.flink.window_s * 1000.0).round() as i64;
+    let flink = &assumptions.flink;
+    let network_buffer_bytes = (flink.network_buffer_kib.value * 1024.0).round() as usize;
+    let event_bytes = architecture.keyed_topic().avg_event_bytes;
+    let records_per_buffer = ((network_buffer_bytes as f64 / event_bytes).floor() as usize).max(1);
     let event_time_base_ms = c.int(&r.event_time_base_ms, "event_time_base_ms", 0, 1 << 50)?;
+    if window_size_ms < 1 || event_time_base_ms % window_size_ms != 0 {
+        return Err(c.error(
+            &r.event_time_base_ms,
+            "event_time_base_ms",
+            format!(
+                "expected a multiple of the window length ({window_size_ms} ms, flink.window_s in architecture.toml)"
+            ),
+        ));
+    }
     let common = Common {
         seed: c.int(&r.seed, "seed", 0, i64::MAX)? as u64,
         event_time_base_ms,
@@ -316,17 +364,18 @@ pub fn load_scenarios(path: &Path) -> Result<Scenarios> {
         late_fraction: c.float(&r.late_fraction, "late_fraction", 0.0, 1.0)?,
         late_extra_ms: c.int(&r.late_extra_ms, "late_extra_ms", 1, 86_400_000)?,
         value_max: c.int(&r.value_max, "value_max", 1, i64::from(u32::MAX))? as u32,
-        records_per_buffer: c.int(&r.records_per_buffer, "records_per_buffer", 1, 1 << 20)?
-            as usize,
-        buffer_timeout_ms: c.int(&r.buffer_timeout_ms, "buffer_timeout_ms", 1, 60_000)? as u64,
-        credits_per_channel: c.int(&r.credits_per_channel, "credits_per_channel", 1, 1 << 16)?
-            as usize,
+        network_buffer_bytes,
+        records_per_buffer,
+        buffer_timeout_ms: assumptions.latency.buffer_timeout_ms.value.round().max(1.0) as u64,
+        credits_per_channel: (flink.exclusive_buffers_per_channel.value
+            + flink.floating_buffers_per_gate.value)
+            .round()
+            .max(1.0) as usize,
         sleep_threshold_us: c.int(&r.sleep_threshold_us, "sleep_threshold_us", 0, 1_000_000)?
             as u64,
         sub_keys: c.int(&r.sub_keys, "sub_keys", 1, 4096)? as u32,
         sticky_min_share: c.float(&r.sticky_min_share, "sticky_min_share", 0.0, 1.0)?,
-        sticky_batch_records: c.int(&r.sticky_batch_records, "sticky_batch_records", 1, 1 << 30)?
-            as u32,
+        sticky_batch_records: records_per_buffer as u32,
         lag_growth_tolerance: c.float(&r.lag_growth_tolerance, "lag_growth_tolerance", 0.0, 1.0)?,
         latency_growth_tolerance_ms: c.float(
             &r.latency_growth_tolerance_ms,
@@ -342,40 +391,49 @@ pub fn load_scenarios(path: &Path) -> Result<Scenarios> {
         )? as u64,
         rocksdb_inplace_update_support: r.rocksdb_inplace_update_support,
     };
-    if event_time_base_ms % window_size_ms != 0 {
-        return Err(spanned_error(
-            path,
-            &text,
-            &r.event_time_base_ms,
-            "common.event_time_base_ms",
-            "must be a multiple of window_size_ms",
-        ));
-    }
-    let full = plan(path, &text, "full", &raw.full)?;
-    let quick = plan(path, &text, "quick", &raw.quick)?;
+    let t = &raw.targets;
+    let c = Checker {
+        path,
+        file: &file,
+        section: "targets".into(),
+    };
+    let targets = Targets {
+        heap_events_per_core_s: c.positive(
+            &t.heap_events_per_core_s,
+            "heap_events_per_core_s",
+            MAX_RATE,
+        )?,
+        rocksdb_events_per_core_s: c.positive(
+            &t.rocksdb_events_per_core_s,
+            "rocksdb_events_per_core_s",
+            MAX_RATE,
+        )?,
+        driver_events_per_s: c.positive(&t.driver_events_per_s, "driver_events_per_s", MAX_RATE)?,
+    };
+    let validation_rate = c.positive(&t.validation_rate, "validation_rate", MAX_RATE)?;
     Ok(Scenarios {
         common,
-        full,
-        quick,
+        targets,
+        validation_rate,
+        full: plan(path, &file, "full", &raw.full)?,
+        quick: plan(path, &file, "quick", &raw.quick)?,
     })
 }
 
-fn plan(path: &Path, text: &str, mode: &str, raw: &RawPlan) -> Result<Plan> {
-    let section = |s: &str| format!("{mode}.{s}");
-    let n_section = section("native");
-    let c = Checker {
+fn plan(
+    path: &Path,
+    file: &TomlFile<RawFile>,
+    mode: &str,
+    raw: &RawPlan,
+) -> Result<Plan, InputError> {
+    let checker = |s: &str| Checker {
         path,
-        text,
-        section: &n_section,
+        file,
+        section: format!("{mode}.{s}"),
     };
+    let c = checker("native");
     let native = NativePlan {
         parallelism: c.int(&raw.native.parallelism, "parallelism", 1, MAX_PARALLELISM)? as u32,
-        records_per_buffer: c.int(
-            &raw.native.records_per_buffer,
-            "records_per_buffer",
-            1,
-            1 << 20,
-        )? as usize,
         duration_s: c.positive(&raw.native.duration_s, "duration_s", MAX_SECONDS)?,
         nominal_event_rate: c.positive(
             &raw.native.nominal_event_rate,
@@ -383,57 +441,35 @@ fn plan(path: &Path, text: &str, mode: &str, raw: &RawPlan) -> Result<Plan> {
             MAX_RATE,
         )?,
     };
-    let d_section = section("driver");
-    let c = Checker {
-        path,
-        text,
-        section: &d_section,
-    };
+    let c = checker("driver");
     let driver = DriverPlan {
         duration_s: c.positive(&raw.driver.duration_s, "duration_s", MAX_SECONDS)?,
     };
 
-    let s_section = section("sweep");
-    let c = Checker {
-        path,
-        text,
-        section: &s_section,
-    };
+    let c = checker("sweep");
     let s = &raw.sweep;
     let rates = s.rates.get_ref().clone();
     if rates.is_empty() {
-        return Err(spanned_error(
-            path,
-            text,
-            &s.rates,
-            &c.field("rates"),
-            "needs at least one rate",
-        ));
-    }
-    for (i, pair) in rates.windows(2).enumerate() {
-        if pair[1] <= pair[0] {
-            return Err(spanned_error(
-                path,
-                text,
-                &s.rates,
-                &c.field("rates"),
-                format!(
-                    "rates must increase; rate {} is not above the one before",
-                    i + 2
-                ),
-            ));
-        }
+        return Err(c.error(&s.rates, "rates", "expected at least one rate"));
     }
     if let Some(bad) = rates
         .iter()
         .find(|r| !r.is_finite() || **r <= 0.0 || **r > MAX_RATE)
     {
-        return Err(spanned_error(
-            path,
-            text,
+        return Err(c.error(
             &s.rates,
-            &c.field("rates"),
-            format!("each rate must be in (0, {MAX_RATE}], got {bad}"),
+            "rates",
+            format!("expected each rate in (0, {MAX_RATE}], found {bad}"),
+        ));
+    }
+    if let Some(i) = rates.windows(2).position(|pair| pair[1] <= pair[0]) {
+        return Err(c.error(
+            &s.rates,
+            "rates",
+            format!(
+                "expected increasing rates; rate {} is not above the one before",
+                i + 2
+            ),
         ));
     }
     let sweep = SweepPlan {
@@ -451,12 +487,7 @@ fn plan(path: &Path, text: &str, mode: &str, raw: &RawPlan) -> Result<Plan> {
         backend: s.backend,
     };
 
-    let sc_section = section("scale");
-    let c = Checker {
-        path,
-        text,
-        section: &sc_section,
-    };
+    let c = checker("scale");
     let scale = ScalePlan {
         parallelism: c.int(&raw.scale.parallelism, "parallelism", 1, MAX_PARALLELISM)? as u32,
         rate: c.positive(&raw.scale.rate, "rate", MAX_RATE)?,
@@ -465,12 +496,7 @@ fn plan(path: &Path, text: &str, mode: &str, raw: &RawPlan) -> Result<Plan> {
         measure_s: c.positive(&raw.scale.measure_s, "measure_s", MAX_SECONDS)?,
     };
 
-    let f_section = section("fault");
-    let c = Checker {
-        path,
-        text,
-        section: &f_section,
-    };
+    let c = checker("fault");
     let f = &raw.fault;
     let parallelism = c.int(&f.parallelism, "parallelism", 1, MAX_PARALLELISM)?;
     let fault = FaultPlan {

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::toml_file;
 use crate::error::InputError;
+use crate::toml_file;
 
 /// One named constant. The model reads `value`; the spec prints all three.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

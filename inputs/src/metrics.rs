@@ -10,9 +10,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::architecture::Architecture;
-use super::table::{self, At, Row};
+use crate::architecture::Architecture;
 use crate::error::InputError;
+use crate::table::{self, At, Row};
 
 /// Seconds between samples.
 pub const STEP_S: i64 = 300;
@@ -71,6 +71,61 @@ pub struct Metrics {
     pub partitions: Vec<PartitionSample>,
     pub subtasks: Vec<SubtaskSample>,
     pub shards: Vec<ShardSample>,
+}
+
+/// One operator's records in and busy time, pooled over its subtasks and
+/// every sample: the figure Flink's autoscaler calls the true processing rate.
+///
+/// Pooling (a ratio of sums, not a mean of per-sample ratios) weights each
+/// sample by its traffic, so idle night-time samples with a handful of records
+/// do not dominate. This is the one place the per-record service time is
+/// computed: the model calibrates on it and the prototype pays it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PooledRate {
+    /// Samples of the operator (subtasks × timestamps).
+    pub samples: usize,
+    /// Sum over samples of `records_in_per_s`.
+    pub records_in: f64,
+    /// Sum over samples of `busy_ms_per_s / 1000`.
+    pub busy_s: f64,
+}
+
+impl PooledRate {
+    /// Records one subtask processes per second when 100% busy; 0 when never busy.
+    pub fn capacity_per_s(&self) -> f64 {
+        if self.busy_s > 0.0 {
+            self.records_in / self.busy_s
+        } else {
+            0.0
+        }
+    }
+
+    /// Busy microseconds per record: `1e6 / capacity`.
+    pub fn service_time_us(&self) -> f64 {
+        1e6 / self.capacity_per_s()
+    }
+}
+
+impl Metrics {
+    /// The pooled rate of `operator` with `parallelism` subtasks. Sums run per
+    /// subtask in time order, then over subtasks, so every caller gets the
+    /// same bits.
+    pub fn pooled_rate(&self, operator: &str, parallelism: u32) -> PooledRate {
+        let mut records = vec![0.0f64; parallelism as usize];
+        let mut busy_ms = vec![0.0f64; parallelism as usize];
+        let mut samples = 0;
+        for s in self.subtasks.iter().filter(|s| s.operator == operator) {
+            // The loader rejects subtasks beyond the operator's parallelism.
+            records[s.subtask as usize] += s.records_in_per_s;
+            busy_ms[s.subtask as usize] += s.busy_ms_per_s;
+            samples += 1;
+        }
+        PooledRate {
+            samples,
+            records_in: records.iter().sum(),
+            busy_s: busy_ms.iter().map(|b| b / 1000.0).sum(),
+        }
+    }
 }
 
 pub const TOPIC_COLUMNS: &[&str] = &["ts", "topic", "events_per_s", "bytes_per_s"];

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::table::{self, At};
-use super::toml_file;
 use crate::error::InputError;
+use crate::table::{self, At};
+use crate::toml_file;
 
 /// A customer listed with its own share of all events.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

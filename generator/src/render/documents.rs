@@ -1,0 +1,139 @@
+//! The PDFs: each is a part of `SUMMARY.md`, its chapters converted to Typst
+//! and typeset with its own page style. Assembling them is rendering; the
+//! build only writes the bytes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::charts::Chart;
+use super::figures::FIGURE_DIR;
+use super::pdf::{self, Pdf, TypstDocument};
+use super::typst_markup;
+use crate::error::{Error, Result};
+
+/// The PDFs: which part of `SUMMARY.md` each is made of, and its Typst style.
+pub const DOCUMENTS: &[PdfDocument] = &[
+    PdfDocument {
+        part: "Architecture spec",
+        file: "architecture-spec.pdf",
+        style: "spec.typ",
+        title: "Capacity spec",
+    },
+    PdfDocument {
+        part: "Benchmark report",
+        file: "benchmark-report.pdf",
+        style: "spec.typ",
+        title: "Benchmark report",
+    },
+    PdfDocument {
+        part: "CTO readout",
+        file: "cto-readout.pdf",
+        style: "readout.typ",
+        title: "Decision readout",
+    },
+];
+
+pub struct PdfDocument {
+    pub part: &'static str,
+    pub file: &'static str,
+    pub style: &'static str,
+    /// On the cover, in the running header and in the PDF's metadata.
+    pub title: &'static str,
+}
+
+/// One typeset PDF and the file it goes to.
+pub struct RenderedPdf {
+    pub file: &'static str,
+    pub compiled: Pdf,
+}
+
+/// Typesets every document of [`DOCUMENTS`] from the rendered chapters and charts.
+pub fn pdfs(
+    chapters: &BTreeMap<String, String>,
+    charts: &[Chart],
+    typst_dir: &Path,
+    date: (i32, u8, u8),
+) -> Result<Vec<RenderedPdf>> {
+    let summary = chapters.get("SUMMARY.md").ok_or_else(|| Error::Template {
+        template: "SUMMARY.md".into(),
+        message: "spec/templates must have a SUMMARY.md listing the chapters".into(),
+    })?;
+    let parts = summary_parts(summary);
+    let mut out = Vec::new();
+    for doc in DOCUMENTS {
+        let files = parts.get(doc.part).ok_or_else(|| Error::Template {
+            template: "SUMMARY.md".into(),
+            message: format!(
+                "no part `# {}` listing the chapters of {}",
+                doc.part, doc.file
+            ),
+        })?;
+        let mds = files
+            .iter()
+            .map(|file| {
+                chapters.get(file).ok_or_else(|| Error::Template {
+                    template: "SUMMARY.md".into(),
+                    message: format!("links `{file}`, which no template renders"),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        // Cross-references reach any label of the same PDF, whichever chapter defines it.
+        let labels = typst_markup::document_labels(mds.iter().map(|md| md.as_str()));
+        let mut body = String::new();
+        for md in mds {
+            body.push_str(&typst_markup::to_typst_with_labels(md, &labels));
+            body.push('\n');
+        }
+        let style_path = typst_dir.join(doc.style);
+        let style = std::fs::read(&style_path).map_err(|e| Error::io(&style_path, e))?;
+        let mut files_in_world: BTreeMap<String, Vec<u8>> = charts
+            .iter()
+            .map(|c| {
+                (
+                    format!("/{FIGURE_DIR}/{}", c.file_name),
+                    c.svg.clone().into_bytes(),
+                )
+            })
+            .collect();
+        files_in_world.insert("/style.typ".into(), style);
+        let main = format!(
+            "#import \"/style.typ\": conf\n#show: conf.with(title: {})\n\n{body}",
+            typst_markup::string_literal(doc.title)
+        );
+        let compiled = pdf::compile(&TypstDocument {
+            name: doc.file.trim_end_matches(".pdf").to_owned(),
+            main,
+            files: files_in_world,
+            date,
+        })?;
+        out.push(RenderedPdf {
+            file: doc.file,
+            compiled,
+        });
+    }
+    Ok(out)
+}
+
+/// The chapters of each part of an mdBook `SUMMARY.md` (`# Part` lines, then `- [Title](file.md)`).
+pub fn summary_parts(summary: &str) -> BTreeMap<String, Vec<String>> {
+    let mut parts: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for (i, line) in summary.lines().enumerate() {
+        let line = line.trim();
+        if let Some(title) = line.strip_prefix("# ") {
+            // The first heading is the summary's own title, not a part.
+            current = (i > 0).then(|| title.trim().to_owned());
+            continue;
+        }
+        if let (Some(part), Some(start)) = (&current, line.find("](")) {
+            let rest = &line[start + 2..];
+            if let Some(end) = rest.find(')') {
+                parts
+                    .entry(part.clone())
+                    .or_default()
+                    .push(rest[..end].to_owned());
+            }
+        }
+    }
+    parts
+}
