@@ -319,6 +319,7 @@ impl Partitioner for AnyPartitioner {
 mod tests {
     use super::*;
     use partitioners::{assign_to_key_group, compute_operator_index_for_key_group};
+    use partitioners::{integer_hash_code, long_hash_code, string_hash_code, tuple2_hash_code};
 
     #[test]
     fn fast_router_equals_flinks_formula() {
