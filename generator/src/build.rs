@@ -10,13 +10,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::context;
 use crate::error::{Error, Result};
 use crate::inputs::{self, assumptions::parse_date};
 use crate::model;
 use crate::render::figures::{self, FIGURE_DIR};
 use crate::render::pdf::{self, TypstDocument};
 use crate::render::{capacity_sheet, markdown, site, typst_markup, workbook};
+use crate::view;
 
 /// Where things live, relative to the project root.
 pub struct Layout {
@@ -138,7 +138,7 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
     let date = parse_date(&inputs.assumptions.plan.document_date).expect("validated on load");
 
     let charts = figures::all(&model, &inputs.architecture, inputs.bench.as_ref())?;
-    let figure_paths = charts
+    let figure_paths: BTreeMap<String, String> = charts
         .iter()
         .map(|c| {
             (
@@ -147,9 +147,9 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
             )
         })
         .collect();
-    let context = context::build(&inputs, &model, figure_paths);
-    let tera_context = tera::Context::from_serialize(&context).map_err(|e| Error::Template {
-        template: "context".into(),
+    let view = view::build(&inputs, &model, &figure_paths)?;
+    let tera_context = tera::Context::from_serialize(&view).map_err(|e| Error::Template {
+        template: "view".into(),
         message: e.to_string(),
     })?;
     let tera = markdown::load(&layout.templates())?;

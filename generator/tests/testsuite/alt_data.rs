@@ -9,7 +9,7 @@ use specgen::inputs::{self, Scenario};
 use specgen::model::decision::Decision;
 use specgen::model::strategy::Strategy;
 use specgen::model::{self, Model, MonthPlan};
-use specgen::render::markdown;
+use specgen::view::words;
 
 use crate::helpers::Scratch;
 
@@ -74,15 +74,9 @@ fn last_base(m: &Model) -> &MonthPlan {
         .expect("the base scenario is planned")
 }
 
-/// A strategy's name as the spec prints it: the templates' own `strategy` filter.
+/// A strategy's name as the spec prints it: the view's own words.
 fn display_name(s: Strategy) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("name.md"), "{{ s | strategy }}").unwrap();
-    let tera = markdown::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-    let mut context = tera::Context::new();
-    context.insert("s", &s);
-    let names = markdown::render_all(&tera, &context).unwrap_or_else(|e| panic!("{e}"));
-    names["name.md"].trim().to_owned()
+    words::strategy_name(s).to_owned()
 }
 
 fn summary(r: &Rendered) -> String {
