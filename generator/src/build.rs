@@ -12,12 +12,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::context;
 use crate::error::{Error, Result};
 use crate::inputs::{self, assumptions::parse_date};
 use crate::model;
 use crate::render::figures::{self, FIGURE_DIR};
 use crate::render::{capacity_sheet, documents, markdown, site, workbook};
+use crate::view;
 
 /// Where things live, relative to the project root.
 pub struct Layout {
@@ -109,7 +109,7 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
     let date = parse_date(&inputs.assumptions.plan.document_date).expect("validated on load");
 
     let charts = figures::all(&model, &inputs.architecture, inputs.bench.as_ref())?;
-    let figure_paths = charts
+    let figure_paths: BTreeMap<String, String> = charts
         .iter()
         .map(|c| {
             (
@@ -118,9 +118,9 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
             )
         })
         .collect();
-    let context = context::build(&inputs, &model, figure_paths);
-    let tera_context = tera::Context::from_serialize(&context).map_err(|e| Error::Template {
-        template: "context".into(),
+    let view = view::build(&inputs, &model, &figure_paths)?;
+    let tera_context = tera::Context::from_serialize(&view).map_err(|e| Error::Template {
+        template: "view".into(),
         message: e.to_string(),
     })?;
     let tera = markdown::load(&layout.templates())?;

@@ -80,6 +80,9 @@ pub struct FlinkAssumptions {
     /// The most of a subtask's target load one sub-key may carry: a hot customer
     /// gets enough sub-keys that the hash can still place them evenly.
     pub sub_key_max_subtask_fraction: Assumption,
+    /// How long a promoted customer's rate must stay under the limit of one
+    /// sub-key fewer before it is demoted (the sticky design's hysteresis).
+    pub sub_key_demotion_hold_h: Assumption,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -1,8 +1,9 @@
 //! Tera templates (`spec/templates/*.md`) → Markdown chapters.
 //!
-//! Templates only print: every figure arrives computed in the context. The
-//! filters here format numbers (digit grouping, fixed decimals, percentages)
-//! and escape table cells; none of them computes a figure.
+//! Templates only print: every figure, flag and word arrives in the view
+//! (`crate::view`). The filters here format numbers (digit grouping, fixed
+//! decimals, percentages) and escape table cells; none of them computes a
+//! figure or turns a value into words.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -22,8 +23,6 @@ pub fn load(dir: &Path) -> Result<Tera> {
     tera.register_filter("num", num);
     tera.register_filter("pct", pct);
     tera.register_filter("cell", cell);
-    tera.register_filter("fit", fit);
-    tera.register_filter("strategy", strategy);
     Ok(tera)
 }
 
@@ -104,36 +103,6 @@ fn num(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
 fn pct(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let v = number(value, "pct")? * 100.0;
     Ok(Value::String(format!("{}%", group(v, decimals(args, 1)))))
-}
-
-/// A sized count that may not exist: `{"Ok": 48}` → `48`; `{"Err": ..}` → why
-/// no count fits; `null` (no count) → `—`.
-fn fit(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let text = match value {
-        Value::Null => "—".to_owned(),
-        Value::Number(n) => group(n.as_f64().unwrap_or(0.0), 0),
-        Value::Object(o) => match (o.get("Ok"), o.get("Err")) {
-            (Some(n), _) => group(number(n, "fit")?, 0),
-            (_, Some(e)) => match e.get("kind").and_then(Value::as_str) {
-                Some("key_too_hot") => "none (one key too hot)".to_owned(),
-                _ => "none (hash collisions)".to_owned(),
-            },
-            _ => return Err(tera::Error::msg("`fit` expects Ok/Err or a number")),
-        },
-        _ => return Err(tera::Error::msg("`fit` expects Ok/Err or a number")),
-    };
-    Ok(Value::String(text))
-}
-
-/// A strategy's name as the spec writes it.
-fn strategy(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let name = match value.as_str() {
-        Some("customer_id") => "hash by customer_id",
-        Some("composite") => "composite key (customer_id, event_type)",
-        Some("sub_keys") => "sticky-key sub-partitioning",
-        _ => return Err(tera::Error::msg("`strategy` expects a strategy")),
-    };
-    Ok(Value::String(name.to_owned()))
 }
 
 /// Escapes a string for a Markdown table cell.

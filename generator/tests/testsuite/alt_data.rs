@@ -9,7 +9,7 @@ use specgen::inputs;
 use specgen::model::decision::Decision;
 use specgen::model::strategy::Strategy;
 use specgen::model::{self, Model, MonthPlan};
-use specgen::render::markdown;
+use specgen::view::words;
 
 use crate::helpers::Scratch;
 
@@ -70,15 +70,9 @@ fn last_base(m: &Model) -> &MonthPlan {
     &m.plan.last().base
 }
 
-/// A strategy's name as the spec prints it: the templates' own `strategy` filter.
+/// A strategy's name as the spec prints it: the view's own words.
 fn display_name(s: Strategy) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("name.md"), "{{ s | strategy }}").unwrap();
-    let tera = markdown::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
-    let mut context = tera::Context::new();
-    context.insert("s", &s);
-    let names = markdown::render_all(&tera, &context).unwrap_or_else(|e| panic!("{e}"));
-    names["name.md"].trim().to_owned()
+    words::strategy_name(s).to_owned()
 }
 
 fn summary(r: &Rendered) -> String {

@@ -6,5 +6,6 @@ mod documents;
 mod helpers;
 mod inputs;
 mod synth;
+mod templates;
 mod typst_markup;
 mod workbook_recalc;

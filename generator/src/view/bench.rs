@@ -1,0 +1,264 @@
+//! The benchmark: everything the documents print from the prototype's report
+//! (`data/bench/results.json`), beside the model's predictions for it.
+//!
+//! This is the only place that reads the report for printing; the report is
+//! typed on load (`pipeline_inputs::bench`), so a renamed field fails to compile.
+
+use serde::Serialize;
+
+use super::words;
+use crate::error::Result;
+use crate::inputs::architecture::Architecture;
+use crate::inputs::bench::{self as report, BenchReport};
+use crate::model::validation::Validation;
+
+#[derive(Debug, Serialize)]
+pub struct Bench {
+    pub machine: Machine,
+    pub command: String,
+    pub git_revision: Option<String>,
+    pub mode: String,
+    pub wall_time_s: f64,
+    pub sustainability_criterion: String,
+    pub parameters: Parameters,
+    /// Production's watermark delay, beside the prototype's.
+    pub production_out_of_orderness_ms: f64,
+    pub validation: Checks,
+    pub native: Native,
+    pub scale: Scale,
+    pub fault: Fault,
+    pub targets: Vec<Target>,
+    pub findings: Vec<String>,
+    pub figures: Figures,
+}
+
+/// The report's charts, relative to the chapter.
+#[derive(Debug, Serialize)]
+pub struct Figures {
+    pub latency: String,
+    pub heat_map: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Machine {
+    pub cpu_model: String,
+    pub cores: u64,
+    /// "two cores".
+    pub cores_in_words: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Parameters {
+    pub service_time_us: f64,
+    pub tail_customers: f64,
+    pub tail_zipf_exponent: f64,
+    pub out_of_orderness_ms: f64,
+    pub late_fraction: f64,
+}
+
+/// The model's prediction for the prototype's own topology against what it measured.
+#[derive(Debug, Serialize)]
+pub struct Checks {
+    pub parallelism: u32,
+    pub max_parallelism: u32,
+    pub capacity_per_s: f64,
+    /// The offered rate the strategies are compared at.
+    pub at_rate: f64,
+    pub checks: Vec<Check>,
+    /// Whether the prototype replayed the key distribution now in `data/keys`.
+    pub keys_match_inputs: bool,
+    pub ranking_agrees: bool,
+    /// Whether the keyed target utilization leaves more headroom than the largest error.
+    pub headroom_covers_error: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Check {
+    pub strategy: &'static str,
+    pub hottest_share: f64,
+    pub predicted_sustainable: f64,
+    pub measured_sustainable: f64,
+    pub error: f64,
+    pub sustained_at_rate: bool,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub p999_ms: f64,
+    pub predicted_hottest_busy: f64,
+    pub measured_hottest_busy: f64,
+}
+
+/// The operator thread's own speed, per CPU-second.
+#[derive(Debug, Serialize)]
+pub struct Native {
+    pub rocksdb_operator_events_per_cpu_s: f64,
+    pub heap_operator_events_per_cpu_s: f64,
+}
+
+/// The largest calibrated run.
+#[derive(Debug, Serialize)]
+pub struct Scale {
+    /// Its offered rate in a heading's short form: "1M".
+    pub rate_in_short: String,
+    pub parallelism: u64,
+    pub max_parallelism: u64,
+    /// The prototype's name of the strategy.
+    pub strategy: String,
+    pub offered_rate: f64,
+    pub achieved_rate: f64,
+    pub sustained: bool,
+    pub latency_p99_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Fault {
+    pub parallelism: u64,
+    pub events: f64,
+    pub rate: f64,
+    pub kill_at_offset: f64,
+    pub checkpoint_interval_ms: f64,
+    /// Exactly-once runs, by the prototype's strategy name.
+    pub exactly_once: Vec<ExactlyOnceRun>,
+    pub at_least_once: FaultRun,
+    pub no_checkpoints: FaultRun,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExactlyOnceRun {
+    pub strategy: String,
+    #[serde(flatten)]
+    pub run: FaultRun,
+}
+
+/// A run with one subtask killed, against the same run without the fault.
+#[derive(Debug, Serialize)]
+pub struct FaultRun {
+    pub table_equal: bool,
+    pub duplicate_rows: f64,
+    pub lost_events: f64,
+    pub lossy_on_failure_rate: f64,
+    pub recovery_wall_s: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Target {
+    pub name: String,
+    pub target: f64,
+    pub measured: f64,
+    pub met: bool,
+}
+
+/// The fault-injection run as the documents print it.
+fn fault_run(run: &report::FaultRun) -> FaultRun {
+    FaultRun {
+        table_equal: run.table_equal,
+        duplicate_rows: run.duplicate_rows as f64,
+        lost_events: run.lost_events as f64,
+        lossy_on_failure_rate: run.lossy_on_failure_rate,
+        recovery_wall_s: run.recovery_wall_s,
+    }
+}
+
+/// The benchmark's view from the report `r`, the model's `validation` of it and
+/// the architecture it emulates.
+pub fn build(
+    r: &BenchReport,
+    validation: &Validation,
+    arch: &Architecture,
+    figures: Figures,
+) -> Result<Bench> {
+    let cores = r.machine.cores as u64;
+    // By the prototype's strategy name, as the report's map was printed before it was typed.
+    let mut exactly_once: Vec<ExactlyOnceRun> = r
+        .fault
+        .exactly_once
+        .iter()
+        .map(|(strategy, run)| ExactlyOnceRun {
+            strategy: strategy.name().to_owned(),
+            run: fault_run(run),
+        })
+        .collect();
+    exactly_once.sort_by(|a, b| a.strategy.cmp(&b.strategy));
+    let p = &r.parameters;
+    Ok(Bench {
+        machine: Machine {
+            cpu_model: r.machine.cpu_model.clone(),
+            cores,
+            cores_in_words: words::counted(cores, "core", "cores"),
+        },
+        command: r.command.clone(),
+        git_revision: r.git_revision.clone(),
+        mode: r.mode.clone(),
+        wall_time_s: r.wall_time_s,
+        sustainability_criterion: r.sustainability_criterion.clone(),
+        parameters: Parameters {
+            service_time_us: p.service_time_us,
+            tail_customers: f64::from(p.tail_customers),
+            tail_zipf_exponent: p.tail_zipf_exponent,
+            out_of_orderness_ms: p.out_of_orderness_ms as f64,
+            late_fraction: p.late_fraction,
+        },
+        production_out_of_orderness_ms: arch.flink.watermark_out_of_orderness_ms,
+        validation: Checks {
+            parallelism: validation.parallelism,
+            max_parallelism: validation.max_parallelism,
+            capacity_per_s: validation.capacity_per_s,
+            at_rate: validation.checks.first().map_or(0.0, |c| c.at_rate),
+            checks: validation
+                .checks
+                .iter()
+                .map(|c| Check {
+                    strategy: words::strategy_name(c.strategy),
+                    hottest_share: c.hottest_share,
+                    predicted_sustainable: c.predicted_sustainable,
+                    measured_sustainable: c.measured_sustainable,
+                    error: c.error,
+                    sustained_at_rate: c.sustained_at_rate,
+                    p50_ms: c.p50_ms,
+                    p99_ms: c.p99_ms,
+                    p999_ms: c.p999_ms,
+                    predicted_hottest_busy: c.predicted_hottest_busy,
+                    measured_hottest_busy: c.measured_hottest_busy,
+                })
+                .collect(),
+            keys_match_inputs: validation.keys_match_inputs,
+            ranking_agrees: validation.ranking_agrees,
+            headroom_covers_error: validation.headroom_covers_error,
+        },
+        native: Native {
+            rocksdb_operator_events_per_cpu_s: r.native.rocksdb.operator_events_per_cpu_s,
+            heap_operator_events_per_cpu_s: r.native.heap.operator_events_per_cpu_s,
+        },
+        scale: Scale {
+            rate_in_short: words::compact(r.scale.point.offered_rate),
+            parallelism: u64::from(r.scale.parallelism),
+            max_parallelism: u64::from(r.scale.max_parallelism),
+            strategy: r.scale.strategy.clone(),
+            offered_rate: r.scale.point.offered_rate,
+            achieved_rate: r.scale.point.achieved_rate,
+            sustained: r.scale.point.sustained,
+            latency_p99_ms: r.scale.point.latency_p99_ms,
+        },
+        fault: Fault {
+            parallelism: u64::from(r.fault.parallelism),
+            events: r.fault.events as f64,
+            rate: r.fault.rate,
+            kill_at_offset: r.fault.kill_at_offset as f64,
+            checkpoint_interval_ms: r.fault.checkpoint_interval_ms as f64,
+            exactly_once,
+            at_least_once: fault_run(&r.fault.at_least_once),
+            no_checkpoints: fault_run(&r.fault.no_checkpoints),
+        },
+        targets: r
+            .targets
+            .iter()
+            .map(|t| Target {
+                name: t.name.clone(),
+                target: t.target,
+                measured: t.measured,
+                met: t.met,
+            })
+            .collect(),
+        findings: r.findings.clone(),
+        figures,
+    })
+}

@@ -1,0 +1,112 @@
+//! `model.md`: the sensitivity of the last month to each uncertain
+//! assumption, and every assumption with its source.
+
+use serde::Serialize;
+
+use super::{Source, words};
+use crate::model::sensitivity::Swing as ModelSwing;
+
+#[derive(Debug, Serialize)]
+pub struct Capacity {
+    pub sensitivity: Option<Sensitivity>,
+    pub assumptions: Vec<Assumption>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Sensitivity {
+    pub baseline: Nodes,
+    /// Largest cost swing first.
+    pub swings: Vec<Swing>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Nodes {
+    pub brokers: u32,
+    pub task_managers: String,
+    pub clickhouse_nodes: u32,
+    pub cost_per_month: f64,
+}
+
+/// The last month rerun with one uncertain assumption at each end of its range.
+#[derive(Debug, Clone, Serialize)]
+pub struct Swing {
+    /// 1 for the largest cost swing.
+    pub rank: usize,
+    pub assumption: String,
+    pub unit: String,
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+    pub at_low: Nodes,
+    pub at_high: Nodes,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Assumption {
+    pub name: String,
+    pub value: f64,
+    pub range: Option<Range>,
+    pub unit: String,
+    pub source: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Range {
+    pub low: f64,
+    pub high: f64,
+}
+
+fn nodes(n: &crate::model::sensitivity::Nodes) -> Nodes {
+    Nodes {
+        brokers: n.brokers,
+        task_managers: words::count(n.task_managers),
+        clickhouse_nodes: n.clickhouse_nodes,
+        cost_per_month: n.cost_per_month,
+    }
+}
+
+/// The swings, largest first, ranked from 1.
+pub fn swings(src: &Source<'_>) -> Vec<Swing> {
+    src.model
+        .sensitivity
+        .swings
+        .iter()
+        .enumerate()
+        .map(|(i, s): (usize, &ModelSwing)| Swing {
+            rank: i + 1,
+            assumption: s.assumption.clone(),
+            unit: s.unit.clone(),
+            value: s.value,
+            low: s.low,
+            high: s.high,
+            at_low: nodes(&s.at_low),
+            at_high: nodes(&s.at_high),
+        })
+        .collect()
+}
+
+pub fn build(src: &Source<'_>) -> Capacity {
+    Capacity {
+        sensitivity: Some(Sensitivity {
+            baseline: nodes(&src.model.sensitivity.baseline),
+            swings: swings(src),
+        }),
+        assumptions: src
+            .inputs
+            .assumptions
+            .list()
+            .into_iter()
+            .map(|a| Assumption {
+                name: a.name,
+                value: a.assumption.value,
+                range: a
+                    .assumption
+                    .low
+                    .zip(a.assumption.high)
+                    .map(|(low, high)| Range { low, high }),
+                unit: a.assumption.unit,
+                source: a.assumption.source,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,179 @@
+//! `latency.md` (the p99 budget per stage and the critical path) and
+//! `slo.md` (the four SLOs and their alerts).
+
+use serde::Serialize;
+
+use super::{Source, words};
+use crate::inputs::Scenario;
+use crate::model::latency::{LatencyBudget, Stage};
+
+#[derive(Debug, Serialize)]
+pub struct Latency {
+    /// The base plan's last month, stage by stage.
+    pub stages: Vec<StageRow>,
+    pub target_ms: f64,
+    pub total_p99_ms: f64,
+    /// Whether the sum of stage p99s stays within the target.
+    pub budget_holds: bool,
+    pub headroom_ms: f64,
+    pub months: Vec<LatencyMonth>,
+    pub critical_path: CriticalPath,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StageRow {
+    pub name: &'static str,
+    /// What sets the stage's p99.
+    pub basis: &'static str,
+    pub p99_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LatencyMonth {
+    pub label: String,
+    pub keyed_queueing_p99_ms: f64,
+    pub sink_flush_p99_ms: f64,
+    pub total_p99_ms: f64,
+    pub headroom_ms: f64,
+}
+
+/// The figures the critical-path table quotes.
+#[derive(Debug, Serialize)]
+pub struct CriticalPath {
+    pub producer_linger_ms: f64,
+    pub produce_p99_ms: f64,
+    pub source_capacity_per_s: f64,
+    pub buffer_timeout_ms: f64,
+    pub service_time_us: f64,
+    pub window_s: f64,
+    pub watermark_out_of_orderness_ms: f64,
+    pub flush_interval_ms: f64,
+    pub merge_to_insert_ratio: f64,
+    pub query_p99_ms: f64,
+}
+
+fn stage_p99(budget: &LatencyBudget, stage: Stage) -> f64 {
+    budget
+        .stages
+        .iter()
+        .find(|s| s.stage == stage)
+        .map(|s| s.p99_ms)
+        .expect("every plan budgets this stage")
+}
+
+pub fn latency(src: &Source<'_>) -> Latency {
+    let last = src.months.last_plan();
+    let budget = &last.latency;
+    let a = &src.inputs.assumptions.latency;
+    let flink = &src.inputs.architecture.flink;
+    Latency {
+        stages: budget
+            .stages
+            .iter()
+            .map(|s| StageRow {
+                name: words::stage_name(s.stage),
+                basis: words::stage_basis(s.stage),
+                p99_ms: s.p99_ms,
+            })
+            .collect(),
+        target_ms: budget.target_ms,
+        total_p99_ms: budget.total_p99_ms,
+        budget_holds: budget.headroom_ms >= 0.0,
+        headroom_ms: budget.headroom_ms,
+        months: src
+            .months
+            .months
+            .iter()
+            .map(|&m| {
+                let b = &src.months.plan(m, Scenario::Base).latency;
+                LatencyMonth {
+                    label: src.months.label(m).to_owned(),
+                    keyed_queueing_p99_ms: stage_p99(b, Stage::KeyedQueueing),
+                    sink_flush_p99_ms: stage_p99(b, Stage::SinkFlush),
+                    total_p99_ms: b.total_p99_ms,
+                    headroom_ms: b.headroom_ms,
+                }
+            })
+            .collect(),
+        critical_path: CriticalPath {
+            producer_linger_ms: a.producer_linger_ms.value,
+            produce_p99_ms: a.produce_p99_ms.value,
+            source_capacity_per_s: src
+                .model
+                .vertices
+                .first()
+                .expect("the job has a source vertex")
+                .capacity_per_s,
+            buffer_timeout_ms: a.buffer_timeout_ms.value,
+            service_time_us: src.model.workload.keyed.service_time_us,
+            window_s: flink.window_s,
+            watermark_out_of_orderness_ms: flink.watermark_out_of_orderness_ms,
+            flush_interval_ms: last.clickhouse.flush_interval_ms,
+            merge_to_insert_ratio: src.model.workload.clickhouse.merge_to_insert_ratio,
+            query_p99_ms: a.query_p99_ms.value,
+        },
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Slos {
+    pub window_days: f64,
+    pub slos: Vec<SloRow>,
+    /// The same for every SLO.
+    pub alerts: Vec<AlertRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SloRow {
+    pub name: &'static str,
+    pub indicator: String,
+    pub threshold: f64,
+    pub unit: &'static str,
+    pub target: f64,
+    pub error_budget_minutes: f64,
+    /// The model's p99 of the indicator's quantity in the last month; none
+    /// when the prototype measures it instead.
+    pub predicted: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AlertRow {
+    pub severity: &'static str,
+    pub burn_rate: f64,
+    pub long_window_h: f64,
+    pub short_window_min: f64,
+    pub budget_spent: f64,
+}
+
+pub fn slos(src: &Source<'_>) -> Slos {
+    let slos = &src.model.slos;
+    let first = slos.first().expect("the model states its SLOs");
+    // The query SLI is judged over windows as long as the metrics' samples.
+    let (window, _) = words::interval(crate::inputs::metrics::STEP_S);
+    Slos {
+        window_days: first.window_days,
+        slos: slos
+            .iter()
+            .map(|s| SloRow {
+                name: words::slo_name(s.kind),
+                indicator: words::slo_indicator(s.kind, &window),
+                threshold: s.threshold,
+                unit: s.unit,
+                target: s.target,
+                error_budget_minutes: s.error_budget_minutes,
+                predicted: s.predicted,
+            })
+            .collect(),
+        alerts: first
+            .alerts
+            .iter()
+            .map(|a| AlertRow {
+                severity: a.severity,
+                burn_rate: a.burn_rate,
+                long_window_h: a.long_window_h,
+                short_window_min: a.short_window_h * 60.0,
+                budget_spent: a.budget_spent,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,187 @@
+//! `rollout.md` (risks, the plan by quarter, the first quarter's steps, open
+//! questions), which the readout shares.
+
+use serde::Serialize;
+
+use super::capacity::{self, Swing};
+use super::{Source, words};
+use crate::inputs::Scenario;
+use crate::model::rollout::Resource;
+
+/// Open questions: the uncertain assumptions with the largest cost swings.
+const OPEN_QUESTIONS: usize = 3;
+
+#[derive(Debug, Serialize)]
+pub struct Rollout {
+    pub risks: Risks,
+    pub quarters: Vec<Quarter>,
+    pub total_cost: f64,
+    pub total_cost_doing_nothing: f64,
+    /// The first month today's footprint no longer carries, and why.
+    pub doing_nothing_fails: Option<String>,
+    pub shortfalls: Vec<Shortfall>,
+    /// The quarter the changes ship in.
+    pub first_quarter: FirstQuarter,
+    /// Today's maxParallelism, and the plan's when it differs.
+    pub max_parallelism_today: u32,
+    pub max_parallelism_change: Option<MaxParallelismChange>,
+    pub open_questions: Vec<Swing>,
+    pub task_manager_replacement_s: f64,
+    pub keeper_recovery_s: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Risks {
+    pub high_growth: HighGrowth,
+    /// The uncertain assumption with the largest cost swing.
+    pub top_swing: Option<Swing>,
+    /// The keyed target utilization: the headroom against the model's own error.
+    pub target_utilization: f64,
+    /// Adding partitions to the keyed topic moves keys between partitions.
+    pub partitions_move: Option<PartitionsMove>,
+}
+
+/// The last month if growth follows the high scenario.
+#[derive(Debug, Serialize)]
+pub struct HighGrowth {
+    pub label: String,
+    pub cost_high: f64,
+    pub cost_base: f64,
+    pub task_managers_high: String,
+    pub shards_high: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PartitionsMove {
+    pub topic: String,
+    pub partitions_today: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MaxParallelismChange {
+    pub today: u32,
+    pub plan: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Quarter {
+    pub label: String,
+    /// The first quarter: the one the changes ship in.
+    pub opens_plan: bool,
+    pub brokers: u32,
+    pub partitions: String,
+    pub keyed_subtasks: String,
+    pub task_managers: String,
+    pub shards: u32,
+    pub clickhouse_nodes: u32,
+    pub cost_low: f64,
+    pub cost: f64,
+    pub cost_high: f64,
+    pub cost_doing_nothing: f64,
+    pub today_carries: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FirstQuarter {
+    pub label: String,
+    pub cost: f64,
+}
+
+/// A resource today's footprint is short of.
+#[derive(Debug, Serialize)]
+pub struct Shortfall {
+    /// A customer alone is hotter than a partition or a subtask may be: no count helps.
+    pub hot_key: bool,
+    /// The system that lacks it ("Kafka") and the resource ("brokers"), and
+    /// the resource named on its own ("ClickHouse shards").
+    pub owner: &'static str,
+    pub resource: &'static str,
+    pub resource_in_full: &'static str,
+    pub needed: Option<u32>,
+    pub today: u32,
+}
+
+pub fn build(src: &Source<'_>) -> Rollout {
+    let model = src.model;
+    let r = &model.rollout;
+    let m = &src.months;
+    let last = m.last();
+    let high = m.plan(last, Scenario::High);
+    let base = m.plan(last, Scenario::Base);
+    let first = r.quarters.first().expect("the plan has quarters");
+    let today_max = model.workload.keyed.max_parallelism;
+    let topic = src.inputs.architecture.keyed_topic();
+    let a = &src.inputs.assumptions;
+    let swings = capacity::swings(src);
+    Rollout {
+        risks: Risks {
+            high_growth: HighGrowth {
+                label: m.label(last).to_owned(),
+                cost_high: high.cost.total,
+                cost_base: base.cost.total,
+                task_managers_high: words::count(high.flink.task_managers),
+                shards_high: high.clickhouse.shards,
+            },
+            top_swing: swings.first().cloned(),
+            target_utilization: a.flink.target_utilization.value,
+            partitions_move: model
+                .kafka_partitions_exhausted_month
+                .map(|_| PartitionsMove {
+                    topic: topic.name.clone(),
+                    partitions_today: topic.partitions,
+                }),
+        },
+        quarters: r
+            .quarters
+            .iter()
+            .enumerate()
+            .map(|(i, q)| Quarter {
+                label: q.label.clone(),
+                opens_plan: i == 0,
+                brokers: q.brokers,
+                partitions: words::count(q.partitions),
+                keyed_subtasks: words::count(q.keyed_subtasks),
+                task_managers: words::count(q.task_managers),
+                shards: q.shards,
+                clickhouse_nodes: q.clickhouse_nodes,
+                cost_low: q.cost_low,
+                cost: q.cost,
+                cost_high: q.cost_high,
+                cost_doing_nothing: q.cost_doing_nothing,
+                today_carries: q.today_carries,
+            })
+            .collect(),
+        total_cost: r.total_cost,
+        total_cost_doing_nothing: r.total_cost_doing_nothing,
+        doing_nothing_fails: r.doing_nothing_fails.clone(),
+        shortfalls: r
+            .shortfalls
+            .iter()
+            .map(|s| {
+                let (owner, resource, resource_in_full) = words::shortfall(s.resource);
+                Shortfall {
+                    hot_key: s.resource == Resource::HotKey,
+                    owner,
+                    resource,
+                    resource_in_full,
+                    needed: s.needed,
+                    today: s.today,
+                }
+            })
+            .collect(),
+        first_quarter: FirstQuarter {
+            label: first.label.clone(),
+            cost: first.cost,
+        },
+        max_parallelism_today: today_max,
+        max_parallelism_change: (first.max_parallelism != today_max).then_some(
+            MaxParallelismChange {
+                today: today_max,
+                plan: first.max_parallelism,
+            },
+        ),
+        open_questions: swings.into_iter().take(OPEN_QUESTIONS).collect(),
+        task_manager_replacement_s: a.fault.task_manager_replacement_s.value,
+        keeper_recovery_s: a.fault.keeper_recovery_s.value,
+    }
+}

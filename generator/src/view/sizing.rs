@@ -1,0 +1,344 @@
+//! Load by month (`growth.md`) and the sizing of every stage by month
+//! (`sizing.md` and its partials `_kafka.md`, `_flink.md`, `_clickhouse.md`, `_cost.md`).
+
+use serde::Serialize;
+
+use super::{Months, Source, words};
+use crate::inputs::Scenario;
+use crate::model::MonthPlan;
+use crate::model::flink::{VertexSizing, plan_max_parallelism};
+use crate::model::kafka::{BYTES_PER_MB, TopicLoad};
+
+/// The keyed vertex of a month's sizing.
+fn keyed(plan: &MonthPlan) -> &VertexSizing {
+    plan.flink
+        .vertices
+        .iter()
+        .find(|v| v.keyed)
+        .expect("one keyed vertex")
+}
+
+/// The keyed topic's load in a month's plan.
+fn keyed_topic<'a>(plan: &'a MonthPlan, name: &str) -> &'a TopicLoad {
+    plan.topics
+        .iter()
+        .find(|t| t.topic == name)
+        .expect("the keyed topic is planned")
+}
+
+/// One row per plan month from the low, base and high plans of that month.
+fn by_month<T>(
+    m: &Months<'_>,
+    row: impl Fn(String, &MonthPlan, &MonthPlan, &MonthPlan) -> T,
+) -> Vec<T> {
+    m.months
+        .iter()
+        .map(|&month| {
+            row(
+                m.label(month).to_owned(),
+                m.plan(month, Scenario::Low),
+                m.plan(month, Scenario::Base),
+                m.plan(month, Scenario::High),
+            )
+        })
+        .collect()
+}
+
+/// `growth.md`.
+#[derive(Debug, Serialize)]
+pub struct Growth {
+    pub peak_to_mean: f64,
+    pub months: Vec<GrowthRow>,
+    /// Every topic in every month, base scenario.
+    pub topics: Vec<TopicMonthRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GrowthRow {
+    pub label: String,
+    pub low_avg_events_per_s: f64,
+    pub base_avg_events_per_s: f64,
+    pub high_avg_events_per_s: f64,
+    pub base_peak_events_per_s: f64,
+    pub base_customers: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TopicMonthRow {
+    pub label: String,
+    pub topic: String,
+    pub avg_events_per_s: f64,
+    pub peak_events_per_s: f64,
+    pub avg_mb_per_s: f64,
+    pub peak_mb_per_s: f64,
+}
+
+pub fn growth(src: &Source<'_>) -> Growth {
+    let m = &src.months;
+    let topic = src.inputs.architecture.keyed_topic();
+    Growth {
+        peak_to_mean: src.model.workload.topic(&topic.name).peak_to_mean,
+        months: m
+            .months
+            .iter()
+            .map(|&month| {
+                let base = m.load(month, Scenario::Base);
+                GrowthRow {
+                    label: base.label.clone(),
+                    low_avg_events_per_s: m.load(month, Scenario::Low).avg_events_per_s,
+                    base_avg_events_per_s: base.avg_events_per_s,
+                    high_avg_events_per_s: m.load(month, Scenario::High).avg_events_per_s,
+                    base_peak_events_per_s: base.peak_events_per_s,
+                    base_customers: base.customers,
+                }
+            })
+            .collect(),
+        topics: m
+            .months
+            .iter()
+            .flat_map(|&month| {
+                m.plan(month, Scenario::Base)
+                    .topics
+                    .iter()
+                    .map(move |t| TopicMonthRow {
+                        label: m.label(month).to_owned(),
+                        topic: t.topic.clone(),
+                        avg_events_per_s: t.avg_events_per_s,
+                        peak_events_per_s: t.peak_events_per_s,
+                        avg_mb_per_s: t.avg_mb_per_s,
+                        peak_mb_per_s: t.peak_mb_per_s,
+                    })
+            })
+            .collect(),
+    }
+}
+
+/// `sizing.md`: every stage by month under the chosen strategy.
+#[derive(Debug, Serialize)]
+pub struct Sizing {
+    pub kafka: Kafka,
+    pub flink: Flink,
+    pub clickhouse: ClickHouse,
+    pub cost: Vec<CostRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Kafka {
+    /// What one source subtask reads at 100% busy: `c` of the partition rule.
+    pub source_capacity_per_s: f64,
+    pub partitions: Vec<PartitionRow>,
+    pub brokers: Vec<BrokerRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PartitionRow {
+    pub label: String,
+    pub peak_events_per_s: f64,
+    pub peak_mb_per_s: f64,
+    pub for_produce: u32,
+    pub for_consume: u32,
+    pub hottest_share: f64,
+    pub low: String,
+    pub base: String,
+    pub high: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BrokerRow {
+    pub label: String,
+    pub ingress_mb_per_s: f64,
+    pub for_storage_throughput: u32,
+    pub for_network_in: u32,
+    pub for_network_out: u32,
+    pub retained_gb: f64,
+    pub for_disk: u32,
+    pub for_partitions: u32,
+    pub low: u32,
+    pub base: u32,
+    pub high: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Flink {
+    pub vertices: Vec<VertexRow>,
+    /// `u`: the busy ratio the hottest subtask may reach at peak.
+    pub target_utilization: f64,
+    /// The fewest key groups per subtask the plan's maxParallelism leaves, in words.
+    pub key_groups_per_subtask: String,
+    pub months: Vec<KeyedRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VertexRow {
+    pub name: String,
+    pub keyed: bool,
+    pub records_per_event: f64,
+    pub capacity_per_s: f64,
+    pub parallelism_today: u32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct KeyedRow {
+    pub label: String,
+    pub records_in_per_s: f64,
+    pub lower_bound: u32,
+    pub parallelism: String,
+    pub max_parallelism: u32,
+    pub hottest_utilization: f64,
+    pub slots: String,
+    pub task_managers_low: String,
+    pub task_managers: String,
+    pub task_managers_high: String,
+    pub state_mb: f64,
+    pub checkpoint_duration_s: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClickHouse {
+    pub rows_per_event: f64,
+    pub max_parts: f64,
+    /// Whether production crossed the parts level: if not, the rate is a lower bound.
+    pub limit_observed: bool,
+    pub merge_safe_rows_per_s_per_shard: f64,
+    pub months: Vec<ShardRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShardRow {
+    pub label: String,
+    pub peak_rows_per_s: f64,
+    pub for_merges: u32,
+    pub retained_gb: f64,
+    pub for_disk: u32,
+    pub shards_low: u32,
+    pub shards: u32,
+    pub shards_high: u32,
+    pub nodes: u32,
+    pub peak_rows_per_s_per_shard: f64,
+    pub flush_interval_ms: f64,
+    pub rows_per_part: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CostRow {
+    pub label: String,
+    pub kafka: f64,
+    pub flink: f64,
+    pub clickhouse: f64,
+    pub total_low: f64,
+    pub total: f64,
+    pub total_high: f64,
+}
+
+pub fn build(src: &Source<'_>) -> Sizing {
+    let m = &src.months;
+    let model = src.model;
+    let topic = src.inputs.architecture.keyed_topic();
+    let partitions = by_month(m, |label, low, base, high| {
+        let t = keyed_topic(base, &topic.name);
+        PartitionRow {
+            label,
+            peak_events_per_s: t.peak_events_per_s,
+            peak_mb_per_s: t.peak_mb_per_s,
+            for_produce: base.partitions.for_produce,
+            for_consume: base.partitions.for_consume,
+            hottest_share: base.partitions.hottest_share,
+            low: words::fit(low.partitions.partitions),
+            base: words::fit(base.partitions.partitions),
+            high: words::fit(high.partitions.partitions),
+        }
+    });
+    let brokers = by_month(m, |label, low, base, high| {
+        let b = &base.brokers;
+        BrokerRow {
+            label,
+            ingress_mb_per_s: b.ingress_mb_per_s,
+            for_storage_throughput: b.for_storage_throughput,
+            for_network_in: b.for_network_in,
+            for_network_out: b.for_network_out,
+            retained_gb: b.retained_gb,
+            for_disk: b.for_disk,
+            for_partitions: b.for_partitions,
+            low: low.brokers.brokers,
+            base: b.brokers,
+            high: high.brokers.brokers,
+        }
+    });
+    let keyed_months = by_month(m, |label, low, base, high| {
+        let v = keyed(base);
+        KeyedRow {
+            label,
+            records_in_per_s: v.records_in_per_s,
+            lower_bound: v.lower_bound,
+            parallelism: words::fit(v.parallelism),
+            max_parallelism: v.max_parallelism,
+            hottest_utilization: v.hottest_utilization,
+            slots: words::count(base.flink.slots),
+            task_managers_low: words::count(low.flink.task_managers),
+            task_managers: words::count(base.flink.task_managers),
+            task_managers_high: words::count(high.flink.task_managers),
+            state_mb: base.flink.state_bytes / BYTES_PER_MB,
+            checkpoint_duration_s: base.flink.checkpoint_duration_s,
+        }
+    });
+    let shard_months = by_month(m, |label, low, base, high| {
+        let c = &base.clickhouse;
+        ShardRow {
+            label,
+            peak_rows_per_s: c.peak_rows_per_s,
+            for_merges: c.for_merges,
+            retained_gb: c.retained_gb,
+            for_disk: c.for_disk,
+            shards_low: low.clickhouse.shards,
+            shards: c.shards,
+            shards_high: high.clickhouse.shards,
+            nodes: c.nodes,
+            peak_rows_per_s_per_shard: c.peak_rows_per_s_per_shard,
+            flush_interval_ms: c.flush_interval_ms,
+            rows_per_part: c.rows_per_part,
+        }
+    });
+    let cost = by_month(m, |label, low, base, high| CostRow {
+        label,
+        kafka: base.cost.kafka,
+        flink: base.cost.flink,
+        clickhouse: base.cost.clickhouse,
+        total_low: low.cost.total,
+        total: base.cost.total,
+        total_high: high.cost.total,
+    });
+    let source = model.vertices.first().expect("the job has a source vertex");
+    Sizing {
+        kafka: Kafka {
+            source_capacity_per_s: source.capacity_per_s,
+            partitions,
+            brokers,
+        },
+        flink: Flink {
+            vertices: model
+                .vertices
+                .iter()
+                .map(|v| VertexRow {
+                    name: v.name.clone(),
+                    keyed: v.keyed,
+                    records_per_event: v.records_per_event,
+                    capacity_per_s: v.capacity_per_s,
+                    parallelism_today: v.parallelism_today,
+                })
+                .collect(),
+            target_utilization: src.inputs.assumptions.flink.target_utilization.value,
+            // The plan's rule applied to one subtask that has no key groups
+            // today: the key groups it gives each subtask at the least.
+            key_groups_per_subtask: words::count_word(u64::from(plan_max_parallelism(0, 1))),
+            months: keyed_months,
+        },
+        clickhouse: ClickHouse {
+            rows_per_event: model.clickhouse_rows_per_event,
+            max_parts: model.merge_safe.max_parts,
+            limit_observed: model.merge_safe.limit_observed,
+            merge_safe_rows_per_s_per_shard: model.merge_safe.rows_per_s_per_shard,
+            months: shard_months,
+        },
+        cost,
+    }
+}
