@@ -40,6 +40,21 @@ pub struct CalendarMonth {
 }
 
 impl CalendarMonth {
+    /// The calendar month after this one.
+    pub fn next(self) -> CalendarMonth {
+        if self.month == 12 {
+            CalendarMonth {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            CalendarMonth {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
     /// The calendar quarter, 1 to 4.
     pub fn quarter(self) -> u8 {
         (self.month - 1) / 3 + 1
@@ -107,7 +122,6 @@ const ONBOARDING_COLUMNS: &[&str] = &["customer", "first_month", "events_per_s",
 pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, InputError> {
     let mut rows = table::read::<ForecastRow>(forecast_path, FORECAST_COLUMNS)?;
     let mut seen = BTreeSet::new();
-    let mut labels: BTreeMap<u32, String> = BTreeMap::new();
     for row in &mut rows {
         let at = At {
             file: forecast_path,
@@ -120,27 +134,6 @@ pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, I
                 format!("expected a month from 1 to {MONTHS}, found {}", r.month),
             ));
         }
-        let Some((year, month)) = parse_month(&r.label) else {
-            return Err(at.error(
-                "label",
-                format!("expected a calendar month as YYYY-MM, found `{}`", r.label),
-            ));
-        };
-        r.calendar = CalendarMonth { year, month };
-        match labels.get(&r.month) {
-            Some(first) if *first != r.label => {
-                return Err(at.error(
-                    "label",
-                    format!(
-                        "month {} is `{first}` in another scenario, found `{}`",
-                        r.month, r.label
-                    ),
-                ));
-            }
-            _ => {
-                labels.insert(r.month, r.label.clone());
-            }
-        }
         if !seen.insert((r.month, r.scenario)) {
             return Err(at.error(
                 "month",
@@ -151,6 +144,13 @@ pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, I
                 ),
             ));
         }
+        let Some((year, month)) = parse_month(&r.label) else {
+            return Err(at.error(
+                "label",
+                format!("expected a calendar month as YYYY-MM, found `{}`", r.label),
+            ));
+        };
+        r.calendar = CalendarMonth { year, month };
         at.positive("customers", r.customers)?;
         at.positive("events_per_customer_per_s", r.events_per_customer_per_s)?;
     }
@@ -162,6 +162,58 @@ pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, I
                     format!("month {month} of scenario `{}` is missing: the forecast needs months 1 to {MONTHS} for low, base and high", scenario.name()),
                 )
                 .in_field("month"));
+            }
+        }
+    }
+    // Month m is the calendar month after month m - 1: quarters and dates follow the labels.
+    for row in &rows {
+        let r = &row.value;
+        let Some(previous) = rows
+            .iter()
+            .find(|p| p.value.month + 1 == r.month)
+            .map(|p| p.value.calendar)
+        else {
+            continue;
+        };
+        let expected = previous.next();
+        if r.calendar != expected {
+            return Err(At {
+                file: forecast_path,
+                line: row.line,
+            }
+            .error(
+                "label",
+                format!(
+                    "expected month {} to be {}-{:02}, the month after month {}, found `{}`",
+                    r.month,
+                    expected.year,
+                    expected.month,
+                    r.month - 1,
+                    r.label
+                ),
+            ));
+        }
+    }
+    // Every scenario names a month alike.
+    let mut labels: BTreeMap<u32, &str> = BTreeMap::new();
+    for row in &rows {
+        let r = &row.value;
+        match labels.get(&r.month) {
+            Some(first) if *first != r.label => {
+                return Err(At {
+                    file: forecast_path,
+                    line: row.line,
+                }
+                .error(
+                    "label",
+                    format!(
+                        "month {} is `{first}` in another scenario, found `{}`",
+                        r.month, r.label
+                    ),
+                ));
+            }
+            _ => {
+                labels.insert(r.month, &r.label);
             }
         }
     }

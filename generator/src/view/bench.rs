@@ -67,9 +67,20 @@ pub struct Checks {
     pub checks: Vec<Check>,
     /// Whether the prototype replayed the key distribution now in `data/keys`.
     pub keys_match_inputs: bool,
+    /// Whether any input the run derived from `data/` differs from `data/` now.
+    pub stale: bool,
+    /// Those inputs, each with the file it comes from.
+    pub stale_inputs: Vec<StaleInput>,
     pub ranking_agrees: bool,
     /// Whether the keyed target utilization leaves more headroom than the largest error.
     pub headroom_covers_error: bool,
+}
+
+/// A parameter of the committed run that `data/` no longer gives.
+#[derive(Debug, Serialize)]
+pub struct StaleInput {
+    pub parameter: &'static str,
+    pub derived_from: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -221,6 +232,15 @@ pub fn build(
                 })
                 .collect(),
             keys_match_inputs: validation.keys_match_inputs,
+            stale: !validation.stale_inputs.is_empty(),
+            stale_inputs: validation
+                .stale_inputs
+                .iter()
+                .map(|s| StaleInput {
+                    parameter: s.parameter,
+                    derived_from: s.derived_from,
+                })
+                .collect(),
             ranking_agrees: validation.ranking_agrees,
             headroom_covers_error: validation.headroom_covers_error,
         },

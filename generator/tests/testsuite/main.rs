@@ -5,6 +5,7 @@ mod build;
 mod documents;
 mod helpers;
 mod inputs;
+mod stale_bench;
 mod synth;
 mod templates;
 mod typst_markup;
