@@ -23,12 +23,7 @@ use crate::runtime::{Fault, Guarantee, JobSpec, Mode, Pacing, Stop, run_job};
 use crate::sweep::{PointSetup, criterion_text, run_point, subtask_shares, sweep};
 use pipeline_inputs::metrics::PooledRate;
 
-/// Which sizes to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunMode {
-    Full,
-    Quick,
-}
+pub use pipeline_inputs::bench::RunMode;
 
 /// Where to read and write, and how to show progress.
 #[derive(Debug, Clone)]
@@ -175,7 +170,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
     let scale = ScaleResult {
         parallelism: scale_spec.parallelism,
         max_parallelism: scale_spec.max_parallelism,
-        strategy: plan.scale.strategy.name().to_string(),
+        strategy: plan.scale.strategy,
         point: scale_point,
         process_cpu_s: round(scale_result.process_cpu_s),
         wall_s: round(scale_result.wall_s),
@@ -292,11 +287,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
         },
         command: options.command.clone(),
         git_revision: git_revision(&options.data_dir),
-        mode: match options.mode {
-            RunMode::Full => "full",
-            RunMode::Quick => "quick",
-        }
-        .to_string(),
+        mode: options.mode,
         wall_time_s: round(started.elapsed().as_secs_f64()),
         parameters: parameters(&inputs, service, common, plan, &keys, shares),
         sustainability_criterion: criterion_text(common),
@@ -368,8 +359,8 @@ fn native_run(
         }
     };
     Ok(NativeRun {
-        backend: backend.name().to_string(),
-        strategy: pspec.strategy.name().to_string(),
+        backend,
+        strategy: pspec.strategy,
         parallelism: pspec.parallelism,
         duration_s: round(r.wall_s),
         events: r.records_processed,
@@ -392,7 +383,7 @@ fn findings(
 ) -> Vec<String> {
     let mut out = Vec::new();
     for run in [heap, rocksdb] {
-        let target = if run.backend == BackendKind::Heap.name() {
+        let target = if run.backend == BackendKind::Heap {
             goals.heap_events_per_core_s
         } else {
             goals.rocksdb_events_per_core_s
@@ -500,7 +491,7 @@ fn parameters(
         sweep_rates: plan.sweep.rates.clone(),
         sweep_warmup_s: plan.sweep.warmup_s,
         sweep_measure_s: plan.sweep.measure_s,
-        sweep_backend: plan.sweep.backend.name().to_string(),
+        sweep_backend: plan.sweep.backend,
         rocksdb_inplace_update_support: common.rocksdb_inplace_update_support,
         seed: common.seed,
     }

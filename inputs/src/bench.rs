@@ -28,7 +28,24 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::InputError;
 use crate::keys::{EventType, HotCustomer, KeyDistribution, Tail};
-use crate::scenarios::Strategy;
+use crate::scenarios::{BackendKind, Strategy};
+
+/// Which sizes of `scenarios.toml` a run used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunMode {
+    Full,
+    Quick,
+}
+
+impl RunMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            RunMode::Full => "full",
+            RunMode::Quick => "quick",
+        }
+    }
+}
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,7 +54,7 @@ pub struct BenchReport {
     pub machine: Machine,
     pub command: String,
     pub git_revision: Option<String>,
-    pub mode: String,
+    pub mode: RunMode,
     pub wall_time_s: f64,
     pub parameters: Parameters,
     pub sustainability_criterion: String,
@@ -105,7 +122,7 @@ pub struct Parameters {
     pub sweep_rates: Vec<f64>,
     pub sweep_warmup_s: f64,
     pub sweep_measure_s: f64,
-    pub sweep_backend: String,
+    pub sweep_backend: BackendKind,
     /// RocksDB's `inplace_update_support` in the RocksDB runs.
     pub rocksdb_inplace_update_support: bool,
     pub seed: u64,
@@ -121,8 +138,8 @@ pub struct NativeResults {
 /// operator, sink) with the real work only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NativeRun {
-    pub backend: String,
-    pub strategy: String,
+    pub backend: BackendKind,
+    pub strategy: Strategy,
     pub parallelism: u32,
     pub duration_s: f64,
     pub events: u64,
@@ -197,7 +214,7 @@ pub struct StrategySweep {
 pub struct ScaleResult {
     pub parallelism: u32,
     pub max_parallelism: u32,
-    pub strategy: String,
+    pub strategy: Strategy,
     pub point: RatePoint,
     pub process_cpu_s: f64,
     pub wall_s: f64,

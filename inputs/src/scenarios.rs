@@ -66,6 +66,12 @@ impl BackendKind {
     }
 }
 
+impl std::fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
 /// Parameters shared by every run (see the comments in `scenarios.toml`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Common {

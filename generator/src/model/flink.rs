@@ -75,19 +75,21 @@ pub fn fit_keyed(keys: &KeySet, load: f64, cap: f64, m: u32) -> KeyedFit {
         )
 }
 
+/// Key groups the plan gives each subtask of the widest month at least, so
+/// the built-in imbalance `ceil(M/P) / (M/P)` stays small.
+pub const MIN_KEY_GROUPS_PER_SUBTASK: u32 = 4;
+
 /// The maxParallelism the plan sets once for the year: today's, or enough
-/// key groups that the widest month's keyed vertex gets at least four per
-/// subtask (the built-in imbalance `ceil(M/P) / (M/P)` stays small), rounded
-/// to a power of two like Flink's default. Changing it is a state migration,
-/// so it is changed once, not month by month.
+/// key groups that the widest month's keyed vertex gets at least
+/// [`MIN_KEY_GROUPS_PER_SUBTASK`] per subtask, rounded to a power of two like
+/// Flink's default. Changing it is a state migration, so it is changed once,
+/// not month by month.
 pub fn plan_max_parallelism(today: u32, widest_lower_bound: u32) -> u32 {
     today
-        .max((widest_lower_bound.saturating_mul(4)).next_power_of_two())
+        .max((widest_lower_bound.saturating_mul(MIN_KEY_GROUPS_PER_SUBTASK)).next_power_of_two())
         .min(UPPER_BOUND_MAX_PARALLELISM)
 }
 
-/// Sub-keys per hot customer: enough that one sub-key carries at most
-/// `fraction` of a subtask's target load and of a partition's limits.
 /// Events/s one key (or sub-key) may carry before it is split: a
 /// `sub_key_max_subtask_fraction` of the least of what a keyed subtask may
 /// take at its target utilization, what one source subtask consumes, and what
@@ -104,6 +106,8 @@ pub fn sub_key_limit(
             .min(limits.partition_mb_per_s * super::kafka::BYTES_PER_MB / event_bytes)
 }
 
+/// Sub-keys per hot customer: enough that one sub-key carries at most
+/// `fraction` of a subtask's target load and of a partition's limits.
 pub fn sub_keys(
     customers: &[(i64, f64)],
     peak_events_per_s: f64,

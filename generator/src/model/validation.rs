@@ -13,14 +13,15 @@ use serde::Serialize;
 
 use super::strategy::{self, KeySet, Strategy};
 use crate::inputs::BenchReport;
+use crate::inputs::bench::RunMode;
 use crate::inputs::keys::KeyDistribution;
 use crate::inputs::scenarios::{Scenarios, Strategy as BenchStrategy};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StrategyCheck {
     pub strategy: Strategy,
-    /// The prototype's name for it.
-    pub bench_name: String,
+    /// The same strategy as the prototype names it.
+    pub bench_strategy: BenchStrategy,
     pub hottest_share: f64,
     pub predicted_sustainable: f64,
     pub measured_sustainable: f64,
@@ -118,7 +119,7 @@ pub fn validate(bench: &BenchReport, now: &Current<'_>, target_utilization: f64)
         })?;
         Some(StrategyCheck {
             strategy: s,
-            bench_name: bench_strategy.name().to_owned(),
+            bench_strategy,
             hottest_share: hottest,
             predicted_sustainable: predicted,
             measured_sustainable: sweep.sustainable_throughput,
@@ -158,7 +159,7 @@ pub fn validate(bench: &BenchReport, now: &Current<'_>, target_utilization: f64)
 fn stale_inputs(bench: &BenchReport, now: &Current<'_>, keys_match: bool) -> Vec<StaleInput> {
     let p = &bench.parameters;
     let c = &now.scenarios.common;
-    let plan = if bench.mode == "quick" {
+    let plan = if bench.mode == RunMode::Quick {
         &now.scenarios.quick
     } else {
         &now.scenarios.full
@@ -278,7 +279,7 @@ fn stale_inputs(bench: &BenchReport, now: &Current<'_>, keys_match: bool) -> Vec
         (
             "sweep_backend",
             SCENARIOS,
-            p.sweep_backend == plan.sweep.backend.name(),
+            p.sweep_backend == plan.sweep.backend,
         ),
     ];
     checks

@@ -198,7 +198,7 @@ pub fn build(
         },
         command: r.command.clone(),
         git_revision: r.git_revision.clone(),
-        mode: r.mode.clone(),
+        mode: r.mode.name().to_owned(),
         wall_time_s: r.wall_time_s,
         sustainability_criterion: r.sustainability_criterion.clone(),
         parameters: Parameters {
@@ -252,7 +252,7 @@ pub fn build(
             rate_in_short: words::compact(r.scale.point.offered_rate),
             parallelism: u64::from(r.scale.parallelism),
             max_parallelism: u64::from(r.scale.max_parallelism),
-            strategy: r.scale.strategy.clone(),
+            strategy: r.scale.strategy.name().to_owned(),
             offered_rate: r.scale.point.offered_rate,
             achieved_rate: r.scale.point.achieved_rate,
             sustained: r.scale.point.sustained,

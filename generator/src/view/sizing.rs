@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Months, Source, words};
 use crate::inputs::Scenario;
 use crate::model::MonthPlan;
-use crate::model::flink::{VertexSizing, plan_max_parallelism};
+use crate::model::flink::{MIN_KEY_GROUPS_PER_SUBTASK, VertexSizing};
 use crate::model::kafka::{BYTES_PER_MB, TopicLoad};
 
 /// The keyed vertex of a month's sizing.
@@ -329,7 +329,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
             target_utilization: src.inputs.assumptions.flink.target_utilization.value,
             // The plan's rule applied to one subtask that has no key groups
             // today: the key groups it gives each subtask at the least.
-            key_groups_per_subtask: words::count_word(u64::from(plan_max_parallelism(0, 1))),
+            key_groups_per_subtask: words::count_word(u64::from(MIN_KEY_GROUPS_PER_SUBTASK)),
             months: keyed_months,
         },
         clickhouse: ClickHouse {
