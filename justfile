@@ -4,21 +4,30 @@
 spec:
     cargo run --release --locked -p specgen -- build
 
-# Run every test of the workspace.
-test: system-deps
+# Run every test of the workspace (installs libclang and LibreOffice Calc when missing).
+test: test-deps
     cargo test --workspace --locked
 
 # The one system library the build needs beyond the Rust toolchain: libclang, with
-# which the `rocksdb` crate generates its C bindings. Installed with apt when missing.
+# which the `rocksdb` crate generates its C bindings.
 system-deps:
+    @just _apt-install libclang-dev "ldconfig -p | grep -q 'libclang\(-[0-9.]*\)\?\.so'"
+
+# LibreOffice Calc, with which the workbook test recalculates every formula: installed so
+# that no test skips on a fresh machine.
+test-deps: system-deps
+    @just _apt-install libreoffice-calc "command -v soffice >/dev/null"
+
+# Installs Debian package PACKAGE with apt (as root, or through sudo) unless CHECK succeeds.
+_apt-install PACKAGE CHECK:
     #!/usr/bin/env sh
-    if ldconfig -p | grep -q 'libclang\(-[0-9.]*\)\?\.so'; then exit 0; fi
+    if sh -c "{{CHECK}}"; then exit 0; fi
     if [ "$(id -u)" = 0 ]; then
-        apt-get update && apt-get install -y --no-install-recommends libclang-dev
+        apt-get update && apt-get install -y --no-install-recommends {{PACKAGE}}
     elif command -v sudo >/dev/null; then
-        sudo apt-get update && sudo apt-get install -y --no-install-recommends libclang-dev
+        sudo apt-get update && sudo apt-get install -y --no-install-recommends {{PACKAGE}}
     else
-        echo "error: the RocksDB bindings need libclang: install libclang-dev (Debian/Ubuntu)" >&2
+        echo "error: install {{PACKAGE}} (Debian/Ubuntu) first" >&2
         exit 1
     fi
 
