@@ -107,11 +107,19 @@ pub fn build(root: &Path) -> Result<BuildReport> {
     write_tree(&layout.out(), &rendered.out, false, &mut report)?;
     let site_dir = site::build(&layout.root)?;
     // The site carries the downloads: the same bytes as out/, beside the pages.
+    // mdBook rebuilds the whole site each time, so, like its pages, they are
+    // not counted among the files written.
+    let mut site_files = BuildReport {
+        written: Vec::new(),
+        unchanged: 0,
+        pdf_pages: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
     write_tree(
         &site_dir.join(DOWNLOADS_DIR),
         &rendered.out,
         false,
-        &mut report,
+        &mut site_files,
     )?;
     report.elapsed = started.elapsed();
     Ok(report)
