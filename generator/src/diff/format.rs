@@ -89,13 +89,23 @@ fn change_md(m: &Move) -> String {
     }
 }
 
+/// What the rows of a series are: months (`2027-03`) or quarters (`2027-Q1`).
+fn period(label: &str) -> &'static str {
+    if label.contains('Q') {
+        "quarters"
+    } else {
+        "months"
+    }
+}
+
 fn months_md(m: &Move) -> String {
     if m.months > 1 {
         format!(
-            "{} ({} of {} months)",
+            "{} ({} of {} {})",
             text(&m.month),
             m.months_moved,
-            m.months
+            m.months,
+            period(&m.month)
         )
     } else {
         text(&m.month)
@@ -353,7 +363,13 @@ pub fn text_report(r: &Report, color: bool) -> String {
         let _ = writeln!(o, "  {}", bold(&plain(&c.chapter.title)));
         for m in &c.moves {
             let months = if m.months > 1 {
-                format!(" [{}, {} of {} months]", m.month, m.months_moved, m.months)
+                format!(
+                    " [{}, {} of {} {}]",
+                    m.month,
+                    m.months_moved,
+                    m.months,
+                    period(&m.month)
+                )
             } else if m.month != "-" {
                 format!(" [{}]", m.month)
             } else {

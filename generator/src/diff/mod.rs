@@ -308,8 +308,18 @@ fn compare_figures(
             *below.entry(f.chapter.clone()).or_default() += 1;
         }
     }
+    // Within a chapter, worded verdicts (the strategy chosen, a month) before flags.
+    let flag = |c: &Change| {
+        [&c.old, &c.new]
+            .iter()
+            .all(|v| matches!(v.as_deref(), None | Some("true" | "false")))
+    };
     verdicts.sort_by(|a, b| {
-        (chapters.rank(&a.chapter.file), &a.id).cmp(&(chapters.rank(&b.chapter.file), &b.id))
+        (chapters.rank(&a.chapter.file), flag(a), &a.id).cmp(&(
+            chapters.rank(&b.chapter.file),
+            flag(b),
+            &b.id,
+        ))
     });
 
     let mut files: Vec<&String> = moved.keys().chain(below.keys()).collect();

@@ -310,6 +310,13 @@ fn unit_of(id: &str, field: &str, row: &Row) -> Option<String> {
     {
         return Some(unit.clone());
     }
+    let money = field.contains("cost");
+    if money && field.starts_with("total") {
+        return Some("USD".into());
+    }
+    if money && (row.month.as_deref().is_some_and(|m| m.contains('Q')) || id.contains("quarter")) {
+        return Some("USD/quarter".into());
+    }
     if COST_SECTIONS.iter().any(|s| id.starts_with(s))
         || field == "cost"
         || field.starts_with("cost")
