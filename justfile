@@ -4,6 +4,33 @@
 spec:
     cargo run --release --locked -p specgen -- build
 
+# Build the spec, then fail if a committed output (spec/src, spec/figures.tsv) was stale.
+spec-check: spec
+    git diff --exit-code -- spec
+    test -z "$(git status --porcelain -- spec)"
+
+# The site (book/), with the PDFs, the workbook and the CSVs under book/downloads/.
+site: spec
+
+# What the working tree does to the spec against BASE (a branch, tag or commit):
+# verdicts, inputs, figures, chapters. More options go to `specgen diff`, e.g.
+# `just diff origin/main --format md --fail-on verdict`.
+[positional-arguments]
+diff base *args:
+    cargo run --release --locked -q -p specgen -- diff --base "$@"
+
+# Lint the GitHub workflows with zizmor and actionlint (offline).
+lint-workflows:
+    .ci/lint-workflows
+
+# Post FILE as the pull request's one spec-diff comment, or update it (GH_TOKEN set).
+pr-comment repo pr file:
+    .ci/pr-comment "{{repo}}" "{{pr}}" "{{file}}"
+
+# Append FILE to the GitHub Actions run's summary page.
+step-summary file:
+    cat "{{file}}" >> "$GITHUB_STEP_SUMMARY"
+
 # Run every test of the workspace (installs libclang and LibreOffice Calc when missing).
 test: test-deps
     cargo test --workspace --locked

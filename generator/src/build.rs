@@ -16,8 +16,9 @@ use crate::error::{Error, Result};
 use crate::inputs::{self, assumptions::parse_date};
 use crate::model;
 use crate::render::figures::{self, FIGURE_DIR};
-use crate::render::{capacity_sheet, documents, markdown, site, workbook};
-use crate::view;
+use crate::render::site::DOWNLOADS_DIR;
+use crate::render::{capacity_sheet, documents, figure_list, markdown, site, workbook};
+use crate::view::{self, Download, Downloads};
 
 /// Where things live, relative to the project root.
 pub struct Layout {
@@ -41,6 +42,10 @@ impl Layout {
     /// PDFs, the workbook and CSVs (not committed).
     pub fn out(&self) -> PathBuf {
         self.root.join("out")
+    }
+    /// The figures file and the Markdown's parent (committed).
+    pub fn spec(&self) -> PathBuf {
+        self.root.join("spec")
     }
 }
 
@@ -76,6 +81,8 @@ impl fmt::Display for BuildReport {
 pub struct Rendered {
     /// Path relative to `spec/src/` → content.
     pub book_src: BTreeMap<String, Vec<u8>>,
+    /// Path relative to `spec/` → content: the figures file.
+    pub spec: BTreeMap<String, Vec<u8>>,
     /// Path relative to `out/` → content.
     pub out: BTreeMap<String, Vec<u8>>,
     pub pdf_pages: Vec<(String, usize)>,
@@ -96,8 +103,24 @@ pub fn build(root: &Path) -> Result<BuildReport> {
         elapsed: Duration::ZERO,
     };
     write_tree(&layout.book_src(), &rendered.book_src, true, &mut report)?;
+    write_tree(&layout.spec(), &rendered.spec, false, &mut report)?;
     write_tree(&layout.out(), &rendered.out, false, &mut report)?;
-    site::build(&layout.root)?;
+    let site_dir = site::build(&layout.root)?;
+    // The site carries the downloads: the same bytes as out/, beside the pages.
+    // mdBook rebuilds the whole site each time, so, like its pages, they are
+    // not counted among the files written.
+    let mut site_files = BuildReport {
+        written: Vec::new(),
+        unchanged: 0,
+        pdf_pages: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    write_tree(
+        &site_dir.join(DOWNLOADS_DIR),
+        &rendered.out,
+        false,
+        &mut site_files,
+    )?;
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -118,7 +141,14 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
             )
         })
         .collect();
-    let view = view::build(&inputs, &model, &figure_paths)?;
+    let sheet = capacity_sheet::build(&inputs, &model);
+    let csvs = workbook::to_csv(&sheet)?;
+    let view = view::build(
+        &inputs,
+        &model,
+        &figure_paths,
+        downloads(csvs.iter().map(|(name, _)| name.as_str())),
+    )?;
     let tera_context = tera::Context::from_serialize(&view).map_err(|e| Error::Template {
         template: "view".into(),
         message: e.to_string(),
@@ -146,17 +176,46 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
         out.insert(pdf.file.to_owned(), pdf.compiled.bytes);
     }
 
-    let sheet = capacity_sheet::build(&inputs, &model);
     out.insert(WORKBOOK_FILE.to_owned(), workbook::to_xlsx(&sheet, date)?);
-    for (name, bytes) in workbook::to_csv(&sheet)? {
+    for (name, bytes) in csvs {
         out.insert(format!("csv/{name}"), bytes);
     }
+    let spec = BTreeMap::from([(
+        figure_list::FILE.to_owned(),
+        figure_list::to_tsv(&figure_list::from_view(&view)).into_bytes(),
+    )]);
     Ok(Rendered {
         book_src,
+        spec,
         out,
         pdf_pages,
         pdf_texts,
     })
+}
+
+/// What the Downloads page links: the PDFs, the workbook and the CSVs, at the
+/// paths under the site's `downloads/` where [`build`] copies `out/`.
+pub fn downloads<'a>(csv_files: impl Iterator<Item = &'a str>) -> Downloads {
+    let at = |file: &str| format!("{DOWNLOADS_DIR}/{file}");
+    Downloads {
+        documents: documents::DOCUMENTS
+            .iter()
+            .map(|d| Download {
+                title: d.part.to_owned(),
+                path: at(d.file),
+            })
+            .collect(),
+        workbook: Download {
+            title: "Capacity model".to_owned(),
+            path: at(WORKBOOK_FILE),
+        },
+        csvs: csv_files
+            .map(|name| Download {
+                title: name.trim_end_matches(".csv").to_owned(),
+                path: at(&format!("csv/{name}")),
+            })
+            .collect(),
+    }
 }
 
 /// Writes `files` under `dir`, skipping identical files; with `prune`, removes

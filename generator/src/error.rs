@@ -26,6 +26,10 @@ pub enum Error {
     Site(String),
     #[error("spreadsheet: {0}")]
     Sheet(String),
+    #[error("git: {0}")]
+    Git(String),
+    #[error("diff: {0}")]
+    Diff(String),
 }
 
 impl Error {

@@ -5,6 +5,7 @@
 //! (charts, Markdown, PDFs, site, workbook). [`build`] runs it end to end.
 
 pub mod build;
+pub mod diff;
 pub mod error;
 pub mod model;
 pub mod render;

@@ -5,6 +5,7 @@ pub mod capacity_sheet;
 pub mod charts;
 pub mod diagram;
 pub mod documents;
+pub mod figure_list;
 pub mod figures;
 pub mod markdown;
 pub mod pdf;

@@ -56,6 +56,23 @@ pub struct View {
     /// The committed benchmark beside the model's predictions, when there is one.
     pub bench: Option<bench::Bench>,
     pub rollout: rollout::Rollout,
+    /// The files the site offers for download.
+    pub downloads: Downloads,
+}
+
+/// The PDFs, the workbook and the CSVs, as the Downloads page links them
+/// (paths relative to the page).
+#[derive(Debug, Clone, Serialize)]
+pub struct Downloads {
+    pub documents: Vec<Download>,
+    pub workbook: Download,
+    pub csvs: Vec<Download>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Download {
+    pub title: String,
+    pub path: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -191,9 +208,14 @@ pub struct Source<'a> {
     pub months: Months<'a>,
 }
 
-/// Builds the view from the inputs, the model and the charts drawn
-/// (chart name → path of its SVG relative to the chapter).
-pub fn build(inputs: &Inputs, model: &Model, figures: &BTreeMap<String, String>) -> Result<View> {
+/// Builds the view from the inputs, the model, the charts drawn (chart name →
+/// path of its SVG relative to the chapter) and the files the site offers.
+pub fn build(
+    inputs: &Inputs,
+    model: &Model,
+    figures: &BTreeMap<String, String>,
+    downloads: Downloads,
+) -> Result<View> {
     let src = Source {
         inputs,
         model,
@@ -255,5 +277,6 @@ pub fn build(inputs: &Inputs, model: &Model, figures: &BTreeMap<String, String>)
         fault: fault::build(&src),
         bench,
         rollout: rollout::build(&src),
+        downloads,
     })
 }

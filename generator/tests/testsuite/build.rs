@@ -17,6 +17,10 @@ fn build_writes_every_output_and_a_second_build_changes_no_byte() {
         "out/capacity-model.xlsx",
         "out/csv/kafka.csv",
         "book/index.html",
+        "book/downloads.html",
+        "book/downloads/architecture-spec.pdf",
+        "book/downloads/capacity-model.xlsx",
+        "book/downloads/csv/kafka.csv",
     ] {
         assert!(s.path(rel).is_file(), "{rel} missing");
     }
@@ -34,8 +38,13 @@ fn build_writes_every_output_and_a_second_build_changes_no_byte() {
         assert!(bytes.starts_with(b"%PDF-"), "{name} is not a PDF");
     }
 
+    // The site carries the same bytes as out/.
+    assert_eq!(s.snapshot("book/downloads"), s.snapshot("out"));
+    assert!(s.path("spec/figures.tsv").is_file());
+
     let src = s.snapshot("spec/src");
     let out = s.snapshot("out");
+    let figures = std::fs::read(s.path("spec/figures.tsv")).unwrap();
     let second = build::build(s.root()).unwrap();
     assert!(
         second.written.is_empty(),
@@ -44,6 +53,7 @@ fn build_writes_every_output_and_a_second_build_changes_no_byte() {
     );
     assert_eq!(s.snapshot("spec/src"), src);
     assert_eq!(s.snapshot("out"), out);
+    assert_eq!(std::fs::read(s.path("spec/figures.tsv")).unwrap(), figures);
 
     // From scratch again (no previous files at all): still the same bytes.
     std::fs::remove_dir_all(s.path("out")).unwrap();
@@ -66,6 +76,13 @@ fn committed_markdown_is_current() {
         assert!(
             &on_disk == bytes,
             "spec/src/{rel} is stale: run `just spec` and commit it"
+        );
+    }
+    for (rel, bytes) in &rendered.spec {
+        let on_disk = std::fs::read(repo_root().join("spec").join(rel)).unwrap_or_default();
+        assert!(
+            &on_disk == bytes,
+            "spec/{rel} is stale: run `just spec` and commit it"
         );
     }
 }

@@ -2,9 +2,11 @@
 
 mod alt_data;
 mod build;
+mod diff;
 mod documents;
 mod helpers;
 mod inputs;
+mod links;
 mod stale_bench;
 mod synth;
 mod templates;

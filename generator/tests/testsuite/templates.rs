@@ -360,8 +360,12 @@ fn every_name_a_template_reads_is_in_the_view() {
             )
         })
         .collect();
+    let sheet = specgen::render::capacity_sheet::build(&inputs, &model);
+    let csvs = specgen::render::workbook::to_csv(&sheet).unwrap();
+    let downloads = specgen::build::downloads(csvs.iter().map(|(name, _)| name.as_str()));
     let view =
-        serde_json::to_value(specgen::view::build(&inputs, &model, &figures).unwrap()).unwrap();
+        serde_json::to_value(specgen::view::build(&inputs, &model, &figures, downloads).unwrap())
+            .unwrap();
     let dir = repo_root().join("spec/templates");
     let mut unknown = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap() {
