@@ -119,7 +119,12 @@ pub fn compare(repo: &Repo, root: &Path, base: &str) -> Result<InputChanges> {
             changes.onboardings = onboardings(&old, &new);
             changes.metrics = values(&metrics_summary(&old), &metrics_summary(&new));
         }
-        (Err(e), _) => {
+        (Err(mut e), _) => {
+            // Name the file as it is in the repository, not in the scratch copy,
+            // so the same revisions always give the same report.
+            if let Ok(rel) = e.file.strip_prefix(scratch.path()) {
+                e.file = rel.to_path_buf();
+            }
             changes.not_compared = Some(format!("the base's inputs do not load: {e}"));
         }
         (_, Err(e)) => {

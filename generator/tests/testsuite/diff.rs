@@ -171,4 +171,26 @@ fn diff_names_the_flipped_strategy_beside_the_assumption_that_flipped_it() {
 
     let bad = specgen(root, &["diff", "--base", "no-such-branch"]);
     assert_eq!(bad.status.code(), Some(2), "{bad:?}");
+
+    // A base whose data/ no longer loads is named by its path in the
+    // repository, never by the scratch copy's, so the report is reproducible.
+    let good = std::fs::read_to_string(root.join("data/assumptions.toml")).unwrap();
+    std::fs::write(
+        root.join("data/assumptions.toml"),
+        good.replacen("[plan]", "[plan]\nbogus = 1", 1),
+    )
+    .unwrap();
+    let broken = commit(root, "a broken assumptions file");
+    std::fs::write(root.join("data/assumptions.toml"), &good).unwrap();
+    commit(root, "fixed");
+    let r = report(root, &broken);
+    let why = r.inputs.not_compared.as_deref().unwrap_or_default();
+    assert!(
+        why.starts_with("the base's inputs do not load: data/assumptions.toml:"),
+        "{why}"
+    );
+    assert_eq!(
+        format::markdown(&r),
+        format::markdown(&report(root, &broken))
+    );
 }
