@@ -36,6 +36,8 @@ pub struct Slo {
     pub error_budget_minutes: f64,
     /// The model's p99 of the SLI's quantity in the plan's last month, same unit as the threshold.
     pub predicted: Option<f64>,
+    /// Whether that prediction is within the threshold; none when not predicted.
+    pub met: Option<bool>,
     pub alerts: Vec<Alert>,
 }
 
@@ -62,7 +64,7 @@ pub fn slos(
         })
         .collect::<Vec<_>>()
     };
-    let slo = |kind, threshold: f64, unit, target: f64, predicted| Slo {
+    let slo = |kind, threshold: f64, unit, target: f64, predicted: Option<f64>| Slo {
         kind,
         threshold,
         unit,
@@ -70,6 +72,7 @@ pub fn slos(
         window_days,
         error_budget_minutes: (1.0 - target) * window_days * 24.0 * 60.0,
         predicted,
+        met: predicted.map(|p| p <= threshold),
         alerts: alerts(),
     };
     vec![
@@ -103,4 +106,28 @@ pub fn slos(
             None,
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::inputs;
+
+    #[test]
+    fn an_slo_is_met_when_its_predicted_p99_is_within_the_threshold() {
+        let a = inputs::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data"))
+            .unwrap()
+            .assumptions
+            .slo;
+        // data/assumptions.toml: ingest lag threshold 30 s, processing lag 20 s.
+        assert_eq!(a.ingest_lag_threshold_s.value, 30.0);
+        assert_eq!(a.processing_lag_threshold_s.value, 20.0);
+        let s = slos(&a, 31_000.0, 19_000.0, a.query_p99_threshold_ms.value);
+        let met: Vec<Option<bool>> = s.iter().map(|s| s.met).collect();
+        // 31 s > 30 s; 19 s <= 20 s; a p99 equal to its threshold still meets it;
+        // the lossy-on-failure SLI is measured, not predicted.
+        assert_eq!(met, [Some(false), Some(true), Some(true), None]);
+    }
 }

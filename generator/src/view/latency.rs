@@ -134,6 +134,8 @@ pub struct SloRow {
     /// The model's p99 of the indicator's quantity in the last month; none
     /// when the prototype measures it instead.
     pub predicted: Option<f64>,
+    /// Whether that prediction meets the threshold (a verdict of the diff).
+    pub met: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -162,6 +164,7 @@ pub fn slos(src: &Source<'_>) -> Slos {
                 target: s.target,
                 error_budget_minutes: s.error_budget_minutes,
                 predicted: s.predicted,
+                met: s.met,
             })
             .collect(),
         alerts: first
