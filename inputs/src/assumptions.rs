@@ -212,12 +212,25 @@ impl Assumptions {
 fn collect(value: &serde_json::Value, prefix: String, out: &mut Vec<NamedAssumption>) {
     let Some(map) = value.as_object() else { return };
     if map.contains_key("value") && map.contains_key("source") {
-        if let Ok(assumption) = serde_json::from_value::<Assumption>(value.clone()) {
-            out.push(NamedAssumption {
-                name: prefix,
-                assumption,
-            });
-        }
+        // JSON has no NaN: a NaN value serializes as null and reads back as
+        // NaN here, so the checks on load see it instead of losing the assumption.
+        let number = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+        let text = |key: &str| {
+            map.get(key)
+                .and_then(|v| v.as_str())
+                .unwrap_or("")
+                .to_owned()
+        };
+        out.push(NamedAssumption {
+            name: prefix,
+            assumption: Assumption {
+                value: number(&map["value"]),
+                unit: text("unit"),
+                source: text("source"),
+                low: map.get("low").map(number),
+                high: map.get("high").map(number),
+            },
+        });
         return;
     }
     for (key, child) in map {
@@ -301,5 +314,12 @@ pub fn parse_date(s: &str) -> Option<(i32, u8, u8)> {
     let (ym, d) = s.rsplit_once('-')?;
     let (y, m) = parse_month(ym)?;
     let d: u8 = d.parse().ok()?;
-    ((1..=31).contains(&d) && s.len() == 10).then_some((y, m, d))
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    ((1..=days).contains(&d) && s.len() == 10).then_some((y, m, d))
 }

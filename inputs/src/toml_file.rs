@@ -18,9 +18,13 @@ pub fn read<T: DeserializeOwned>(path: &Path) -> Result<TomlFile<T>, InputError>
     match toml::from_str::<T>(&text) {
         Ok(value) => Ok(TomlFile { value, text }),
         Err(e) => {
-            let mut err = InputError::new(path, e.message().trim().to_owned());
+            let message = e.message().trim().to_owned();
+            let mut err = InputError::new(path, message.clone());
             if let Some(span) = e.span() {
                 err = err.at_line(line_of_offset(&text, span.start));
+                if let Some(field) = field_at(&text, span.start, &message) {
+                    err = err.in_field(field);
+                }
             }
             Err(err)
         }
@@ -86,6 +90,49 @@ impl<T> TomlFile<T> {
         }
         err
     }
+}
+
+/// The dotted key a parser error at `offset` is about: the table header above
+/// it and the key on its line (or, for a missing key, the key the message
+/// names), so a type error says which value is wrong.
+fn field_at(text: &str, offset: usize, message: &str) -> Option<String> {
+    let start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line = text[start..].lines().next().unwrap_or("").trim();
+    let header_of = |l: &str| {
+        l.strip_prefix('[').map(|h| {
+            h.trim_start_matches('[')
+                .trim_end_matches(']')
+                .trim()
+                .to_owned()
+        })
+    };
+    // The table the offset lies in: the nearest header at or above its line.
+    let table = text[..start]
+        .lines()
+        .rev()
+        .find_map(|l| header_of(l.trim()))
+        .unwrap_or_default();
+    let join = |table: &str, key: &str| {
+        if table.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{table}.{key}")
+        }
+    };
+    if let Some(header) = header_of(line) {
+        // The error is about a table: a missing key names itself in the message.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next());
+        return Some(match missing {
+            Some(key) => join(&header, key),
+            None => header,
+        });
+    }
+    let key = line.split('=').next()?.trim().trim_matches('"');
+    (!key.is_empty() && !line.starts_with('#')).then(|| join(&table, key))
 }
 
 fn line_of_offset(text: &str, offset: usize) -> u64 {
