@@ -204,6 +204,30 @@ pub fn load(path: &Path) -> Result<Architecture, InputError> {
             "expected at least 1 broker",
         ));
     }
+    for (header, key, v) in [
+        (
+            "[kafka]",
+            "disk_per_broker_gb",
+            arch.kafka.disk_per_broker_gb,
+        ),
+        (
+            "[clickhouse]",
+            "disk_per_replica_gb",
+            arch.clickhouse.disk_per_replica_gb,
+        ),
+    ] {
+        if !(v.is_finite() && v > 0.0) {
+            let field = format!("{}.{key}", header.trim_matches(['[', ']']));
+            return Err(file.error(
+                path,
+                header,
+                0,
+                key,
+                field,
+                format!("expected a finite number of GB > 0, found {v}"),
+            ));
+        }
+    }
     if arch.kafka.topics.is_empty() {
         return Err(
             InputError::new(path, "expected at least one [[kafka.topics]]")
@@ -232,6 +256,17 @@ pub fn load(path: &Path) -> Result<Architecture, InputError> {
                 format!(
                     "expected 1 <= min_insync_replicas <= replication_factor ({}), found {}",
                     t.replication_factor, t.min_insync_replicas
+                ),
+            ));
+        }
+        // Each replica of a partition sits on a broker of its own.
+        if t.replication_factor > arch.kafka.brokers {
+            return Err(topic_err(
+                i,
+                "replication_factor",
+                format!(
+                    "expected at most one replica per broker: replication_factor <= kafka.brokers ({}), found {}",
+                    arch.kafka.brokers, t.replication_factor
                 ),
             ));
         }

@@ -237,6 +237,12 @@ pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, I
             ));
         }
         at.positive("events_per_s", o.events_per_s)?;
+        if o.scenarios.split_whitespace().next().is_none() {
+            return Err(at.error(
+                "scenarios",
+                "expected the scenarios that include this onboarding (low, base and/or high, space-separated), found none",
+            ));
+        }
         for s in o.scenarios.split_whitespace() {
             if !Scenario::ALL.iter().any(|sc| sc.name() == s) {
                 return Err(at.error(

@@ -154,12 +154,21 @@ pub fn load(dir: &Path) -> Result<KeyDistribution, InputError> {
 
     let types_path = dir.join("event_types.csv");
     let rows = table::read::<EventType>(&types_path, &["event_type", "share"])?;
-    for row in &rows {
-        At {
+    for (i, row) in rows.iter().enumerate() {
+        let at = At {
             file: &types_path,
             line: row.line,
+        };
+        at.positive("share", row.value.share)?;
+        if rows[..i]
+            .iter()
+            .any(|r| r.value.event_type == row.value.event_type)
+        {
+            return Err(at.error(
+                "event_type",
+                format!("event type `{}` is listed twice", row.value.event_type),
+            ));
         }
-        .positive("share", row.value.share)?;
     }
     let total: f64 = rows.iter().map(|r| r.value.share).sum();
     if (total - 1.0).abs() > SHARE_TOLERANCE {

@@ -57,6 +57,12 @@ pub struct Inputs {
 
 /// Loads the production facts under `data_dir`.
 pub fn load_production(data_dir: &Path) -> Result<Production, InputError> {
+    if !data_dir.is_dir() {
+        return Err(InputError::new(
+            data_dir,
+            "expected the directory of inputs (architecture.toml, assumptions.toml, forecast.csv, keys/, metrics/, ...), found none: is this the project's root?",
+        ));
+    }
     let architecture = architecture::load(&data_dir.join("architecture.toml"))?;
     Ok(Production {
         metrics: metrics::load(&data_dir.join("metrics"), &architecture)?,

@@ -61,6 +61,21 @@ pub fn read<T: DeserializeOwned>(path: &Path, columns: &[&str]) -> Result<Vec<Ro
         .iter()
         .map(str::to_owned)
         .collect();
+    // One column holding the others: the file uses another separator.
+    if let [only] = header.as_slice()
+        && let Some((_, name)) = [('\t', "tabs"), (';', "semicolons")]
+            .into_iter()
+            .find(|(separator, _)| only.contains(*separator))
+    {
+        return Err(InputError::new(
+            path,
+            format!(
+                "the header is separated by {name}; expected commas: `{}`",
+                columns.join(",")
+            ),
+        )
+        .at_line(1));
+    }
     for expected in columns {
         if !header.iter().any(|h| h == expected) {
             return Err(InputError::new(

@@ -145,3 +145,12 @@ fn a_report_without_a_strategy_is_rejected_with_the_field() {
     assert_eq!(err.field.as_deref(), Some("sweep"));
     assert!(err.message.contains("sticky"), "{err}");
 }
+
+#[test]
+fn a_missing_data_directory_says_so_rather_than_blaming_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let err =
+        pipeline_inputs::load_production(&dir.path().join("data")).expect_err("no data/ here");
+    assert!(err.message.contains("is this the project's root?"), "{err}");
+    assert_eq!(err.line, None);
+}
