@@ -318,8 +318,7 @@ pub fn load(path: &Path) -> Result<Option<BenchReport>, InputError> {
     if !path.exists() {
         return Ok(None);
     }
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::new(path, format!("cannot read the file: {e}")))?;
+    let text = crate::file::read_text(path, crate::file::MAX_DOCUMENT_BYTES)?;
     let parse = |e: serde_json::Error| {
         // serde_json appends "at line L column C"; the line goes in front like every input error.
         let text = e.to_string();

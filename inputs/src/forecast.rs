@@ -10,6 +10,10 @@ use crate::error::InputError;
 use crate::table::{self, At};
 
 pub const MONTHS: u32 = 12;
+/// Valid ranges of the forecast (see `data/README.md`).
+pub const MAX_CUSTOMERS: f64 = 1e9;
+pub const MAX_EVENTS_PER_CUSTOMER_PER_S: f64 = 1e6;
+pub const MAX_EVENTS_PER_S: f64 = 1e9;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -151,8 +155,27 @@ pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, I
             ));
         };
         r.calendar = CalendarMonth { year, month };
-        at.positive("customers", r.customers)?;
-        at.positive("events_per_customer_per_s", r.events_per_customer_per_s)?;
+        // The valid ranges: a billion customers, a million events/s each, a
+        // billion events/s in all; beyond them the model's searches are not meaningful.
+        at.at_most(
+            "customers",
+            at.positive("customers", r.customers)?,
+            MAX_CUSTOMERS,
+        )?;
+        at.at_most(
+            "events_per_customer_per_s",
+            at.positive("events_per_customer_per_s", r.events_per_customer_per_s)?,
+            MAX_EVENTS_PER_CUSTOMER_PER_S,
+        )?;
+        if r.customers * r.events_per_customer_per_s > MAX_EVENTS_PER_S {
+            return Err(at.error(
+                "events_per_customer_per_s",
+                format!(
+                    "expected customers × events per customer <= {MAX_EVENTS_PER_S} events/s, found {}",
+                    r.customers * r.events_per_customer_per_s
+                ),
+            ));
+        }
     }
     for month in 1..=MONTHS {
         for scenario in Scenario::ALL {
@@ -236,7 +259,11 @@ pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, I
                 ),
             ));
         }
-        at.positive("events_per_s", o.events_per_s)?;
+        at.at_most(
+            "events_per_s",
+            at.positive("events_per_s", o.events_per_s)?,
+            MAX_EVENTS_PER_S,
+        )?;
         if o.scenarios.split_whitespace().next().is_none() {
             return Err(at.error(
                 "scenarios",

@@ -52,6 +52,9 @@ pub struct KeyDistribution {
     pub event_types: Vec<EventType>,
 }
 
+/// The most customers the tail may model (each is routed one by one).
+pub const MAX_TAIL_CUSTOMERS: u32 = 10_000_000;
+
 /// How far from 1 a set of shares may sum (rounding in exports).
 pub const SHARE_TOLERANCE: f64 = 1e-3;
 
@@ -112,10 +115,13 @@ pub fn load(dir: &Path) -> Result<KeyDistribution, InputError> {
     let tail_err = |key: &str, msg: String| {
         file.error(&tail_path, "[tail]", 0, key, format!("tail.{key}"), msg)
     };
-    if tail.customers == 0 {
+    if !(1..=MAX_TAIL_CUSTOMERS).contains(&tail.customers) {
         return Err(tail_err(
             "customers",
-            "expected at least one tail customer".into(),
+            format!(
+                "expected 1 to {MAX_TAIL_CUSTOMERS} tail customers, found {}",
+                tail.customers
+            ),
         ));
     }
     if !(tail.zipf_exponent.is_finite() && tail.zipf_exponent >= 0.0) {

@@ -13,6 +13,7 @@ pub mod architecture;
 pub mod assumptions;
 pub mod bench;
 pub mod error;
+mod file;
 pub mod forecast;
 pub mod keys;
 pub mod metrics;

@@ -39,6 +39,20 @@ impl At<'_> {
         Ok(value)
     }
 
+    /// A value no real pipeline exceeds: `max` states the valid range.
+    pub fn at_most(&self, field: &str, value: f64, max: f64) -> Result<f64, InputError> {
+        if value > max {
+            // A runaway value reads better in scientific notation than in 300 digits.
+            let found = if value.abs() >= 1e15 {
+                format!("{value:e}")
+            } else {
+                value.to_string()
+            };
+            return Err(self.error(field, format!("expected a value <= {max}, found {found}")));
+        }
+        Ok(value)
+    }
+
     pub fn positive(&self, field: &str, value: f64) -> Result<f64, InputError> {
         let value = self.non_negative(field, value)?;
         if value == 0.0 {
@@ -50,8 +64,7 @@ impl At<'_> {
 
 /// Reads `path` as CSV whose header must be exactly `columns` (in any order).
 pub fn read<T: DeserializeOwned>(path: &Path, columns: &[&str]) -> Result<Vec<Row<T>>, InputError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::new(path, format!("cannot read the file: {e}")))?;
+    let text = crate::file::read_text(path, crate::file::MAX_CSV_BYTES)?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());

@@ -13,8 +13,7 @@ pub struct TomlFile<T> {
 }
 
 pub fn read<T: DeserializeOwned>(path: &Path) -> Result<TomlFile<T>, InputError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::new(path, format!("cannot read the file: {e}")))?;
+    let text = crate::file::read_text(path, crate::file::MAX_DOCUMENT_BYTES)?;
     match toml::from_str::<T>(&text) {
         Ok(value) => Ok(TomlFile { value, text }),
         Err(e) => {

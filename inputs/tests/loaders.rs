@@ -154,3 +154,13 @@ fn a_missing_data_directory_says_so_rather_than_blaming_a_file() {
     assert!(err.message.contains("is this the project's root?"), "{err}");
     assert_eq!(err.line, None);
 }
+
+#[test]
+fn a_file_that_is_a_device_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("forecast.csv");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    let onboardings = data_dir().join("onboardings.csv");
+    let err = pipeline_inputs::forecast::load(&link, &onboardings).expect_err("a device");
+    assert!(err.message.contains("expected a regular file"), "{err}");
+}
