@@ -2,8 +2,8 @@
 //!
 //! Templates only print: every figure, flag and word arrives in the view
 //! (`crate::view`). The filters here format numbers (digit grouping, fixed
-//! decimals, percentages) and escape table cells; none of them computes a
-//! figure or turns a value into words.
+//! decimals, percentages); none of them computes a figure or turns a value
+//! into words. Data text arrives escaped (`crate::view::text`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -22,7 +22,6 @@ pub fn load(dir: &Path) -> Result<Tera> {
     tera.register_filter("int", int);
     tera.register_filter("num", num);
     tera.register_filter("pct", pct);
-    tera.register_filter("cell", cell);
     Ok(tera)
 }
 
@@ -103,15 +102,6 @@ fn num(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
 fn pct(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let v = number(value, "pct")? * 100.0;
     Ok(Value::String(format!("{}%", group(v, decimals(args, 1)))))
-}
-
-/// Escapes a string for a Markdown table cell.
-fn cell(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let s = match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    Ok(Value::String(s.replace('|', "\\|").replace('\n', " ")))
 }
 
 /// Formats with `decimals` places and comma digit grouping.

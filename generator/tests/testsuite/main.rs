@@ -11,4 +11,5 @@ mod stale_bench;
 mod synth;
 mod templates;
 mod typst_markup;
+mod untrusted;
 mod workbook_recalc;
