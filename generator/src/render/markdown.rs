@@ -38,9 +38,53 @@ pub fn render_all(tera: &Tera, context: &tera::Context) -> Result<BTreeMap<Strin
             template: name.to_owned(),
             message: error_chain(&e),
         })?;
-        out.insert(name.to_owned(), tidy(&text));
+        let text = tidy(&text);
+        check_published(&text).map_err(|message| Error::Template {
+            template: name.to_owned(),
+            message,
+        })?;
+        out.insert(name.to_owned(), text);
     }
     Ok(out)
+}
+
+/// What a chapter may hold once published, checked on what was rendered: the
+/// view escapes data text (`crate::view::text`), and this catches a template
+/// that would publish a link or markup of its own making that no page should
+/// carry. Links and images are relative or http(s); raw HTML is only comments
+/// (`<!-- pagebreak -->`, `<!-- site-only -->`).
+pub fn check_published(markdown: &str) -> std::result::Result<(), String> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    let options = crate::render::typst_markup::markdown_options();
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
+                if !is_safe_url(&dest_url) {
+                    return Err(format!(
+                        "a link to `{dest_url}`: only relative and http(s) links are published"
+                    ));
+                }
+            }
+            Event::Html(html) | Event::InlineHtml(html) => {
+                let html = html.trim();
+                if !html.is_empty() && !(html.starts_with("<!--") && html.ends_with("-->")) {
+                    return Err(format!("raw HTML `{html}`: only comments are published"));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Relative (no scheme before the first `/`, `?` or `#`) or http(s).
+fn is_safe_url(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return true;
+    }
+    let head = lower.split(['/', '?', '#']).next().unwrap_or("");
+    !head.contains(':') && !lower.starts_with("//")
 }
 
 /// Tera reports the cause of a render error in its source chain.

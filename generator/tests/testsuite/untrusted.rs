@@ -105,3 +105,72 @@ fn assert_no_file_in(dir: &Path, needle: &str) {
         }
     }
 }
+
+const HOSTILE: &str = "<script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1)) ![y](javascript:alert(2)) <javascript:alert(3)> *a* | b";
+
+#[test]
+fn scripts_tags_and_links_in_data_are_printed_as_text() {
+    let s = Scratch::new();
+    plant(&s, HOSTILE);
+    build::build(s.root()).unwrap();
+
+    for (path, text) in site_texts(&s) {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        for bad in [
+            "<script>alert",
+            "<img src=x",
+            "<img src=\"x\"",
+            "href=\"javascript:",
+            "src=\"javascript:",
+        ] {
+            assert!(!text.contains(bad), "{path} carries {bad:?}");
+        }
+    }
+    // Printed literally, as the reader typed it, and in a table cell without
+    // splitting it.
+    let workload = std::fs::read_to_string(s.path("book/workload.html")).unwrap();
+    assert!(
+        workload.contains("&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt; [x](javascript:alert(1))"),
+        "the hot customer's name is not printed as written"
+    );
+    let architecture = std::fs::read_to_string(s.path("book/architecture.html")).unwrap();
+    assert!(
+        architecture.contains("*a* | b</td>"),
+        "the instance cell was split or emphasised"
+    );
+}
+
+#[test]
+fn a_template_cannot_publish_a_script_link_or_raw_html() {
+    use specgen::render::markdown::check_published;
+    assert!(check_published("[ok](growth.md#x) [ok](https://a.b/) <!-- site-only -->\n").is_ok());
+    for bad in [
+        "[x](javascript:alert(1))\n",
+        "![x](data:text/html,hi)\n",
+        "[x](JavaScript:alert(1))\n",
+        "<javascript:alert(1)>\n",
+        "<script>alert(1)</script>\n",
+        "a <img src=x onerror=alert(1)> b\n",
+    ] {
+        assert!(check_published(bad).is_err(), "{bad} passed");
+    }
+}
+
+#[test]
+fn escaped_data_text_reaches_the_pdf_literally() {
+    use specgen::render::typst_markup::to_typst;
+    use specgen::view::text::{Code, Text};
+    let raw = "#set page(width: 1cm) $x$ *b* _i_ `c` @ref <lbl> = + - / // [a](b) \\ \" ' ~ {{#include x}} & a|b";
+    let md = format!(
+        "| A |\n|---|\n| {} |\n\n{} and {}\n",
+        Text::new(raw).as_markdown(),
+        Text::new(raw).as_markdown(),
+        Code::new(raw).as_markdown()
+    );
+    let text = crate::helpers::typst_text(&to_typst(&md));
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let want = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(flat.matches(&want).count(), 3, "{flat}");
+}
