@@ -58,23 +58,28 @@ pub fn check_published(markdown: &str) -> std::result::Result<(), String> {
     let options = crate::render::typst_markup::markdown_options();
     for event in Parser::new_ext(markdown, options) {
         match event {
-            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) => {
-                if !is_safe_url(&dest_url) {
-                    return Err(format!(
-                        "a link to `{dest_url}`: only relative and http(s) links are published"
-                    ));
-                }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if !is_safe_url(&dest_url) =>
+            {
+                return Err(format!(
+                    "a link to `{dest_url}`: only relative and http(s) links are published"
+                ));
             }
-            Event::Html(html) | Event::InlineHtml(html) => {
-                let html = html.trim();
-                if !html.is_empty() && !(html.starts_with("<!--") && html.ends_with("-->")) {
-                    return Err(format!("raw HTML `{html}`: only comments are published"));
-                }
+            Event::Html(html) | Event::InlineHtml(html) if !is_comment(&html) => {
+                return Err(format!(
+                    "raw HTML `{}`: only comments are published",
+                    html.trim()
+                ));
             }
             _ => {}
         }
     }
     Ok(())
+}
+
+fn is_comment(html: &str) -> bool {
+    let html = html.trim();
+    html.is_empty() || (html.starts_with("<!--") && html.ends_with("-->"))
 }
 
 /// Relative (no scheme before the first `/`, `?` or `#`) or http(s).

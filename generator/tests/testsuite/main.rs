@@ -7,6 +7,7 @@ mod documents;
 mod helpers;
 mod inputs;
 mod links;
+mod owned_files;
 mod stale_bench;
 mod synth;
 mod templates;
