@@ -51,6 +51,10 @@ impl Layout {
 
 pub const WORKBOOK_FILE: &str = "capacity-model.xlsx";
 
+/// The list of files the build wrote under `spec/src/`, one relative path a
+/// line (committed): the only files a later build may replace or remove there.
+pub const MANIFEST: &str = ".specgen-manifest";
+
 #[derive(Debug)]
 pub struct BuildReport {
     pub written: Vec<PathBuf>,
@@ -102,10 +106,26 @@ pub fn build(root: &Path) -> Result<BuildReport> {
         pdf_pages: rendered.pdf_pages.clone(),
         elapsed: Duration::ZERO,
     };
-    write_tree(&layout.book_src(), &rendered.book_src, true, &mut report)?;
-    write_tree(&layout.spec(), &rendered.spec, false, &mut report)?;
-    write_tree(&layout.out(), &rendered.out, false, &mut report)?;
+    let owned = owned_book_src(&layout.book_src(), &rendered.book_src)?;
+    let mut book_src = rendered.book_src.clone();
+    book_src.insert(
+        MANIFEST.to_owned(),
+        manifest(&rendered.book_src).into_bytes(),
+    );
+    write_tree(&layout.book_src(), &book_src, &mut report)?;
+    for stale in owned.difference(&book_src.keys().cloned().collect()) {
+        let path = layout.book_src().join(stale);
+        std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+    }
+    write_tree(&layout.spec(), &rendered.spec, &mut report)?;
+    write_tree(&layout.out(), &rendered.out, &mut report)?;
     let site_dir = site::build(&layout.root)?;
+    // mdBook copies every file of spec/src beside the pages; the manifest is
+    // the build's bookkeeping, not part of the site.
+    let copied = site_dir.join(MANIFEST);
+    if copied.is_file() {
+        std::fs::remove_file(&copied).map_err(|e| Error::io(&copied, e))?;
+    }
     // The site carries the downloads: the same bytes as out/, beside the pages.
     // mdBook rebuilds the whole site each time, so, like its pages, they are
     // not counted among the files written.
@@ -118,7 +138,6 @@ pub fn build(root: &Path) -> Result<BuildReport> {
     write_tree(
         &site_dir.join(DOWNLOADS_DIR),
         &rendered.out,
-        false,
         &mut site_files,
     )?;
     report.elapsed = started.elapsed();
@@ -218,12 +237,10 @@ pub fn downloads<'a>(csv_files: impl Iterator<Item = &'a str>) -> Downloads {
     }
 }
 
-/// Writes `files` under `dir`, skipping identical files; with `prune`, removes
-/// generated files (Markdown, SVG) that the build no longer produces.
+/// Writes `files` under `dir`, skipping identical files.
 fn write_tree(
     dir: &Path,
     files: &BTreeMap<String, Vec<u8>>,
-    prune: bool,
     report: &mut BuildReport,
 ) -> Result<()> {
     for (rel, bytes) in files {
@@ -241,32 +258,73 @@ fn write_tree(
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
         report.written.push(path);
     }
-    if prune {
-        let keep: BTreeSet<PathBuf> = files.keys().map(|k| dir.join(k)).collect();
-        for stale in generated_files(dir)? {
-            if !keep.contains(&stale) {
-                std::fs::remove_file(&stale).map_err(|e| Error::io(&stale, e))?;
-            }
-        }
-    }
     Ok(())
 }
 
-fn generated_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
+fn manifest(files: &BTreeMap<String, Vec<u8>>) -> String {
+    files.keys().map(|k| format!("{k}\n")).collect()
+}
+
+/// Checks that everything under `spec/src/` is the build's to replace: the
+/// files of the previous build's manifest and the ones this build writes.
+/// Nothing is followed: a symbolic link anywhere (or `spec/src/` being one),
+/// or a file the build did not write, stops the build before it writes,
+/// naming the path. Returns the previous build's files (relative paths),
+/// which it may remove.
+fn owned_book_src(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<BTreeSet<String>> {
+    let not_owned = |path: &Path, message: &str| Error::NotOwned {
+        path: path.to_path_buf(),
+        message: message.to_owned(),
+    };
+    let link = "is a symbolic link; the build follows no link in spec/src: remove it";
+    match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
+        Err(e) => return Err(Error::io(dir, e)),
+        Ok(m) if m.file_type().is_symlink() => return Err(not_owned(dir, link)),
+        Ok(m) if !m.is_dir() => return Err(not_owned(dir, "is not a directory")),
+        Ok(_) => {}
+    }
+    let manifest_path = dir.join(MANIFEST);
+    let previous: BTreeSet<String> = match std::fs::symlink_metadata(&manifest_path) {
+        Ok(m) if m.is_file() => std::fs::read_to_string(&manifest_path)
+            .map_err(|e| Error::io(&manifest_path, e))?
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Ok(_) => return Err(not_owned(&manifest_path, "is not a regular file")),
+        Err(_) => BTreeSet::new(),
+    };
+    let mut found = BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.map_err(|e| Error::io(&d, e))?.path();
-            if path.is_dir() {
+        for entry in std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))? {
+            let entry = entry.map_err(|e| Error::io(&d, e))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
+            if kind.is_symlink() {
+                return Err(not_owned(&path, link));
+            } else if kind.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "md" || e == "svg") {
-                out.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .expect("under dir")
+                    .to_string_lossy()
+                    .replace(std::path::MAIN_SEPARATOR, "/");
+                let ours = rel == MANIFEST || previous.contains(&rel) || files.contains_key(&rel);
+                if !kind.is_file() || !ours {
+                    return Err(not_owned(
+                        &path,
+                        &format!(
+                            "was not written by specgen (not in {MANIFEST}); \
+                             move it out of spec/src, which holds generated files only"
+                        ),
+                    ));
+                }
+                found.insert(rel);
             }
         }
     }
-    Ok(out)
+    Ok(previous.intersection(&found).cloned().collect())
 }

@@ -22,6 +22,8 @@ pub enum Error {
     Chart { chart: String, message: String },
     #[error("PDF `{document}`: {message}")]
     Pdf { document: String, message: String },
+    #[error("{}: {message}", path.display())]
+    NotOwned { path: PathBuf, message: String },
     #[error("site: {0}")]
     Site(String),
     #[error("spreadsheet: {0}")]

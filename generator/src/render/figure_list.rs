@@ -274,7 +274,8 @@ fn row_keys(items: &[Value]) -> Vec<String> {
             }
             for k in ROW_KEYS {
                 match map.get(*k) {
-                    Some(Value::String(s)) => parts.push(s.clone()),
+                    // A name printed as code carries its backticks.
+                    Some(Value::String(s)) => parts.push(s.trim_matches('`').to_owned()),
                     Some(Value::Number(n)) => parts.push(n.to_string()),
                     _ => {}
                 }

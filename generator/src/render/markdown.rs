@@ -2,8 +2,8 @@
 //!
 //! Templates only print: every figure, flag and word arrives in the view
 //! (`crate::view`). The filters here format numbers (digit grouping, fixed
-//! decimals, percentages) and escape table cells; none of them computes a
-//! figure or turns a value into words.
+//! decimals, percentages); none of them computes a figure or turns a value
+//! into words. Data text arrives escaped (`crate::view::text`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -22,7 +22,6 @@ pub fn load(dir: &Path) -> Result<Tera> {
     tera.register_filter("int", int);
     tera.register_filter("num", num);
     tera.register_filter("pct", pct);
-    tera.register_filter("cell", cell);
     Ok(tera)
 }
 
@@ -39,9 +38,58 @@ pub fn render_all(tera: &Tera, context: &tera::Context) -> Result<BTreeMap<Strin
             template: name.to_owned(),
             message: error_chain(&e),
         })?;
-        out.insert(name.to_owned(), tidy(&text));
+        let text = tidy(&text);
+        check_published(&text).map_err(|message| Error::Template {
+            template: name.to_owned(),
+            message,
+        })?;
+        out.insert(name.to_owned(), text);
     }
     Ok(out)
+}
+
+/// What a chapter may hold once published, checked on what was rendered: the
+/// view escapes data text (`crate::view::text`), and this catches a template
+/// that would publish a link or markup of its own making that no page should
+/// carry. Links and images are relative or http(s); raw HTML is only comments
+/// (`<!-- pagebreak -->`, `<!-- site-only -->`).
+pub fn check_published(markdown: &str) -> std::result::Result<(), String> {
+    use pulldown_cmark::{Event, Parser, Tag};
+    let options = crate::render::typst_markup::markdown_options();
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if !is_safe_url(&dest_url) =>
+            {
+                return Err(format!(
+                    "a link to `{dest_url}`: only relative and http(s) links are published"
+                ));
+            }
+            Event::Html(html) | Event::InlineHtml(html) if !is_comment(&html) => {
+                return Err(format!(
+                    "raw HTML `{}`: only comments are published",
+                    html.trim()
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn is_comment(html: &str) -> bool {
+    let html = html.trim();
+    html.is_empty() || (html.starts_with("<!--") && html.ends_with("-->"))
+}
+
+/// Relative (no scheme before the first `/`, `?` or `#`) or http(s).
+fn is_safe_url(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return true;
+    }
+    let head = lower.split(['/', '?', '#']).next().unwrap_or("");
+    !head.contains(':') && !lower.starts_with("//")
 }
 
 /// Tera reports the cause of a render error in its source chain.
@@ -103,15 +151,6 @@ fn num(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
 fn pct(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let v = number(value, "pct")? * 100.0;
     Ok(Value::String(format!("{}%", group(v, decimals(args, 1)))))
-}
-
-/// Escapes a string for a Markdown table cell.
-fn cell(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
-    let s = match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    Ok(Value::String(s.replace('|', "\\|").replace('\n', " ")))
 }
 
 /// Formats with `decimals` places and comma digit grouping.

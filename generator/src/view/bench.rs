@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use super::text::{Code, Text};
 use super::words;
 use crate::error::Result;
 use crate::inputs::architecture::Architecture;
@@ -15,11 +16,11 @@ use crate::model::validation::Validation;
 #[derive(Debug, Serialize)]
 pub struct Bench {
     pub machine: Machine,
-    pub command: String,
-    pub git_revision: Option<String>,
+    pub command: Code,
+    pub git_revision: Option<Code>,
     pub mode: String,
     pub wall_time_s: f64,
-    pub sustainability_criterion: String,
+    pub sustainability_criterion: Text,
     pub parameters: Parameters,
     /// Production's watermark delay, beside the prototype's.
     pub production_out_of_orderness_ms: f64,
@@ -28,7 +29,7 @@ pub struct Bench {
     pub scale: Scale,
     pub fault: Fault,
     pub targets: Vec<Target>,
-    pub findings: Vec<String>,
+    pub findings: Vec<Text>,
     pub figures: Figures,
 }
 
@@ -41,7 +42,7 @@ pub struct Figures {
 
 #[derive(Debug, Serialize)]
 pub struct Machine {
-    pub cpu_model: String,
+    pub cpu_model: Text,
     pub cores: u64,
     /// "two cores".
     pub cores_in_words: String,
@@ -152,7 +153,7 @@ pub struct FaultRun {
 
 #[derive(Debug, Serialize)]
 pub struct Target {
-    pub name: String,
+    pub name: Text,
     pub target: f64,
     pub measured: f64,
     pub met: bool,
@@ -192,15 +193,15 @@ pub fn build(
     let p = &r.parameters;
     Ok(Bench {
         machine: Machine {
-            cpu_model: r.machine.cpu_model.clone(),
+            cpu_model: Text::new(&r.machine.cpu_model),
             cores,
             cores_in_words: words::counted(cores, "core", "cores"),
         },
-        command: r.command.clone(),
-        git_revision: r.git_revision.clone(),
+        command: Code::new(&r.command),
+        git_revision: r.git_revision.as_deref().map(Code::new),
         mode: r.mode.name().to_owned(),
         wall_time_s: r.wall_time_s,
-        sustainability_criterion: r.sustainability_criterion.clone(),
+        sustainability_criterion: Text::new(&r.sustainability_criterion),
         parameters: Parameters {
             service_time_us: p.service_time_us,
             tail_customers: f64::from(p.tail_customers),
@@ -272,13 +273,13 @@ pub fn build(
             .targets
             .iter()
             .map(|t| Target {
-                name: t.name.clone(),
+                name: Text::new(&t.name),
                 target: t.target,
                 measured: t.measured,
                 met: t.met,
             })
             .collect(),
-        findings: r.findings.clone(),
+        findings: r.findings.iter().map(|f| Text::new(f)).collect(),
         figures,
     })
 }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::text::{Code, Text};
 use super::{Source, words};
 use crate::model::sensitivity::Swing as ModelSwing;
 
@@ -32,8 +33,8 @@ pub struct Nodes {
 pub struct Swing {
     /// 1 for the largest cost swing.
     pub rank: usize,
-    pub assumption: String,
-    pub unit: String,
+    pub assumption: Code,
+    pub unit: Text,
     pub value: f64,
     pub low: f64,
     pub high: f64,
@@ -43,11 +44,11 @@ pub struct Swing {
 
 #[derive(Debug, Serialize)]
 pub struct Assumption {
-    pub name: String,
+    pub name: Code,
     pub value: f64,
     pub range: Option<Range>,
-    pub unit: String,
-    pub source: String,
+    pub unit: Text,
+    pub source: Text,
 }
 
 #[derive(Debug, Serialize)]
@@ -74,8 +75,8 @@ pub fn swings(src: &Source<'_>) -> Vec<Swing> {
         .enumerate()
         .map(|(i, s): (usize, &ModelSwing)| Swing {
             rank: i + 1,
-            assumption: s.assumption.clone(),
-            unit: s.unit.clone(),
+            assumption: Code::new(&s.assumption),
+            unit: Text::new(&s.unit),
             value: s.value,
             low: s.low,
             high: s.high,
@@ -97,15 +98,15 @@ pub fn build(src: &Source<'_>) -> Capacity {
             .list()
             .into_iter()
             .map(|a| Assumption {
-                name: a.name,
+                name: Code::new(&a.name),
                 value: a.assumption.value,
                 range: a
                     .assumption
                     .low
                     .zip(a.assumption.high)
                     .map(|(low, high)| Range { low, high }),
-                unit: a.assumption.unit,
-                source: a.assumption.source,
+                unit: Text::new(&a.assumption.unit),
+                source: Text::new(&a.assumption.source),
             })
             .collect(),
     }

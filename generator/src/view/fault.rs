@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::text::Code;
 use super::{Source, words};
 use crate::model::fault::{FailureAnalysis, FailureMode};
 
@@ -72,7 +73,7 @@ pub struct ExactlyOnce {
 
 #[derive(Debug, Serialize)]
 pub struct DedupTable {
-    pub table: String,
+    pub table: Code,
     pub writers: u32,
     pub blocks_needed: f64,
 }
@@ -142,7 +143,7 @@ pub fn build(src: &Source<'_>) -> Fault {
                 .tables
                 .iter()
                 .map(|t| DedupTable {
-                    table: t.table.clone(),
+                    table: Code::new(&t.table),
                     writers: t.writers,
                     blocks_needed: t.blocks_needed,
                 })

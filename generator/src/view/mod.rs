@@ -18,6 +18,7 @@ pub mod partitioning;
 pub mod rollout;
 pub mod sizing;
 pub mod summary;
+pub mod text;
 pub mod today;
 pub mod words;
 

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::text::{Code, Text};
 use super::{Source, words};
 use crate::model::strategy::Strategy;
 
@@ -25,7 +26,7 @@ pub struct Partitioning {
 /// Today's topology: the partitioners' prediction beside production's measurement.
 #[derive(Debug, Serialize)]
 pub struct TodayCheck {
-    pub operator: String,
+    pub operator: Code,
     pub parallelism: u32,
     pub max_parallelism: u32,
     pub partitions: u32,
@@ -69,7 +70,7 @@ pub struct Sticky {
     pub merge_latency_ms: f64,
     /// How long a promoted customer stays under the lower limit before it is demoted.
     pub demotion_hold: String,
-    pub hot_names: Vec<String>,
+    pub hot_names: Vec<Text>,
     /// Base scenario by month: each hot customer's sub-keys, in the order of `hot_names`.
     pub months: Vec<SubKeyRow>,
     pub unsplit_sub_keys: u32,
@@ -99,7 +100,7 @@ pub fn build(src: &Source<'_>) -> Partitioning {
         hot_customers: keys.hot.len(),
         tail_customers: keys.tail.customers,
         today: TodayCheck {
-            operator: w.keyed.operator.clone(),
+            operator: Code::new(&w.keyed.operator),
             parallelism: w.keyed.parallelism,
             max_parallelism: w.keyed.max_parallelism,
             partitions: src.inputs.architecture.keyed_topic().partitions,
@@ -139,7 +140,7 @@ pub fn build(src: &Source<'_>) -> Partitioning {
             max_subtask_fraction: a.flink.sub_key_max_subtask_fraction.value,
             merge_latency_ms: verdict(Strategy::SubKeys).latency_added_ms,
             demotion_hold: words::hold(a.flink.sub_key_demotion_hold_h.value),
-            hot_names: keys.hot.iter().map(|h| h.name.clone()).collect(),
+            hot_names: keys.hot.iter().map(|h| Text::new(&h.name)).collect(),
             months: src
                 .months
                 .months

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::capacity::{self, Swing};
+use super::text::Code;
 use super::{Source, words};
 use crate::inputs::Scenario;
 use crate::model::rollout::Resource;
@@ -53,7 +54,7 @@ pub struct HighGrowth {
 
 #[derive(Debug, Serialize)]
 pub struct PartitionsMove {
-    pub topic: String,
+    pub topic: Code,
     pub partitions_today: u32,
 }
 
@@ -127,7 +128,7 @@ pub fn build(src: &Source<'_>) -> Rollout {
             partitions_move: model
                 .kafka_partitions_exhausted_month
                 .map(|_| PartitionsMove {
-                    topic: topic.name.clone(),
+                    topic: Code::new(&topic.name),
                     partitions_today: topic.partitions,
                 }),
         },

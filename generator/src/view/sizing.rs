@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::text::Code;
 use super::{Months, Source, words};
 use crate::inputs::Scenario;
 use crate::model::MonthPlan;
@@ -66,7 +67,7 @@ pub struct GrowthRow {
 #[derive(Debug, Serialize)]
 pub struct TopicMonthRow {
     pub label: String,
-    pub topic: String,
+    pub topic: Code,
     pub avg_events_per_s: f64,
     pub peak_events_per_s: f64,
     pub avg_mb_per_s: f64,
@@ -102,7 +103,7 @@ pub fn growth(src: &Source<'_>) -> Growth {
                     .iter()
                     .map(move |t| TopicMonthRow {
                         label: m.label(month).to_owned(),
-                        topic: t.topic.clone(),
+                        topic: Code::new(&t.topic),
                         avg_events_per_s: t.avg_events_per_s,
                         peak_events_per_s: t.peak_events_per_s,
                         avg_mb_per_s: t.avg_mb_per_s,
@@ -170,7 +171,7 @@ pub struct Flink {
 
 #[derive(Debug, Serialize)]
 pub struct VertexRow {
-    pub name: String,
+    pub name: Code,
     pub keyed: bool,
     pub records_per_event: f64,
     pub capacity_per_s: f64,
@@ -319,7 +320,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
                 .vertices
                 .iter()
                 .map(|v| VertexRow {
-                    name: v.name.clone(),
+                    name: Code::new(&v.name),
                     keyed: v.keyed,
                     records_per_event: v.records_per_event,
                     capacity_per_s: v.capacity_per_s,

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::text::{Code, Text};
 use super::{Source, words};
 use crate::inputs::architecture::{CheckpointMode, StateBackend};
 use crate::inputs::metrics::STEP_S;
@@ -65,15 +66,15 @@ pub struct Today {
 
 #[derive(Debug, Serialize)]
 pub struct Kafka {
-    pub version: String,
+    pub version: Text,
     pub brokers: u32,
-    pub instance: String,
+    pub instance: Text,
     pub topics: Vec<Topic>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Topic {
-    pub name: String,
+    pub name: Code,
     pub partitions: u32,
     pub replication_factor: u32,
     pub min_insync_replicas: u32,
@@ -82,7 +83,7 @@ pub struct Topic {
 
 #[derive(Debug, Serialize)]
 pub struct Flink {
-    pub version: String,
+    pub version: Text,
     pub task_managers: u32,
     pub slots_per_task_manager: u32,
     pub operators: Vec<Operator>,
@@ -96,7 +97,7 @@ pub struct Flink {
 
 #[derive(Debug, Serialize)]
 pub struct Operator {
-    pub name: String,
+    pub name: Code,
     pub parallelism: u32,
     pub keyed: bool,
     pub max_parallelism: u32,
@@ -104,25 +105,25 @@ pub struct Operator {
 
 #[derive(Debug, Serialize)]
 pub struct ClickHouse {
-    pub version: String,
+    pub version: Text,
     pub shards: u32,
     pub replicas: u32,
-    pub instance: String,
+    pub instance: Text,
     pub tables: Vec<Table>,
     pub keeper_nodes: u32,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Table {
-    pub name: String,
-    pub engine: String,
-    pub written_by: String,
+    pub name: Code,
+    pub engine: Text,
+    pub written_by: Code,
 }
 
 /// The topic keyed by customer, as it runs today.
 #[derive(Debug, Serialize)]
 pub struct KeyedTopic {
-    pub name: String,
+    pub name: Code,
     pub partitions: u32,
     pub mean_events_per_s: f64,
     pub peak_events_per_s: f64,
@@ -137,15 +138,15 @@ pub fn today(src: &Source<'_>) -> Today {
     Today {
         availability_zones: arch.deployment.availability_zones,
         kafka: Kafka {
-            version: arch.kafka.version.clone(),
+            version: Text::new(&arch.kafka.version),
             brokers: arch.kafka.brokers,
-            instance: arch.kafka.instance.clone(),
+            instance: Text::new(&arch.kafka.instance),
             topics: arch
                 .kafka
                 .topics
                 .iter()
                 .map(|t| Topic {
-                    name: t.name.clone(),
+                    name: Code::new(&t.name),
                     partitions: t.partitions,
                     replication_factor: t.replication_factor,
                     min_insync_replicas: t.min_insync_replicas,
@@ -154,7 +155,7 @@ pub fn today(src: &Source<'_>) -> Today {
                 .collect(),
         },
         flink: Flink {
-            version: arch.flink.version.clone(),
+            version: Text::new(&arch.flink.version),
             task_managers: arch.flink.task_managers,
             slots_per_task_manager: arch.flink.slots_per_task_manager,
             operators: arch
@@ -162,7 +163,7 @@ pub fn today(src: &Source<'_>) -> Today {
                 .operators
                 .iter()
                 .map(|o| Operator {
-                    name: o.name.clone(),
+                    name: Code::new(&o.name),
                     parallelism: o.parallelism,
                     keyed: o.keyed,
                     max_parallelism: o.max_parallelism,
@@ -182,24 +183,24 @@ pub fn today(src: &Source<'_>) -> Today {
             allowed_lateness_ms: arch.flink.allowed_lateness_ms,
         },
         clickhouse: ClickHouse {
-            version: arch.clickhouse.version.clone(),
+            version: Text::new(&arch.clickhouse.version),
             shards: arch.clickhouse.shards,
             replicas: arch.clickhouse.replicas,
-            instance: arch.clickhouse.instance.clone(),
+            instance: Text::new(&arch.clickhouse.instance),
             tables: arch
                 .clickhouse
                 .tables
                 .iter()
                 .map(|t| Table {
-                    name: t.name.clone(),
-                    engine: t.engine.clone(),
-                    written_by: t.written_by.clone(),
+                    name: Code::new(&t.name),
+                    engine: Text::new(&t.engine),
+                    written_by: Code::new(&t.written_by),
                 })
                 .collect(),
             keeper_nodes: arch.clickhouse.keeper_nodes,
         },
         keyed_topic: KeyedTopic {
-            name: keyed.name.clone(),
+            name: Code::new(&keyed.name),
             partitions: keyed.partitions,
             mean_events_per_s: profile.mean_events_per_s,
             peak_events_per_s: profile.peak_events_per_s,
@@ -231,7 +232,7 @@ pub struct Workload {
 
 #[derive(Debug, Serialize)]
 pub struct TopicRow {
-    pub topic: String,
+    pub topic: Code,
     pub mean_events_per_s: f64,
     pub peak_events_per_s: f64,
     pub peak_to_mean: f64,
@@ -258,7 +259,7 @@ pub struct PartitionSkew {
 
 #[derive(Debug, Serialize)]
 pub struct KeyedOperator {
-    pub operator: String,
+    pub operator: Code,
     pub parallelism: u32,
     pub max_parallelism: u32,
     pub service_time_us: f64,
@@ -274,7 +275,7 @@ pub struct KeyedOperator {
 
 #[derive(Debug, Serialize)]
 pub struct Upstream {
-    pub name: String,
+    pub name: Code,
     pub peak_backpressured_ratio: f64,
     pub high_backpressure_fraction: f64,
     /// Whether the keyed operator ever backpressures it HIGH.
@@ -318,7 +319,7 @@ pub struct Customers {
 
 #[derive(Debug, Serialize)]
 pub struct HotCustomer {
-    pub name: String,
+    pub name: Text,
     pub customer_id: i64,
     pub share: f64,
 }
@@ -335,7 +336,7 @@ pub fn workload(src: &Source<'_>) -> Workload {
             .topics
             .iter()
             .map(|t| TopicRow {
-                topic: t.topic.clone(),
+                topic: Code::new(&t.topic),
                 mean_events_per_s: t.mean_events_per_s,
                 peak_events_per_s: t.peak_events_per_s,
                 peak_to_mean: t.peak_to_mean,
@@ -359,7 +360,7 @@ pub fn workload(src: &Source<'_>) -> Workload {
             hottest_peak_events_per_s: s.hottest_peak_events_per_s,
         },
         keyed: KeyedOperator {
-            operator: k.operator.clone(),
+            operator: Code::new(&k.operator),
             parallelism: k.parallelism,
             max_parallelism: k.max_parallelism,
             service_time_us: k.service_time_us,
@@ -370,7 +371,7 @@ pub fn workload(src: &Source<'_>) -> Workload {
             hottest_mean_busy_ratio: k.hottest_mean_busy_ratio,
             hottest_peak_busy_ratio: k.hottest_peak_busy_ratio,
             upstream: k.upstream.as_ref().map(|name| Upstream {
-                name: name.clone(),
+                name: Code::new(name),
                 peak_backpressured_ratio: k.upstream_peak_backpressured_ratio,
                 high_backpressure_fraction: k.upstream_high_backpressure_fraction,
                 stalled: k.upstream_high_backpressure_fraction > 0.0,
@@ -409,7 +410,7 @@ pub fn workload(src: &Source<'_>) -> Workload {
                 .hot
                 .iter()
                 .map(|h| HotCustomer {
-                    name: h.name.clone(),
+                    name: Text::new(&h.name),
                     customer_id: h.customer_id,
                     share: h.share,
                 })

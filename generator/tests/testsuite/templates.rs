@@ -10,7 +10,7 @@
 //!   like; `loop.last` only as `if not loop.last` (a separator or the final
 //!   stop after a list);
 //! - call a filter other than the formatting ones (`int`, `num`, `pct`,
-//!   `cell`, `capitalize`): so no `first`, `last`, `length`, `filter(...)`;
+//!   `capitalize`): so no `first`, `last`, `length`, `filter(...)`;
 //! - type a number, except a formatting filter's decimals (`num(d=2)`).
 //!
 //! In the literal text around the tags, a digit is a figure typed in, and
@@ -33,7 +33,7 @@ use std::path::Path;
 
 use crate::helpers::repo_root;
 
-const FORMATTING_FILTERS: &[&str] = &["int", "num", "pct", "cell", "capitalize"];
+const FORMATTING_FILTERS: &[&str] = &["int", "num", "pct", "capitalize"];
 const NOTATIONS: &[&str] = &["M/M/1", "O(1)", "eq. 1", "100% busy"];
 const NUMBER_WORDS: &[&str] = &[
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
