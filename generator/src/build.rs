@@ -54,6 +54,9 @@ pub const WORKBOOK_FILE: &str = "capacity-model.xlsx";
 /// The list of files the build wrote under `spec/src/`, one relative path a
 /// line (committed): the only files a later build may replace or remove there.
 pub const MANIFEST: &str = ".specgen-manifest";
+/// The extension of a file being written, before it is renamed into place.
+const TMP_EXTENSION: &str = "tmp-specgen";
+const TMP_SUFFIX: &str = ".tmp-specgen";
 
 #[derive(Debug)]
 pub struct BuildReport {
@@ -253,7 +256,7 @@ fn write_tree(
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
         // Write beside, then rename: a reader never sees a half-written file.
-        let tmp = path.with_extension("tmp-specgen");
+        let tmp = path.with_extension(TMP_EXTENSION);
         std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
         report.written.push(path);
@@ -296,6 +299,7 @@ fn owned_book_src(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<BTree
         Err(_) => BTreeSet::new(),
     };
     let mut found = BTreeSet::new();
+    let mut leftovers = BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))? {
@@ -312,6 +316,17 @@ fn owned_book_src(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<BTree
                     .expect("under dir")
                     .to_string_lossy()
                     .replace(std::path::MAIN_SEPARATOR, "/");
+                // A write the build began and never renamed (it was killed):
+                // the temporary file of one of its own files, safe to remove.
+                let unfinished = rel.ends_with(TMP_SUFFIX)
+                    && previous
+                        .iter()
+                        .chain(files.keys())
+                        .any(|f| Path::new(f).with_extension(TMP_EXTENSION) == Path::new(&rel));
+                if unfinished {
+                    leftovers.insert(rel);
+                    continue;
+                }
                 let ours = rel == MANIFEST || previous.contains(&rel) || files.contains_key(&rel);
                 if !kind.is_file() || !ours {
                     return Err(not_owned(
@@ -326,5 +341,7 @@ fn owned_book_src(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<BTree
             }
         }
     }
-    Ok(previous.intersection(&found).cloned().collect())
+    let mut removable: BTreeSet<String> = previous.intersection(&found).cloned().collect();
+    removable.extend(leftovers);
+    Ok(removable)
 }

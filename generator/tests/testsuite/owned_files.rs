@@ -71,3 +71,18 @@ fn a_file_the_manifest_lists_and_the_build_no_longer_makes_is_removed() {
     assert!(!s.path("spec/src/retired.md").exists());
     assert_eq!(std::fs::read_to_string(&manifest).unwrap(), listed);
 }
+
+#[test]
+fn a_write_a_killed_build_left_unfinished_is_cleaned_up_not_refused() {
+    let s = built();
+    let before = s.snapshot("spec/src");
+    // What a build killed between writing and renaming leaves beside summary.md.
+    std::fs::write(s.path("spec/src/summary.tmp-specgen"), "half a chap").unwrap();
+    build::build(s.root()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!s.path("spec/src/summary.tmp-specgen").exists());
+    assert!(before == s.snapshot("spec/src"), "spec/src changed");
+    // A hand-written file with the same ending but no chapter of its own stays refused.
+    std::fs::write(s.path("spec/src/mine.tmp-specgen"), "notes").unwrap();
+    let err = build::build(s.root()).unwrap_err().to_string();
+    assert!(err.contains("mine.tmp-specgen"), "{err}");
+}
