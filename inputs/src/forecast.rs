@@ -243,7 +243,7 @@ pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, I
     let mut rows: Vec<ForecastRow> = rows.into_iter().map(|r| r.value).collect();
     rows.sort_by_key(|r| (r.month, r.scenario));
 
-    let onboardings = table::read::<Onboarding>(onboardings_path, ONBOARDING_COLUMNS)?;
+    let onboardings = table::read_any::<Onboarding>(onboardings_path, ONBOARDING_COLUMNS)?;
     for row in &onboardings {
         let at = At {
             file: onboardings_path,

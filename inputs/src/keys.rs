@@ -82,7 +82,7 @@ impl KeyDistribution {
 
 pub fn load(dir: &Path) -> Result<KeyDistribution, InputError> {
     let hot_path = dir.join("hot_customers.csv");
-    let rows = table::read::<HotCustomer>(&hot_path, &["customer_id", "name", "share"])?;
+    let rows = table::read_any::<HotCustomer>(&hot_path, &["customer_id", "name", "share"])?;
     for (i, row) in rows.iter().enumerate() {
         let at = At {
             file: &hot_path,
@@ -133,10 +133,11 @@ pub fn load(dir: &Path) -> Result<KeyDistribution, InputError> {
             ),
         ));
     }
-    if !(tail.share.is_finite() && tail.share > 0.0 && tail.share < 1.0) {
+    // 1 when no customer is listed as hot: the tail is all the traffic.
+    if !(tail.share.is_finite() && tail.share > 0.0 && tail.share <= 1.0) {
         return Err(tail_err(
             "share",
-            format!("expected a share in (0, 1), found {}", tail.share),
+            format!("expected a share in (0, 1], found {}", tail.share),
         ));
     }
     let tail_ids = tail.first_customer_id..tail.first_customer_id + i64::from(tail.customers);

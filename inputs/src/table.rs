@@ -62,8 +62,22 @@ impl At<'_> {
     }
 }
 
-/// Reads `path` as CSV whose header must be exactly `columns` (in any order).
+/// Reads `path` as CSV whose header must be exactly `columns` (in any order)
+/// and which has at least one row.
 pub fn read<T: DeserializeOwned>(path: &Path, columns: &[&str]) -> Result<Vec<Row<T>>, InputError> {
+    let rows = read_any(path, columns)?;
+    if rows.is_empty() {
+        return Err(InputError::new(path, "no rows after the header"));
+    }
+    Ok(rows)
+}
+
+/// Like [`read`], for lists a real pipeline may have none of (no planned
+/// onboardings, no customer hot enough to list): a header alone is valid.
+pub fn read_any<T: DeserializeOwned>(
+    path: &Path,
+    columns: &[&str],
+) -> Result<Vec<Row<T>>, InputError> {
     let text = crate::file::read_text(path, crate::file::MAX_CSV_BYTES)?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
@@ -126,9 +140,6 @@ pub fn read<T: DeserializeOwned>(path: &Path, columns: &[&str]) -> Result<Vec<Ro
             .map_err(|e| csv_error(path, &header, e, Some(&record)))
             .map_err(|e| if e.line.is_none() { e.at_line(line) } else { e })?;
         rows.push(Row { line, value });
-    }
-    if rows.is_empty() {
-        return Err(InputError::new(path, "no rows after the header"));
     }
     Ok(rows)
 }

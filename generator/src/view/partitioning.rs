@@ -70,6 +70,8 @@ pub struct Sticky {
     pub merge_latency_ms: f64,
     /// How long a promoted customer stays under the lower limit before it is demoted.
     pub demotion_hold: String,
+    /// Whether any customer is listed as hot, so the table has a column.
+    pub any_hot: bool,
     pub hot_names: Vec<Text>,
     /// Base scenario by month: each hot customer's sub-keys, in the order of `hot_names`.
     pub months: Vec<SubKeyRow>,
@@ -140,6 +142,7 @@ pub fn build(src: &Source<'_>) -> Partitioning {
             max_subtask_fraction: a.flink.sub_key_max_subtask_fraction.value,
             merge_latency_ms: verdict(Strategy::SubKeys).latency_added_ms,
             demotion_hold: words::hold(a.flink.sub_key_demotion_hold_h.value),
+            any_hot: !keys.hot.is_empty(),
             hot_names: keys.hot.iter().map(|h| Text::new(&h.name)).collect(),
             months: src
                 .months

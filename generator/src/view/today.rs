@@ -311,6 +311,8 @@ pub struct ClickHouseLoad {
 #[derive(Debug, Serialize)]
 pub struct Customers {
     pub hot: Vec<HotCustomer>,
+    /// Whether any customer is listed as hot (a real pipeline may list none).
+    pub any_hot: bool,
     pub hot_count: usize,
     pub hot_share: f64,
     pub tail_customers: u32,
@@ -415,6 +417,7 @@ pub fn workload(src: &Source<'_>) -> Workload {
                     share: h.share,
                 })
                 .collect(),
+            any_hot: !keys.hot.is_empty(),
             hot_count: keys.hot.len(),
             hot_share: keys.hot.iter().map(|h| h.share).sum(),
             tail_customers: keys.tail.customers,

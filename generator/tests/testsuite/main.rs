@@ -8,6 +8,7 @@ mod helpers;
 mod inputs;
 mod links;
 mod owned_files;
+mod sparse_inputs;
 mod stale_bench;
 mod synth;
 mod templates;
