@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use pipeline_inputs::Production;
 
-use crate::config::{BackendKind, Common, Plan, Strategy, Targets, max_parallelism_for};
+use crate::config::{BackendKind, Common, Plan, Strategy, Targets};
 use crate::error::{BenchError, Result};
 use crate::event::{EventGenerator, Record};
 use crate::fault::{compare, fault_job, kill_offset, run_with_fault};
@@ -543,4 +543,22 @@ pub fn write_report(path: &Path, report: &Report) -> Result<()> {
     std::fs::write(&tmp, json).map_err(|e| BenchError::io(tmp.display().to_string(), e))?;
     std::fs::rename(&tmp, path).map_err(|e| BenchError::io(path.display().to_string(), e))?;
     Ok(())
+}
+
+/// The max parallelism a scenario runs with: production's when it is large
+/// enough for the scenario's parallelism, otherwise the default Flink would
+/// pick for that parallelism (a job cannot run with fewer key groups than
+/// subtasks).
+pub fn max_parallelism_for(
+    parallelism: u32,
+    production_max_parallelism: u32,
+) -> (u32, &'static str) {
+    if production_max_parallelism >= parallelism {
+        (production_max_parallelism, "data/architecture.toml")
+    } else {
+        (
+            partitioners::compute_default_max_parallelism(parallelism),
+            "Flink's default for this parallelism (production's is smaller)",
+        )
+    }
 }

@@ -56,7 +56,6 @@ pub const WORKBOOK_FILE: &str = "capacity-model.xlsx";
 pub const MANIFEST: &str = ".specgen-manifest";
 /// The extension of a file being written, before it is renamed into place.
 const TMP_EXTENSION: &str = "tmp-specgen";
-const TMP_SUFFIX: &str = ".tmp-specgen";
 
 #[derive(Debug)]
 pub struct BuildReport {
@@ -318,7 +317,7 @@ fn owned_book_src(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<BTree
                     .replace(std::path::MAIN_SEPARATOR, "/");
                 // A write the build began and never renamed (it was killed):
                 // the temporary file of one of its own files, safe to remove.
-                let unfinished = rel.ends_with(TMP_SUFFIX)
+                let unfinished = Path::new(&rel).extension() == Some(TMP_EXTENSION.as_ref())
                     && previous
                         .iter()
                         .chain(files.keys())

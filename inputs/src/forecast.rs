@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assumptions::parse_month;
 use crate::error::InputError;
-use crate::table::{self, At};
+use crate::table::{self, At, Row};
 
 pub const MONTHS: u32 = 12;
 /// Valid ranges of the forecast (see `data/README.md`).
@@ -188,58 +188,7 @@ pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, I
             }
         }
     }
-    // Month m is the calendar month after month m - 1: quarters and dates follow the labels.
-    for row in &rows {
-        let r = &row.value;
-        let Some(previous) = rows
-            .iter()
-            .find(|p| p.value.month + 1 == r.month)
-            .map(|p| p.value.calendar)
-        else {
-            continue;
-        };
-        let expected = previous.next();
-        if r.calendar != expected {
-            return Err(At {
-                file: forecast_path,
-                line: row.line,
-            }
-            .error(
-                "label",
-                format!(
-                    "expected month {} to be {}-{:02}, the month after month {}, found `{}`",
-                    r.month,
-                    expected.year,
-                    expected.month,
-                    r.month - 1,
-                    r.label
-                ),
-            ));
-        }
-    }
-    // Every scenario names a month alike.
-    let mut labels: BTreeMap<u32, &str> = BTreeMap::new();
-    for row in &rows {
-        let r = &row.value;
-        match labels.get(&r.month) {
-            Some(first) if *first != r.label => {
-                return Err(At {
-                    file: forecast_path,
-                    line: row.line,
-                }
-                .error(
-                    "label",
-                    format!(
-                        "month {} is `{first}` in another scenario, found `{}`",
-                        r.month, r.label
-                    ),
-                ));
-            }
-            _ => {
-                labels.insert(r.month, &r.label);
-            }
-        }
-    }
+    check_labels(forecast_path, &rows)?;
     let mut rows: Vec<ForecastRow> = rows.into_iter().map(|r| r.value).collect();
     rows.sort_by_key(|r| (r.month, r.scenario));
 
@@ -283,4 +232,51 @@ pub fn load(forecast_path: &Path, onboardings_path: &Path) -> Result<Forecast, I
         rows,
         onboardings: onboardings.into_iter().map(|r| r.value).collect(),
     })
+}
+
+/// Labels follow the calendar (month m is the month after month m - 1:
+/// quarters and dates come from them) and every scenario names a month alike.
+fn check_labels(path: &Path, rows: &[Row<ForecastRow>]) -> Result<(), InputError> {
+    let mut first_label: BTreeMap<u32, &str> = BTreeMap::new();
+    for row in rows {
+        let r = &row.value;
+        let at = At {
+            file: path,
+            line: row.line,
+        };
+        if let Some(previous) = rows.iter().find(|p| p.value.month + 1 == r.month) {
+            let expected = previous.value.calendar.next();
+            if r.calendar != expected {
+                return Err(at.error(
+                    "label",
+                    format!(
+                        "expected month {} to be {}-{:02}, the month after month {}, found `{}`",
+                        r.month,
+                        expected.year,
+                        expected.month,
+                        r.month - 1,
+                        r.label
+                    ),
+                ));
+            }
+        }
+    }
+    for row in rows {
+        let r = &row.value;
+        let first = *first_label.entry(r.month).or_insert(&r.label);
+        if first != r.label {
+            return Err(At {
+                file: path,
+                line: row.line,
+            }
+            .error(
+                "label",
+                format!(
+                    "month {} is `{first}` in another scenario, found `{}`",
+                    r.month, r.label
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -527,21 +527,3 @@ fn plan(
         fault,
     })
 }
-
-/// The max parallelism a scenario runs with: production's when it is large
-/// enough for the scenario's parallelism, otherwise the default Flink would
-/// pick for that parallelism (a job cannot run with fewer key groups than
-/// subtasks).
-pub fn max_parallelism_for(
-    parallelism: u32,
-    production_max_parallelism: u32,
-) -> (u32, &'static str) {
-    if production_max_parallelism >= parallelism {
-        (production_max_parallelism, "data/architecture.toml")
-    } else {
-        (
-            partitioners::compute_default_max_parallelism(parallelism),
-            "Flink's default for this parallelism (production's is smaller)",
-        )
-    }
-}

@@ -176,7 +176,7 @@ fn stale_inputs(bench: &BenchReport, now: &Current<'_>, keys_match: bool) -> Vec
     const ASSUMPTIONS: &str = "data/assumptions.toml";
     const SCENARIOS: &str = "data/bench/scenarios.toml";
     const SUBTASKS: &str = "data/metrics/flink_subtasks.csv";
-    let checks: [(&'static str, &'static str, bool); 24] = [
+    let checks = [
         (
             "keyed_operator",
             ARCH,
