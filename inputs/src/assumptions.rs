@@ -256,6 +256,51 @@ pub fn load(path: &Path) -> Result<Assumptions, InputError> {
         if named.assumption.unit == "ratio" && v > 1.0 {
             return Err(err(format!("a ratio lies in (0, 1], found {v}")));
         }
+        let Some((min, max)) = valid_range(&named.name, &named.assumption.unit) else {
+            let e = file.error(
+                path,
+                &header,
+                0,
+                "unit",
+                named.name.clone(),
+                format!(
+                    "expected one of the units the model knows ({}), found `{}`",
+                    UNITS
+                        .iter()
+                        .map(|(u, ..)| *u)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    named.assumption.unit
+                ),
+            );
+            return Err(e);
+        };
+        let in_range = |x: f64| min <= x && x <= max;
+        if !in_range(v) {
+            return Err(err(format!(
+                "expected {} in [{min}, {max}], the range the model is valid for, found {v}",
+                named.assumption.unit
+            )));
+        }
+        for (field, bound) in [
+            ("low", named.assumption.low),
+            ("high", named.assumption.high),
+        ] {
+            if let Some(b) = bound.filter(|b| b.is_finite() && !in_range(*b)) {
+                let e = file.error(
+                    path,
+                    &header,
+                    0,
+                    field,
+                    named.name.clone(),
+                    format!(
+                        "expected {} in [{min}, {max}], the range the model is valid for, found {b}",
+                        named.assumption.unit
+                    ),
+                );
+                return Err(e);
+            }
+        }
         match (named.assumption.low, named.assumption.high) {
             (None, None) => {}
             (Some(low), Some(high))
@@ -300,6 +345,60 @@ pub fn load(path: &Path) -> Result<Assumptions, InputError> {
         ));
     }
     Ok(file.value)
+}
+
+/// The units an assumption may have, each with the range of values the model
+/// is valid for. The ranges are wide (they hold any real cluster) but finite,
+/// so that no value sends a search or an allocation out of bounds.
+pub const UNITS: &[(&str, f64, f64)] = &[
+    ("MB/s", 0.1, 100_000.0),
+    ("ratio", 1e-9, 1.0),
+    ("groups", 1.0, 100.0),
+    ("partition replicas", 1.0, 1_000_000.0),
+    ("bytes", 1.0, 1_000_000.0),
+    ("buffers", 1.0, 10_000.0),
+    ("KiB", 1.0, 1_048_576.0),
+    ("h", 0.01, 8_760.0),
+    ("parts", 1.0, 100_000.0),
+    ("ms", 0.001, 3_600_000.0),
+    ("s", 0.001, 604_800.0),
+    ("rows", 1.0, 1e9),
+    ("days", 0.01, 3_650.0),
+    ("×", 1.0, 1_000.0),
+    ("USD/month", 1e-6, 1e7),
+    ("USD/GB-month", 1e-6, 100.0),
+    ("inserts/s", 0.01, 1e9),
+    ("blocks", 1.0, 1e9),
+];
+
+/// A utilization target below this is not a capacity plan: it would size a
+/// cluster 20 times larger than its load.
+pub const MIN_TARGET_UTILIZATION: f64 = 0.05;
+
+/// The valid range of an assumption from its unit (`None`: a unit the model
+/// does not know); utilization targets have a floor of their own.
+pub fn valid_range(name: &str, unit: &str) -> Option<(f64, f64)> {
+    let (_, min, max) = UNITS.iter().find(|(u, ..)| *u == unit)?;
+    if name.ends_with("target_utilization") {
+        return Some((min.max(MIN_TARGET_UTILIZATION), *max));
+    }
+    Some((*min, *max))
+}
+
+/// An error about assumption `name` (dotted) found after loading, at the
+/// line of its `field` when the file can be read again.
+pub fn error_at(path: &Path, name: &str, field: &str, message: String) -> InputError {
+    match toml_file::read::<toml::Table>(path) {
+        Ok(file) => file.error(
+            path,
+            &format!("[{name}]"),
+            0,
+            field,
+            name.to_owned(),
+            message,
+        ),
+        Err(_) => InputError::new(path, message).in_field(name),
+    }
 }
 
 /// `YYYY-MM` as (year, month).

@@ -65,7 +65,7 @@ pub fn load_production(data_dir: &Path) -> Result<Production, InputError> {
         ));
     }
     let architecture = architecture::load(&data_dir.join("architecture.toml"))?;
-    Ok(Production {
+    let production = Production {
         metrics: metrics::load(&data_dir.join("metrics"), &architecture)?,
         keys: keys::load(&data_dir.join("keys"))?,
         architecture,
@@ -74,7 +74,33 @@ pub fn load_production(data_dir: &Path) -> Result<Production, InputError> {
             &data_dir.join("forecast.csv"),
             &data_dir.join("onboardings.csv"),
         )?,
-    })
+    };
+    check_merge_safe(&production, &data_dir.join("assumptions.toml"))?;
+    Ok(production)
+}
+
+/// The merge-safe insert rate is read off the metrics at a parts level from
+/// the assumptions: a level (or the low end of its range) that production
+/// exceeded even at its lowest insert rate leaves no rate merge-safe, and
+/// every shard count would be infinite. That is a wrong input, said here.
+fn check_merge_safe(p: &Production, path: &Path) -> Result<(), InputError> {
+    let a = &p.assumptions.clickhouse.merge_safe_max_parts;
+    for (field, level) in [("value", Some(a.value)), ("low", a.low)] {
+        let Some(level) = level else { continue };
+        let rate = p.metrics.merge_safe_rate(level);
+        if rate.rows_per_s_per_shard <= 0.0 {
+            return Err(assumptions::error_at(
+                path,
+                "clickhouse.merge_safe_max_parts",
+                field,
+                format!(
+                    "expected a parts level production stayed under at some insert rate; at {level} none is merge-safe: even in the lowest insert-rate bin of metrics/clickhouse_shards.csv the p99 of max_parts_in_partition is {}",
+                    rate.parts_at_lowest_rate
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Loads the benchmark's scenarios, which take some facts from production.

@@ -401,3 +401,70 @@ impl<'a> Series<'a> {
             .collect())
     }
 }
+
+/// Samples per bin below which a bin says too little to judge.
+pub const MIN_SAMPLES_PER_BIN: usize = 10;
+/// Bins of the rows/s-per-shard axis when reading the merge-safe rate off the metrics.
+pub const RATE_BINS: usize = 24;
+
+/// The highest rows/s per shard at which production kept its parts in check.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MergeSafeRate {
+    pub rows_per_s_per_shard: f64,
+    /// Whether the metrics crossed the parts limit: if not, the rate is only the
+    /// highest one seen, a lower bound on what a shard can take.
+    pub limit_observed: bool,
+    pub max_parts: f64,
+    /// The p99 of `max_parts_in_partition` in the lowest insert-rate bin with
+    /// enough samples: a level at or below it leaves no rate merge-safe.
+    pub parts_at_lowest_rate: f64,
+}
+
+impl Metrics {
+    /// Bins the per-shard samples by insert rate and walks up the bins while
+    /// the p99 of `max_parts_in_partition` stays at or below `max_parts`.
+    pub fn merge_safe_rate(&self, max_parts: f64) -> MergeSafeRate {
+        let samples = &self.shards;
+        let top = samples.iter().map(|s| s.rows_per_s).fold(0.0, f64::max);
+        let width = (top / RATE_BINS as f64).max(f64::MIN_POSITIVE);
+        let mut bins: Vec<Vec<f64>> = vec![Vec::new(); RATE_BINS + 1];
+        for s in samples {
+            bins[((s.rows_per_s / width) as usize).min(RATE_BINS)].push(s.max_parts_in_partition);
+        }
+        let judged = || {
+            bins.iter()
+                .enumerate()
+                .filter(|(_, parts)| parts.len() >= MIN_SAMPLES_PER_BIN)
+        };
+        let parts_at_lowest_rate = judged().next().map_or(0.0, |(_, p)| quantile(p, 0.99));
+        let mut safe = 0.0;
+        for (i, parts) in judged() {
+            if quantile(parts, 0.99) > max_parts {
+                return MergeSafeRate {
+                    rows_per_s_per_shard: safe,
+                    limit_observed: true,
+                    max_parts,
+                    parts_at_lowest_rate,
+                };
+            }
+            safe = width * (i + 1) as f64;
+        }
+        MergeSafeRate {
+            rows_per_s_per_shard: safe.min(top),
+            limit_observed: false,
+            max_parts,
+            parts_at_lowest_rate,
+        }
+    }
+}
+
+/// The `q` quantile by the nearest-rank method (0 for no values).
+fn quantile(v: &[f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let rank = ((q * s.len() as f64).ceil() as usize).clamp(1, s.len());
+    s[rank - 1]
+}

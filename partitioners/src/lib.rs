@@ -19,6 +19,7 @@
 pub mod flink;
 pub mod java;
 pub mod kafka;
+pub mod kafka_source;
 pub mod keys;
 
 pub use flink::{

@@ -8,9 +8,9 @@
 
 use serde::Serialize;
 
-use super::StrategyMonth;
 use super::index::{ByScenario, ByStrategy, Monthly};
 use super::strategy::Strategy;
+use super::{Misfit, StrategyMonth};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
@@ -20,6 +20,8 @@ pub struct Verdict {
     /// Feasible (Kafka and Flink) in every month of the base scenario.
     pub feasible_all_months: bool,
     pub first_infeasible_month: Option<u32>,
+    /// What does not fit in that month, and why.
+    pub first_misfit: Option<Misfit>,
     /// Last month of the base scenario: keyed subtasks, hottest shares, partitions, state.
     pub last_parallelism: Option<u32>,
     pub last_max_parallelism: u32,
@@ -61,6 +63,7 @@ pub fn decide(
                 needs_merge_stage: s.needs_merge_stage(),
                 feasible_all_months: base(s).all(|m| m.feasible),
                 first_infeasible_month: base(s).filter(|m| !m.feasible).map(|m| m.month).min(),
+                first_misfit: base(s).find(|m| !m.feasible).and_then(|m| m.misfit()),
                 last_parallelism: keyed.parallelism.ok(),
                 last_max_parallelism: keyed.max_parallelism,
                 last_hottest_subtask_share: keyed.hottest_share,

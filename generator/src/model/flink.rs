@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use partitioners::flink::UPPER_BOUND_MAX_PARALLELISM;
+use partitioners::kafka_source::reader_shares;
 use serde::Serialize;
 
 use super::strategy::{self, KeySet, Strategy};
@@ -75,6 +76,46 @@ pub fn fit_keyed(keys: &KeySet, load: f64, cap: f64, m: u32) -> KeyedFit {
         )
 }
 
+/// The keyed topic's partitions as the source vertex reads them.
+pub struct SourceSplits<'a> {
+    pub topic: &'a str,
+    /// Each partition's share of the topic's events, at the month's count.
+    pub partition_shares: &'a [f64],
+}
+
+/// The fewest source subtasks whose busiest one stays under `cap`, with the
+/// partitions dealt as Flink's Kafka source deals them
+/// ([`partitioners::kafka_source`]). A reader owns whole partitions, so
+/// beyond one partition per reader more readers add nothing: the search ends
+/// at the partition count.
+pub fn fit_source(
+    load: f64,
+    cap: f64,
+    splits: &SourceSplits<'_>,
+) -> (u32, Result<u32, Infeasible>, f64) {
+    let lower_bound = ceil_u32(load / cap).max(1);
+    let partitions = splits.partition_shares.len() as u32;
+    let hottest_partition = strategy::max(splits.partition_shares);
+    if hottest_partition * load > cap {
+        return (
+            lower_bound,
+            Err(Infeasible::PartitionTooHot {
+                partition_share: hottest_partition,
+            }),
+            hottest_partition,
+        );
+    }
+    // At one partition per reader the hottest partition fits (checked above).
+    let p = (lower_bound.min(partitions)..=partitions)
+        .map(|p| {
+            let readers = reader_shares(splits.topic, splits.partition_shares, p);
+            (p, strategy::max(&readers))
+        })
+        .find(|&(_, busiest)| busiest * load <= cap)
+        .unwrap_or((partitions, hottest_partition));
+    (lower_bound, Ok(p.0), p.1)
+}
+
 /// Key groups the plan gives each subtask of the widest month at least, so
 /// the built-in imbalance `ceil(M/P) / (M/P)` stays small.
 pub const MIN_KEY_GROUPS_PER_SUBTASK: u32 = 4;
@@ -106,20 +147,42 @@ pub fn sub_key_limit(
             .min(limits.partition_mb_per_s * super::kafka::BYTES_PER_MB / event_bytes)
 }
 
+/// The most sub-keys one customer gets: Flink's largest maxParallelism. More
+/// sub-keys than key groups spread nothing further.
+pub const MAX_SUB_KEYS_PER_CUSTOMER: u32 = 32_768;
+/// The most sub-keys all split customers get together. Each is a key the
+/// model hashes and holds, so the bound keeps memory in proportion to the
+/// data; a load that needs more leaves the coolest customers whole, and the
+/// fit then reports the key that is too hot.
+pub const MAX_SUB_KEYS: u64 = 1 << 20;
+
 /// Sub-keys per hot customer: enough that one sub-key carries at most
-/// `fraction` of a subtask's target load and of a partition's limits.
+/// `fraction` of a subtask's target load and of a partition's limits, within
+/// [`MAX_SUB_KEYS_PER_CUSTOMER`] and [`MAX_SUB_KEYS`], hottest customers first.
 pub fn sub_keys(
     customers: &[(i64, f64)],
     peak_events_per_s: f64,
     per_key_limit_events_per_s: f64,
 ) -> BTreeMap<i64, u32> {
-    customers
+    let mut split: Vec<(i64, f64, u32)> = customers
         .iter()
-        .filter_map(|&(id, share)| {
+        .map(|&(id, share)| {
             let s = ceil_u32(share * peak_events_per_s / per_key_limit_events_per_s);
-            (s > 1).then_some((id, s))
+            (id, share, s.min(MAX_SUB_KEYS_PER_CUSTOMER))
         })
-        .collect()
+        .filter(|&(.., s)| s > 1)
+        .collect();
+    split.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut total = 0u64;
+    let mut out = BTreeMap::new();
+    for (id, _, s) in split {
+        total += u64::from(s);
+        if total > MAX_SUB_KEYS {
+            break;
+        }
+        out.insert(id, s);
+    }
+    out
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -134,6 +197,8 @@ pub struct VertexSizing {
     /// The hottest subtask's share of the vertex's records, and its busy ratio at peak.
     pub hottest_share: f64,
     pub hottest_utilization: f64,
+    /// What one subtask may take: its capacity at the target utilization.
+    pub limit_per_s: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -158,6 +223,7 @@ pub struct FlinkSizing {
 pub struct FlinkPlan<'a> {
     pub vertices: &'a [VertexCalibration],
     pub slots_per_task_manager: u32,
+    pub task_managers_today: u32,
     pub window_s: f64,
     pub lateness_s: f64,
     pub event_bytes: f64,
@@ -170,6 +236,7 @@ pub fn size(
     plan: &FlinkPlan<'_>,
     strategy: Strategy,
     keys: &KeySet,
+    source: &SourceSplits<'_>,
     customers: f64,
     peak_events_per_s: f64,
 ) -> FlinkSizing {
@@ -177,10 +244,28 @@ pub fn size(
     let vertices: Vec<VertexSizing> = plan
         .vertices
         .iter()
-        .map(|v| {
+        .enumerate()
+        .map(|(i, v)| {
             let load = peak_events_per_s * v.records_per_event;
             let cap = u * v.capacity_per_s;
-            if v.keyed {
+            if i == 0 && !v.keyed {
+                // The first vertex reads the keyed topic: its busiest reader
+                // holds whole partitions, hot ones included.
+                let (lower_bound, parallelism, busiest) = fit_source(load, cap, source);
+                let p = parallelism.as_ref().ok().copied();
+                VertexSizing {
+                    name: v.name.clone(),
+                    keyed: false,
+                    records_in_per_s: load,
+                    capacity_per_s: v.capacity_per_s,
+                    lower_bound,
+                    parallelism,
+                    max_parallelism: v.max_parallelism_today.max(p.unwrap_or(0)),
+                    hottest_share: busiest,
+                    hottest_utilization: busiest * load / v.capacity_per_s,
+                    limit_per_s: cap,
+                }
+            } else if v.keyed {
                 let fit = fit_keyed(keys, load, cap, plan.max_parallelism);
                 VertexSizing {
                     name: v.name.clone(),
@@ -192,6 +277,7 @@ pub fn size(
                     parallelism: fit.parallelism,
                     max_parallelism: fit.max_parallelism,
                     hottest_share: fit.hottest_share,
+                    limit_per_s: cap,
                 }
             } else {
                 // Unkeyed vertices take rebalanced or forwarded records: even load.
@@ -206,6 +292,7 @@ pub fn size(
                     max_parallelism: v.max_parallelism_today.max(p),
                     hottest_share: 1.0 / f64::from(p),
                     hottest_utilization: load / f64::from(p) / v.capacity_per_s,
+                    limit_per_s: cap,
                 }
             }
         })
@@ -215,7 +302,12 @@ pub fn size(
         .map(|v| v.parallelism.as_ref().ok().copied())
         .collect::<Option<Vec<u32>>>()
         .and_then(|ps| ps.into_iter().max());
-    let task_managers = widest.map(|s| s.div_ceil(plan.slots_per_task_manager));
+    // Never fewer TaskManagers than run today: a smaller cluster is a saving
+    // to decide on its own, not something a sizing does by the way.
+    let task_managers = widest.map(|s| {
+        s.div_ceil(plan.slots_per_task_manager)
+            .max(plan.task_managers_today)
+    });
 
     // Window state: every key has one entry per window still open, the
     // current one plus those kept for the watermark delay and lateness.
@@ -264,4 +356,35 @@ fn alignment_s(vertices: &[VertexSizing], plan: &FlinkPlan<'_>) -> f64 {
     let queued_records = buffers * a.network_buffer_kib.value * 1024.0 / plan.event_bytes;
     // The hottest subtask drains at its capacity (it is the busy one).
     queued_records / keyed.capacity_per_s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_source_is_sized_on_its_busiest_reader() {
+        // Topic "a": hashCode 97, × 31 = 3007. Four partitions carrying 40%,
+        // 20%, 20%, 20% of 100 records/s; a subtask may take 45/s.
+        let shares = [0.4, 0.2, 0.2, 0.2];
+        let splits = SourceSplits {
+            topic: "a",
+            partition_shares: &shares,
+        };
+        // Even spread: ⌈100 / 45⌉ = 3 readers. With 3, partition 0 goes to
+        // 3007 mod 3 = 1 and partition 3 wraps back to 1: 60/s, over 45.
+        // With 4, each reader owns one partition: the busiest takes 40/s.
+        let (lower_bound, p, busiest) = fit_source(100.0, 45.0, &splits);
+        assert_eq!(lower_bound, 3);
+        assert_eq!(p, Ok(4));
+        assert_eq!(busiest, 0.4);
+        // Under 40/s a subtask cannot read the hottest partition at all.
+        let (_, p, _) = fit_source(100.0, 30.0, &splits);
+        assert_eq!(
+            p,
+            Err(Infeasible::PartitionTooHot {
+                partition_share: 0.4
+            })
+        );
+    }
 }

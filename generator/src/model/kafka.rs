@@ -39,6 +39,8 @@ pub struct PartitionFit {
     pub partitions: Result<u32, Infeasible>,
     /// The hottest partition's share of events at that count.
     pub hottest_share: f64,
+    /// What the count was fitted against.
+    pub limits: PartitionLimits,
 }
 
 pub fn limits(
@@ -64,7 +66,17 @@ pub fn fit_partitions(keys: &KeySet, l: &PartitionLimits) -> PartitionFit {
         share * l.peak_events_per_s <= l.consumer_events_per_s
             && share * l.peak_mb_per_s <= l.partition_mb_per_s
     };
-    let (partitions, hottest_share) = if !fits(keys.largest_key_share) {
+    let (partitions, hottest_share) = if lower_bound > MAX_PARTITIONS_SEARCHED {
+        // Checked before any count is hashed: the shares of a count are a
+        // vector of that length.
+        (
+            Err(Infeasible::BeyondSearch {
+                needed: lower_bound,
+                limit: MAX_PARTITIONS_SEARCHED,
+            }),
+            keys.largest_key_share,
+        )
+    } else if !fits(keys.largest_key_share) {
         // One key lands on one partition whatever the count.
         (
             Err(Infeasible::KeyTooHot {
@@ -73,7 +85,7 @@ pub fn fit_partitions(keys: &KeySet, l: &PartitionLimits) -> PartitionFit {
             keys.largest_key_share,
         )
     } else {
-        (lower_bound..=MAX_PARTITIONS_SEARCHED.max(lower_bound))
+        (lower_bound..=MAX_PARTITIONS_SEARCHED)
             .map(|n| (n, keys.hottest_partition_share(n)))
             .find(|&(_, s)| fits(s))
             .map_or(
@@ -87,7 +99,71 @@ pub fn fit_partitions(keys: &KeySet, l: &PartitionLimits) -> PartitionFit {
         lower_bound,
         partitions,
         hottest_share,
+        limits: *l,
     }
+}
+
+/// How the keyed topic's partition count grows over the plan. Kafka can add
+/// partitions but never remove them, and each increase moves keys to other
+/// partitions (a customer's events before and after the change may then be
+/// read out of order), so the count never falls and changes as seldom as the
+/// policy allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartitionPolicy {
+    /// Create the year's largest count at the first month today's is short:
+    /// one increase, one move of keys. Partitions cost little (a replica is a
+    /// log directory and some memory on a broker), so the plan's policy.
+    Once,
+    /// Raise the count to each month's need as it comes: as few partitions as
+    /// possible, one move of keys per increase.
+    Steps,
+}
+
+/// One increase of the keyed topic's partitions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartitionIncrease {
+    pub month: u32,
+    pub from: u32,
+    pub to: u32,
+    /// The share of events whose partition changes (see [`KeySet::moved_share`]).
+    pub moved_share: f64,
+}
+
+/// The partition count of each month under a policy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartitionSchedule {
+    pub policy: PartitionPolicy,
+    /// Months `1..=n`, in order.
+    pub counts: Vec<u32>,
+    pub increases: Vec<PartitionIncrease>,
+}
+
+/// The counts of a schedule: never below today's or an earlier month's, and
+/// at least each month's need (`None`: no count fits that month, which keeps
+/// the count it had).
+pub fn schedule_counts(today: u32, needed: &[Option<u32>], policy: PartitionPolicy) -> Vec<u32> {
+    let largest = needed
+        .iter()
+        .flatten()
+        .copied()
+        .max()
+        .unwrap_or(today)
+        .max(today);
+    let mut current = today;
+    needed
+        .iter()
+        .map(|need| {
+            let need = need.unwrap_or(current);
+            if need > current {
+                current = match policy {
+                    PartitionPolicy::Once => largest,
+                    PartitionPolicy::Steps => need,
+                };
+            }
+            current
+        })
+        .collect()
 }
 
 /// One topic's load in a month.
@@ -181,7 +257,9 @@ pub fn brokers(topics: &[TopicLoad], kafka: &Kafka, a: &KafkaAssumptions) -> Bro
     .into_iter()
     .max()
     .unwrap_or(1)
-    .max(1);
+    // Never fewer than run today: taking brokers out is a reassignment of
+    // every partition on them, a decision of its own, not part of a sizing.
+    .max(kafka.brokers);
     let throughput_utilization = (replicated / a.broker_storage_mb_per_s.value)
         .max(replicated / a.broker_network_in_mb_per_s.value)
         .max(fanned_out / a.broker_network_out_mb_per_s.value)
@@ -198,5 +276,29 @@ pub fn brokers(topics: &[TopicLoad], kafka: &Kafka, a: &KafkaAssumptions) -> Bro
         for_partitions,
         for_replication,
         brokers,
+    }
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    #[test]
+    fn partitions_never_fall_and_grow_once_or_in_steps() {
+        // Today 24; the months need 10, 30, 20, none fits, 40.
+        let needed = [Some(10), Some(30), Some(20), None, Some(40)];
+        assert_eq!(
+            schedule_counts(24, &needed, PartitionPolicy::Steps),
+            vec![24, 30, 30, 30, 40]
+        );
+        assert_eq!(
+            schedule_counts(24, &needed, PartitionPolicy::Once),
+            vec![24, 40, 40, 40, 40]
+        );
+        // Nothing above today: today's count all year.
+        assert_eq!(
+            schedule_counts(24, &[Some(8), Some(14)], PartitionPolicy::Once),
+            vec![24, 24]
+        );
     }
 }

@@ -50,6 +50,11 @@ pub enum Infeasible {
     /// Every key fits, but the hash piles too many onto one partition or key
     /// group at every count searched.
     HashCollisions,
+    /// Even an evenly spread load needs more than the search goes to
+    /// (`limit`): a redesign, not a sizing.
+    BeyondSearch { needed: u32, limit: u32 },
+    /// The hottest partition alone is more than one source subtask reads.
+    PartitionTooHot { partition_share: f64 },
 }
 
 /// Ceiling to a whole count (saturating: an unbounded need reads as `u32::MAX`).
@@ -78,7 +83,46 @@ pub struct StrategyMonth {
     pub feasible: bool,
 }
 
+/// What stops a strategy fitting a month, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Misfit {
+    /// `partitions`, or the job vertex whose parallelism has no fit.
+    pub what: String,
+    pub why: Infeasible,
+    /// The records/s the part must carry at the month's peak, and what one
+    /// partition or subtask may take (its limit at the target utilization).
+    pub load_per_s: f64,
+    pub limit_per_s: f64,
+}
+
 impl StrategyMonth {
+    /// Why the month does not fit (`None`: it fits), the first part in the
+    /// pipeline's order that has no count.
+    pub fn misfit(&self) -> Option<Misfit> {
+        if let Err(why) = self.partitions.partitions {
+            let l = &self.partitions.limits;
+            return Some(Misfit {
+                what: "partitions".to_owned(),
+                why,
+                load_per_s: l.peak_events_per_s,
+                // A partition's limit in events/s: the consumer's, or the
+                // producer's MB/s at the month's bytes per event.
+                limit_per_s: l.consumer_events_per_s.min(
+                    l.partition_mb_per_s / l.peak_mb_per_s.max(f64::MIN_POSITIVE)
+                        * l.peak_events_per_s,
+                ),
+            });
+        }
+        self.flink.vertices.iter().find_map(|v| {
+            v.parallelism.as_ref().err().map(|&why| Misfit {
+                what: v.name.clone(),
+                why,
+                load_per_s: v.records_in_per_s,
+                limit_per_s: v.limit_per_s,
+            })
+        })
+    }
+
     pub fn keyed(&self) -> &flink::VertexSizing {
         self.flink
             .vertices
@@ -103,7 +147,10 @@ pub struct MonthPlan {
     pub month: u32,
     pub scenario: Scenario,
     pub topics: Vec<TopicLoad>,
+    /// What the month needs of the keyed topic.
     pub partitions: PartitionFit,
+    /// What the keyed topic has that month under the partition schedule.
+    pub partitions_planned: u32,
     pub brokers: BrokerSizing,
     pub flink: FlinkSizing,
     pub clickhouse: ClickHouseSizing,
@@ -130,6 +177,11 @@ pub struct Model {
     pub decision: decision::Decision,
     /// The sizing under the chosen strategy.
     pub plan: Monthly<ByScenario<MonthPlan>>,
+    /// The keyed topic's partitions by month under the plan's policy
+    /// ([`kafka::PartitionPolicy::Once`]), per scenario.
+    pub partition_schedule: ByScenario<kafka::PartitionSchedule>,
+    /// The base scenario grown in steps instead: the alternative the plan weighs.
+    pub partition_steps: kafka::PartitionSchedule,
     /// The partitioners' prediction for today's topology, beside what production measured.
     pub today: TodayCheck,
     /// First month of the base plan that needs more partitions than the keyed topic has today.
@@ -158,15 +210,40 @@ pub fn run(inputs: &Inputs) -> Model {
         &inputs.forecast,
         workload.topic(&keyed_topic.name).peak_to_mean,
     );
-    let basis = sizing::Basis::new(inputs, &workload, &growth);
+    let mut basis = sizing::Basis::new(inputs, &workload, &growth);
+    for s in Strategy::ALL {
+        basis.settle_max_parallelism(s, &growth);
+    }
     let strategies = growth.map(|_, by| by.map(|_, load| basis.size_strategies(load)));
     let decision = decision::decide(
         &strategies,
         a.decision.max_parallelism_penalty.value,
         a.latency.buffer_timeout_ms.value,
     );
+    let partition_schedule = ByScenario::from_fn(|s| {
+        basis.partition_schedule(
+            &growth,
+            &strategies,
+            decision.chosen,
+            s,
+            kafka::PartitionPolicy::Once,
+        )
+    });
+    let partition_steps = basis.partition_schedule(
+        &growth,
+        &strategies,
+        decision.chosen,
+        Scenario::Base,
+        kafka::PartitionPolicy::Steps,
+    );
     let plan = growth.map(|m, by| {
-        by.map(|s, load| basis.plan_month(load, strategies.get(m).get(s).get(decision.chosen)))
+        by.map(|s, load| {
+            basis.plan_month(
+                load,
+                strategies.get(m).get(s).get(decision.chosen),
+                partition_schedule.get(s).counts[(m - 1) as usize],
+            )
+        })
     });
     let kafka_partitions_exhausted_month = plan
         .iter()
@@ -205,6 +282,8 @@ pub fn run(inputs: &Inputs) -> Model {
         strategies,
         decision,
         plan,
+        partition_schedule,
+        partition_steps,
         today,
         kafka_partitions_exhausted_month,
         slos,

@@ -148,7 +148,7 @@ proptest! {
             retention_days: a(90.0),
             disk_target_utilization: a(0.7),
         };
-        let safe = MergeSafeRate { rows_per_s_per_shard: 26_000.0, limit_observed: true, max_parts: 300.0 };
+        let safe = MergeSafeRate { rows_per_s_per_shard: 26_000.0, limit_observed: true, max_parts: 300.0, parts_at_lowest_rate: 75.0 };
         let s1 = clickhouse::size(rows / 1.6, rows, &safe, &ch, &ca);
         let s2 = clickhouse::size(rows * more / 1.6, rows * more, &safe, &ch, &ca);
         prop_assert!(s2.shards >= s1.shards);

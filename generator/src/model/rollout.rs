@@ -163,7 +163,7 @@ pub fn plan(
                 last.last_month = label;
                 last.to_month = m;
                 last.brokers = last.brokers.max(base.brokers.brokers);
-                last.partitions = max_opt(last.partitions, base.partitions.partitions.ok());
+                last.partitions = max_opt(last.partitions, Some(base.partitions_planned));
                 last.keyed_subtasks =
                     max_opt(last.keyed_subtasks, keyed.and_then(|v| v.parallelism.ok()));
                 last.task_managers = max_opt(last.task_managers, base.flink.task_managers);
@@ -182,7 +182,7 @@ pub fn plan(
                 from_month: m,
                 to_month: m,
                 brokers: base.brokers.brokers,
-                partitions: base.partitions.partitions.ok(),
+                partitions: Some(base.partitions_planned),
                 keyed_subtasks: keyed.and_then(|v| v.parallelism.ok()),
                 max_parallelism: keyed.map_or(0, |v| v.max_parallelism),
                 task_managers: base.flink.task_managers,

@@ -68,10 +68,18 @@ pub fn analyse(
             &changed.forecast,
             workload.topic(&keyed_topic.name).peak_to_mean,
         );
-        let basis = Basis::new(&changed, workload, &growth);
+        let mut basis = Basis::new(&changed, workload, &growth);
+        basis.settle_max_parallelism(strategy, &growth);
         let load = &growth.get(month).base;
         let sized = basis.size_strategy(load, strategy);
-        Nodes::of(&basis.plan_month(load, &sized))
+        // The last month's count: what it needs, never below today's.
+        let today = changed.architecture.keyed_topic().partitions;
+        let partitions = sized
+            .partitions
+            .partitions
+            .as_ref()
+            .map_or(today, |&n| n.max(today));
+        Nodes::of(&basis.plan_month(load, &sized, partitions))
     };
     let mut swings: Vec<Swing> = inputs
         .assumptions

@@ -6,17 +6,18 @@
 //! The full run and the sensitivity analysis size months the same way, by
 //! these functions, so a rerun at another assumption cannot drift from the plan.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::clickhouse::{self, MergeSafeRate};
 use super::flink::{self, FlinkPlan, VertexCalibration};
 use super::growth::{self, MonthLoad};
 use super::index::{ByScenario, ByStrategy, Monthly};
-use super::kafka::{self, PartitionLimits};
+use super::kafka::{self, PartitionIncrease, PartitionLimits, PartitionPolicy, PartitionSchedule};
 use super::strategy::{self, KeySet, Strategy};
 use super::workload::Workload;
 use super::{MonthPlan, StrategyMonth, SubKeyCount, TodayCheck, ceil_u32, cost, latency};
-use crate::inputs::Inputs;
+use crate::inputs::{Inputs, Scenario};
 
 /// What every month is sized against.
 pub struct Basis<'a> {
@@ -31,8 +32,10 @@ pub struct Basis<'a> {
     pub customers: Vec<(i64, f64)>,
     pub customer_keys: KeySet,
     pub composite_keys: KeySet,
-    /// The keyed vertex's maxParallelism, one for the whole plan.
-    pub max_parallelism: u32,
+    /// The keyed vertex's maxParallelism for each strategy, one for the
+    /// whole plan (changing it rewrites the keyed state: see
+    /// [`flink::plan_max_parallelism`]).
+    pub max_parallelism: ByStrategy<u32>,
 }
 
 impl<'a> Basis<'a> {
@@ -59,7 +62,8 @@ impl<'a> Basis<'a> {
             })
             .collect();
         let keyed = vertices.iter().find(|v| v.keyed).expect("validated");
-        // The widest even-spread need of any month sets the key groups once for the year.
+        // A first guess: the widest even-spread need of any month; skew can
+        // only need more subtasks, which `settle_max_parallelism` adds.
         let widest = growth
             .flat()
             .map(|(_, _, g)| {
@@ -70,21 +74,52 @@ impl<'a> Basis<'a> {
             })
             .max()
             .unwrap_or(1);
-        let max_parallelism = flink::plan_max_parallelism(keyed.max_parallelism_today, widest);
+        let first_guess = flink::plan_max_parallelism(keyed.max_parallelism_today, widest);
         let customers = inputs.keys.customers();
         Basis {
             inputs,
             workload,
             clickhouse_rows_per_event: workload.clickhouse.mean_rows_per_s / today,
-            merge_safe: clickhouse::merge_safe_rate(
-                &inputs.metrics.shards,
-                a.clickhouse.merge_safe_max_parts.value,
-            ),
+            merge_safe: inputs
+                .metrics
+                .merge_safe_rate(a.clickhouse.merge_safe_max_parts.value),
             customer_keys: KeySet::customer_id(&customers),
             composite_keys: KeySet::composite(&customers, &inputs.keys.event_types),
             customers,
             vertices,
-            max_parallelism,
+            max_parallelism: ByStrategy::from_fn(|_| first_guess),
+        }
+    }
+
+    /// Applies the plan's rule to the subtasks the plan actually needs: the
+    /// widest month of any scenario must get at least
+    /// [`flink::MIN_KEY_GROUPS_PER_SUBTASK`] key groups per subtask. More key
+    /// groups can change the subtasks a month needs (the hash spreads them
+    /// anew), so the check is repeated until it holds; `maxParallelism` only
+    /// grows and is capped, so this ends.
+    pub fn settle_max_parallelism(&mut self, s: Strategy, growth: &Monthly<ByScenario<MonthLoad>>) {
+        let today = self.keyed().max_parallelism_today;
+        loop {
+            let widest = growth
+                .flat()
+                .filter_map(|(_, _, load)| {
+                    let sized = self.size_strategy(load, s);
+                    sized.keyed().parallelism.as_ref().ok().copied()
+                })
+                .max()
+                .unwrap_or(1);
+            let current = *self.max_parallelism.get(s);
+            let needed = flink::plan_max_parallelism(today, widest).max(current);
+            if needed == current {
+                return;
+            }
+            self.max_parallelism = ByStrategy::from_fn(|t| {
+                if t == s {
+                    needed
+                } else {
+                    *self.max_parallelism.get(t)
+                }
+            });
         }
     }
 
@@ -92,16 +127,17 @@ impl<'a> Basis<'a> {
         self.vertices.iter().find(|v| v.keyed).expect("validated")
     }
 
-    fn flink_plan(&self) -> FlinkPlan<'_> {
+    fn flink_plan(&self, s: Strategy) -> FlinkPlan<'_> {
         let arch = &self.inputs.architecture;
         FlinkPlan {
             vertices: &self.vertices,
             slots_per_task_manager: arch.flink.slots_per_task_manager,
+            task_managers_today: arch.flink.task_managers,
             window_s: arch.flink.window_s,
             lateness_s: (arch.flink.watermark_out_of_orderness_ms + arch.flink.allowed_lateness_ms)
                 / 1000.0,
             event_bytes: arch.keyed_topic().avg_event_bytes,
-            max_parallelism: self.max_parallelism,
+            max_parallelism: *self.max_parallelism.get(s),
             a: &self.inputs.assumptions.flink,
         }
     }
@@ -160,10 +196,21 @@ impl<'a> Basis<'a> {
             }
         };
         let partitions = kafka::fit_partitions(keys, limits);
+        let keyed_topic = self.inputs.architecture.keyed_topic();
+        let partition_shares = keys.partition_shares(
+            partitions
+                .partitions
+                .as_ref()
+                .map_or(keyed_topic.partitions, |&n| n),
+        );
         let flink = flink::size(
-            &self.flink_plan(),
+            &self.flink_plan(s),
             s,
             keys,
+            &flink::SourceSplits {
+                topic: &keyed_topic.name,
+                partition_shares: &partition_shares,
+            },
             self.customers.len() as f64,
             load.peak_events_per_s,
         );
@@ -192,11 +239,17 @@ impl<'a> Basis<'a> {
 
     /// The whole month under the chosen strategy: topics, brokers, ClickHouse,
     /// latency and cost.
-    pub fn plan_month(&self, load: &MonthLoad, chosen: &StrategyMonth) -> MonthPlan {
+    /// `partitions`: the keyed topic's count that month under the partition
+    /// schedule (at least what the month needs, when anything fits).
+    pub fn plan_month(
+        &self,
+        load: &MonthLoad,
+        chosen: &StrategyMonth,
+        partitions: u32,
+    ) -> MonthPlan {
         let arch = &self.inputs.architecture;
         let a = &self.inputs.assumptions;
-        let topics =
-            growth::topic_loads(load, self.workload, arch, chosen.partitions.partitions.ok());
+        let topics = growth::topic_loads(load, self.workload, arch, Some(partitions));
         let brokers = kafka::brokers(&topics, &arch.kafka, &a.kafka);
         let clickhouse = clickhouse::size(
             load.avg_events_per_s * self.clickhouse_rows_per_event,
@@ -224,6 +277,7 @@ impl<'a> Basis<'a> {
             scenario: load.scenario,
             topics,
             partitions: chosen.partitions.clone(),
+            partitions_planned: partitions,
             brokers,
             flink: chosen.flink.clone(),
             clickhouse,
@@ -231,6 +285,56 @@ impl<'a> Basis<'a> {
             sub_key_limit_per_s: chosen.sub_key_limit_per_s,
             latency,
             cost,
+        }
+    }
+
+    /// The keys of strategy `s` in a month (the sub-keys depend on its load).
+    pub fn keys_for(&self, load: &MonthLoad, s: Strategy) -> Cow<'_, KeySet> {
+        match s {
+            Strategy::CustomerId => Cow::Borrowed(&self.customer_keys),
+            Strategy::Composite => Cow::Borrowed(&self.composite_keys),
+            Strategy::SubKeys => {
+                let limits = self.partition_limits(load);
+                let (sub, _) = self.sub_keys(load, &limits);
+                Cow::Owned(KeySet::sub_keys(&self.customers, &sub))
+            }
+        }
+    }
+
+    /// The keyed topic's partitions month by month in one scenario, under the
+    /// chosen strategy's needs and a policy, with the keys each increase moves.
+    pub fn partition_schedule(
+        &self,
+        growth: &Monthly<ByScenario<MonthLoad>>,
+        strategies: &Monthly<ByScenario<ByStrategy<StrategyMonth>>>,
+        chosen: Strategy,
+        scenario: Scenario,
+        policy: PartitionPolicy,
+    ) -> PartitionSchedule {
+        let today = self.inputs.architecture.keyed_topic().partitions;
+        let needed: Vec<Option<u32>> = strategies
+            .iter()
+            .map(|(_, by)| by.get(scenario).get(chosen).partitions.partitions.ok())
+            .collect();
+        let counts = kafka::schedule_counts(today, &needed, policy);
+        let mut increases = Vec::new();
+        let mut previous = today;
+        for ((month, by), &count) in growth.iter().zip(&counts) {
+            if count > previous {
+                let keys = self.keys_for(by.get(scenario), chosen);
+                increases.push(PartitionIncrease {
+                    month,
+                    from: previous,
+                    to: count,
+                    moved_share: keys.moved_share(previous, count),
+                });
+            }
+            previous = count;
+        }
+        PartitionSchedule {
+            policy,
+            counts,
+            increases,
         }
     }
 

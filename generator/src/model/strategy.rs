@@ -157,6 +157,17 @@ impl KeySet {
         max(&self.partition_shares(partitions))
     }
 
+    /// The share of events whose partition changes when the topic goes from
+    /// `from` to `to` partitions: Kafka has no consistent hashing, so a key
+    /// moves unless its hash gives the same remainder for both counts.
+    pub fn moved_share(&self, from: u32, to: u32) -> f64 {
+        self.keys
+            .iter()
+            .filter(|k| k.kafka_hash % from != k.kafka_hash % to)
+            .map(|k| k.share)
+            .sum()
+    }
+
     /// Each key group's share for a given maxParallelism.
     pub fn key_group_shares(&self, max_parallelism: u32) -> Vec<f64> {
         let mut shares = vec![0.0; max_parallelism as usize];

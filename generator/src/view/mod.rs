@@ -143,7 +143,7 @@ impl Headline {
             avg_events_per_s: load.avg_events_per_s,
             peak_events_per_s: load.peak_events_per_s,
             customers: load.customers,
-            partitions: words::fit(plan.partitions.partitions),
+            partitions: words::count(Some(plan.partitions_planned)),
             brokers: plan.brokers.brokers,
             task_managers: words::count(plan.flink.task_managers),
             shards: plan.clickhouse.shards,

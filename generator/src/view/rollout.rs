@@ -54,6 +54,10 @@ pub struct HighGrowth {
 
 #[derive(Debug, Serialize)]
 pub struct PartitionsMove {
+    /// The plan's one increase: when, to how many, and the events it moves.
+    pub label: String,
+    pub to: u32,
+    pub moved_share: f64,
     pub topic: Code,
     pub partitions_today: u32,
 }
@@ -62,6 +66,12 @@ pub struct PartitionsMove {
 pub struct MaxParallelismChange {
     pub today: u32,
     pub plan: u32,
+    /// The keyed state when the change ships (the first quarter's first
+    /// month), which a restart with the new key groups starts without.
+    pub state_mb: f64,
+    /// What the new job replays from the committed Kafka offsets to rebuild
+    /// it: the open windows, one window plus the watermark delay and lateness.
+    pub replay_s: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -125,12 +135,15 @@ pub fn build(src: &Source<'_>) -> Rollout {
             },
             top_swing: swings.first().cloned(),
             target_utilization: a.flink.target_utilization.value,
-            partitions_move: model
-                .kafka_partitions_exhausted_month
-                .map(|_| PartitionsMove {
+            partitions_move: model.partition_schedule.base.increases.first().map(|i| {
+                PartitionsMove {
                     topic: Code::new(&topic.name),
                     partitions_today: topic.partitions,
-                }),
+                    label: m.label(i.month).to_owned(),
+                    to: i.to,
+                    moved_share: i.moved_share,
+                }
+            }),
         },
         quarters: r
             .quarters
@@ -175,12 +188,17 @@ pub fn build(src: &Source<'_>) -> Rollout {
             cost: first.cost,
         },
         max_parallelism_today: today_max,
-        max_parallelism_change: (first.max_parallelism != today_max).then_some(
+        max_parallelism_change: (first.max_parallelism != today_max).then(|| {
+            let f = &src.inputs.architecture.flink;
             MaxParallelismChange {
                 today: today_max,
                 plan: first.max_parallelism,
-            },
-        ),
+                state_mb: m.plan(first.from_month, Scenario::Base).flink.state_bytes
+                    / crate::model::kafka::BYTES_PER_MB,
+                replay_s: f.window_s
+                    + (f.watermark_out_of_orderness_ms + f.allowed_lateness_ms) / 1000.0,
+            }
+        }),
         open_questions: swings.into_iter().take(OPEN_QUESTIONS).collect(),
         task_manager_replacement_s: a.fault.task_manager_replacement_s.value,
         keeper_recovery_s: a.fault.keeper_recovery_s.value,

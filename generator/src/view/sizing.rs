@@ -128,7 +128,31 @@ pub struct Kafka {
     /// What one source subtask reads at 100% busy: `c` of the partition rule.
     pub source_capacity_per_s: f64,
     pub partitions: Vec<PartitionRow>,
+    pub schedule: PartitionScheduleView,
     pub brokers: Vec<BrokerRow>,
+}
+
+/// The keyed topic's partition increases under the plan's policy, and the
+/// alternative of growing in steps (base scenario).
+#[derive(Debug, Serialize)]
+pub struct PartitionScheduleView {
+    pub today: u32,
+    pub increases: Vec<IncreaseRow>,
+    /// Growing in steps instead: how many increases, and the least and most
+    /// of the events one of them moves.
+    pub steps_increases: usize,
+    pub steps_moved_min: f64,
+    pub steps_moved_max: f64,
+    /// The steps schedule has more increases than the plan's.
+    pub steps_differ: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IncreaseRow {
+    pub label: String,
+    pub from: u32,
+    pub to: u32,
+    pub moved_share: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -142,6 +166,8 @@ pub struct PartitionRow {
     pub low: String,
     pub base: String,
     pub high: String,
+    /// What the topic has under the partition schedule (base scenario).
+    pub planned: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -181,6 +207,9 @@ pub struct VertexRow {
 #[derive(Debug, Serialize)]
 pub struct KeyedRow {
     pub label: String,
+    /// The source vertex: subtasks, and its busiest reader's busy ratio.
+    pub source_parallelism: String,
+    pub source_busiest_utilization: f64,
     pub records_in_per_s: f64,
     pub lower_bound: u32,
     pub parallelism: String,
@@ -247,6 +276,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
             low: words::fit(low.partitions.partitions),
             base: words::fit(base.partitions.partitions),
             high: words::fit(high.partitions.partitions),
+            planned: base.partitions_planned,
         }
     });
     let brokers = by_month(m, |label, low, base, high| {
@@ -267,8 +297,11 @@ pub fn build(src: &Source<'_>) -> Sizing {
     });
     let keyed_months = by_month(m, |label, low, base, high| {
         let v = keyed(base);
+        let source = &base.flink.vertices[0];
         KeyedRow {
             label,
+            source_parallelism: words::fit(source.parallelism),
+            source_busiest_utilization: source.hottest_utilization,
             records_in_per_s: v.records_in_per_s,
             lower_bound: v.lower_bound,
             parallelism: words::fit(v.parallelism),
@@ -313,6 +346,37 @@ pub fn build(src: &Source<'_>) -> Sizing {
         kafka: Kafka {
             source_capacity_per_s: source.capacity_per_s,
             partitions,
+            schedule: PartitionScheduleView {
+                today: topic.partitions,
+                increases: model
+                    .partition_schedule
+                    .base
+                    .increases
+                    .iter()
+                    .map(|i| IncreaseRow {
+                        label: m.label(i.month).to_owned(),
+                        from: i.from,
+                        to: i.to,
+                        moved_share: i.moved_share,
+                    })
+                    .collect(),
+                steps_increases: model.partition_steps.increases.len(),
+                steps_moved_min: model
+                    .partition_steps
+                    .increases
+                    .iter()
+                    .map(|i| i.moved_share)
+                    .reduce(f64::min)
+                    .unwrap_or(0.0),
+                steps_moved_max: model
+                    .partition_steps
+                    .increases
+                    .iter()
+                    .map(|i| i.moved_share)
+                    .fold(0.0, f64::max),
+                steps_differ: model.partition_steps.increases.len()
+                    > model.partition_schedule.base.increases.len(),
+            },
             brokers,
         },
         flink: Flink {

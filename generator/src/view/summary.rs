@@ -4,7 +4,9 @@
 
 use serde::Serialize;
 
+use super::text::Code;
 use super::{Source, words};
+use crate::model::Infeasible;
 
 #[derive(Debug, Serialize)]
 pub struct Reasons {
@@ -18,6 +20,33 @@ pub struct Reasons {
     /// carries the forecast; if not, the allowance it is chosen within.
     pub fewest: bool,
     pub allowance: Option<Allowance>,
+    /// How many strategies carry every month of the base forecast.
+    pub carried_by: usize,
+    /// When none does: what stops the one that lasts longest.
+    pub none_carries: Option<NoneCarries>,
+}
+
+/// No strategy carries the whole forecast: the chosen one (it lasts longest)
+/// stops fitting in `month` because `what` cannot carry its load.
+#[derive(Debug, Serialize)]
+pub struct NoneCarries {
+    pub strategy: &'static str,
+    pub month: String,
+    /// `partitions`, or the job vertex.
+    pub what: Code,
+    pub is_partitions: bool,
+    /// Which reason, as the template's branch: `key_too_hot`,
+    /// `hash_collisions`, `beyond_search`, `partition_too_hot`.
+    pub kind: &'static str,
+    /// Records/s of the hottest key (or partition) at that month's peak, and
+    /// what one partition or subtask may take.
+    pub hottest_per_s: f64,
+    pub limit_per_s: f64,
+    /// How many times today's partition or subtask it would take.
+    pub factor: f64,
+    /// For `beyond_search`: the count needed and the bound searched to.
+    pub needed: u32,
+    pub search_limit: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -60,6 +89,36 @@ pub fn reasons(src: &Source<'_>) -> Reasons {
         hottest_subtask_share: chosen.last_hottest_subtask_share,
         keyed_subtasks: words::count(chosen.last_parallelism),
         fewest,
+        carried_by: d.verdicts.iter().filter(|v| v.feasible_all_months).count(),
+        none_carries: (!d.any_feasible)
+            .then(|| {
+                let m = chosen.first_misfit.as_ref()?;
+                let month = src.months.label(chosen.first_infeasible_month?).to_owned();
+                let (kind, hottest_share, needed, search_limit) = match m.why {
+                    Infeasible::KeyTooHot { key_share } => ("key_too_hot", key_share, 0, 0),
+                    Infeasible::HashCollisions => ("hash_collisions", 0.0, 0, 0),
+                    Infeasible::BeyondSearch { needed, limit } => {
+                        ("beyond_search", 0.0, needed, limit)
+                    }
+                    Infeasible::PartitionTooHot { partition_share } => {
+                        ("partition_too_hot", partition_share, 0, 0)
+                    }
+                };
+                let hottest_per_s = hottest_share * m.load_per_s;
+                Some(NoneCarries {
+                    strategy: words::strategy_name(chosen.strategy),
+                    month,
+                    what: Code::new(&m.what),
+                    is_partitions: m.what == "partitions",
+                    kind,
+                    hottest_per_s,
+                    limit_per_s: m.limit_per_s,
+                    factor: hottest_per_s / m.limit_per_s,
+                    needed,
+                    search_limit,
+                })
+            })
+            .flatten(),
         allowance: d
             .leanest_parallelism
             .filter(|_| !fewest)

@@ -26,6 +26,10 @@ pub fn fit(count: Result<u32, Infeasible>) -> String {
         Ok(n) => group(f64::from(n), 0),
         Err(Infeasible::KeyTooHot { .. }) => "none (one key too hot)".to_owned(),
         Err(Infeasible::HashCollisions) => "none (hash collisions)".to_owned(),
+        Err(Infeasible::PartitionTooHot { .. }) => "none (one partition too hot)".to_owned(),
+        Err(Infeasible::BeyondSearch { limit, .. }) => {
+            format!("none (over {} needed)", group(f64::from(limit), 0))
+        }
     }
 }
 
@@ -278,6 +282,13 @@ mod tests {
         assert_eq!(
             fit(Err(Infeasible::HashCollisions)),
             "none (hash collisions)"
+        );
+        assert_eq!(
+            fit(Err(Infeasible::BeyondSearch {
+                needed: 5000,
+                limit: 4096
+            })),
+            "none (over 4,096 needed)"
         );
         assert_eq!(count(None), "—");
         assert_eq!(count(Some(2048)), "2,048");

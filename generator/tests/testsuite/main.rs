@@ -2,9 +2,12 @@
 
 mod alt_data;
 mod build;
+mod commit;
 mod diff;
 mod documents;
+mod fuzz;
 mod helpers;
+mod hyper_growth;
 mod inputs;
 mod links;
 mod owned_files;

@@ -73,16 +73,13 @@ fn a_file_the_manifest_lists_and_the_build_no_longer_makes_is_removed() {
 }
 
 #[test]
-fn a_write_a_killed_build_left_unfinished_is_cleaned_up_not_refused() {
+fn a_file_in_out_the_build_did_not_write_is_refused_not_deleted() {
     let s = built();
-    let before = s.snapshot("spec/src");
-    // What a build killed between writing and renaming leaves beside summary.md.
-    std::fs::write(s.path("spec/src/summary.tmp-specgen"), "half a chap").unwrap();
-    build::build(s.root()).unwrap_or_else(|e| panic!("{e}"));
-    assert!(!s.path("spec/src/summary.tmp-specgen").exists());
-    assert!(before == s.snapshot("spec/src"), "spec/src changed");
-    // A hand-written file with the same ending but no chapter of its own stays refused.
-    std::fs::write(s.path("spec/src/mine.tmp-specgen"), "notes").unwrap();
+    std::fs::write(s.path("out/budget.xlsx"), "mine").unwrap();
     let err = build::build(s.root()).unwrap_err().to_string();
-    assert!(err.contains("mine.tmp-specgen"), "{err}");
+    assert!(
+        err.contains("out/budget.xlsx") && err.contains("not written by specgen"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(s.path("out/budget.xlsx")).unwrap(), b"mine");
 }

@@ -2,10 +2,13 @@
 //! This module orders the steps and is the only place that writes files;
 //! each step itself lives in `model` or `render`.
 //!
-//! Everything is rendered in memory first and written only when every step
-//! has succeeded, so a bad input or a broken template never leaves partial
-//! output over the previous good one. Files whose bytes did not change are
-//! not rewritten.
+//! Everything is rendered in memory first; [`commit`] then stages every output,
+//! builds the site from the staged Markdown and swaps the whole set in at
+//! once, so a bad input, a broken template, a failing site build or a kill
+//! never leaves a mix of old and new outputs. An output whose bytes did not
+//! change (`spec/src/`, `spec/figures.tsv`, `out/`) is not replaced.
+
+pub mod commit;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -17,7 +20,7 @@ use crate::inputs::{self, assumptions::parse_date};
 use crate::model;
 use crate::render::figures::{self, FIGURE_DIR};
 use crate::render::site::DOWNLOADS_DIR;
-use crate::render::{capacity_sheet, documents, figure_list, markdown, site, workbook};
+use crate::render::{capacity_sheet, documents, figure_list, markdown, workbook};
 use crate::view::{self, Download, Downloads};
 
 /// Where things live, relative to the project root.
@@ -51,11 +54,10 @@ impl Layout {
 
 pub const WORKBOOK_FILE: &str = "capacity-model.xlsx";
 
-/// The list of files the build wrote under `spec/src/`, one relative path a
-/// line (committed): the only files a later build may replace or remove there.
+/// The list of files the build wrote under `spec/src/` (committed) or `out/`,
+/// one relative path a line: the only files a later build may replace or
+/// remove there.
 pub const MANIFEST: &str = ".specgen-manifest";
-/// The extension of a file being written, before it is renamed into place.
-const TMP_EXTENSION: &str = "tmp-specgen";
 
 #[derive(Debug)]
 pub struct BuildReport {
@@ -97,6 +99,11 @@ pub struct Rendered {
 }
 
 pub fn build(root: &Path) -> Result<BuildReport> {
+    build_with(root, &mut |_| {})
+}
+
+/// [`build`], calling `at` at each step of the commit (tests stop a build there).
+pub fn build_with(root: &Path, at: &mut dyn FnMut(commit::Step)) -> Result<BuildReport> {
     let started = Instant::now();
     let layout = Layout {
         root: root.to_path_buf(),
@@ -108,50 +115,25 @@ pub fn build(root: &Path) -> Result<BuildReport> {
         pdf_pages: rendered.pdf_pages.clone(),
         elapsed: Duration::ZERO,
     };
-    let owned = owned_book_src(&layout.book_src(), &rendered.book_src)?;
-    let mut book_src = rendered.book_src.clone();
-    book_src.insert(
-        MANIFEST.to_owned(),
-        manifest(&rendered.book_src).into_bytes(),
-    );
-    write_tree(&layout.book_src(), &book_src, &mut report)?;
-    for stale in owned.difference(&book_src.keys().cloned().collect()) {
-        let path = layout.book_src().join(stale);
-        std::fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
-    }
-    write_tree(&layout.spec(), &rendered.spec, &mut report)?;
-    write_tree(&layout.out(), &rendered.out, &mut report)?;
-    let site_dir = site::build(&layout.root)?;
-    // mdBook copies every file of spec/src beside the pages; the manifest is
-    // the build's bookkeeping, not part of the site.
-    let copied = site_dir.join(MANIFEST);
-    if copied.is_file() {
-        std::fs::remove_file(&copied).map_err(|e| Error::io(&copied, e))?;
-    }
-    // The site carries the downloads: the same bytes as out/, beside the pages.
-    // mdBook rebuilds the whole site each time, so, like its pages, they are
-    // not counted among the files written.
-    let mut site_files = BuildReport {
-        written: Vec::new(),
-        unchanged: 0,
-        pdf_pages: Vec::new(),
-        elapsed: Duration::ZERO,
-    };
-    write_tree(
-        &site_dir.join(DOWNLOADS_DIR),
-        &rendered.out,
-        &mut site_files,
-    )?;
+    commit::commit(root, &rendered, &mut report, at)?;
     report.elapsed = started.elapsed();
     Ok(report)
 }
 
-/// Runs the whole pipeline in memory.
-pub fn render(layout: &Layout) -> Result<Rendered> {
-    let inputs = inputs::load(&layout.data())?;
-    let model = model::run(&inputs);
-    let date = parse_date(&inputs.assumptions.plan.document_date).expect("validated on load");
+/// Everything a build makes before its typesetting: the model, its charts,
+/// the workbook's sheet and CSVs, the view and the Markdown chapters.
+pub struct Draft {
+    pub model: model::Model,
+    pub charts: Vec<crate::render::charts::Chart>,
+    pub sheet: workbook::WorkbookModel,
+    pub csvs: Vec<(String, Vec<u8>)>,
+    pub view: view::View,
+    pub chapters: BTreeMap<String, String>,
+}
 
+/// Runs the model on loaded inputs and renders what the documents print.
+pub fn draft(layout: &Layout, inputs: &inputs::Inputs) -> Result<Draft> {
+    let model = model::run(inputs);
     let charts = figures::all(&model, &inputs.architecture, inputs.bench.as_ref())?;
     let figure_paths: BTreeMap<String, String> = charts
         .iter()
@@ -162,10 +144,10 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
             )
         })
         .collect();
-    let sheet = capacity_sheet::build(&inputs, &model);
+    let sheet = capacity_sheet::build(inputs, &model);
     let csvs = workbook::to_csv(&sheet)?;
     let view = view::build(
-        &inputs,
+        inputs,
         &model,
         &figure_paths,
         downloads(csvs.iter().map(|(name, _)| name.as_str())),
@@ -176,6 +158,28 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
     })?;
     let tera = markdown::load(&layout.templates())?;
     let chapters = markdown::render_all(&tera, &tera_context)?;
+    Ok(Draft {
+        model,
+        charts,
+        sheet,
+        csvs,
+        view,
+        chapters,
+    })
+}
+
+/// Runs the whole pipeline in memory.
+pub fn render(layout: &Layout) -> Result<Rendered> {
+    let inputs = inputs::load(&layout.data())?;
+    let date = parse_date(&inputs.assumptions.plan.document_date).expect("validated on load");
+    let Draft {
+        charts,
+        sheet,
+        csvs,
+        view,
+        chapters,
+        ..
+    } = draft(layout, &inputs)?;
 
     let mut book_src: BTreeMap<String, Vec<u8>> = chapters
         .iter()
@@ -239,50 +243,29 @@ pub fn downloads<'a>(csv_files: impl Iterator<Item = &'a str>) -> Downloads {
     }
 }
 
-/// Writes `files` under `dir`, skipping identical files.
-fn write_tree(
-    dir: &Path,
-    files: &BTreeMap<String, Vec<u8>>,
-    report: &mut BuildReport,
-) -> Result<()> {
-    for (rel, bytes) in files {
-        let path = dir.join(rel);
-        if std::fs::read(&path).is_ok_and(|old| &old == bytes) {
-            report.unchanged += 1;
-            continue;
-        }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
-        }
-        // Write beside, then rename: a reader never sees a half-written file.
-        let tmp = path.with_extension(TMP_EXTENSION);
-        std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
-        report.written.push(path);
-    }
-    Ok(())
+/// `files` with the manifest that lists them, as the build writes a directory.
+fn with_manifest(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
+    let mut all = files.clone();
+    let list: String = files.keys().map(|k| format!("{k}\n")).collect();
+    all.insert(MANIFEST.to_owned(), list.into_bytes());
+    all
 }
 
-fn manifest(files: &BTreeMap<String, Vec<u8>>) -> String {
-    files.keys().map(|k| format!("{k}\n")).collect()
-}
-
-/// Checks that everything under `spec/src/` is the build's to replace: the
-/// files of the previous build's manifest and the ones this build writes.
-/// Nothing is followed: a symbolic link anywhere (or `spec/src/` being one),
-/// or a file the build did not write, stops the build before it writes,
-/// naming the path. Returns the previous build's files (relative paths),
-/// which it may remove.
-fn owned_book_src(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<BTreeSet<String>> {
+/// Checks that everything under `dir` (`spec/src/` or `out/`, which a build
+/// replaces whole) is the build's to replace: the files of the previous
+/// build's manifest and the ones this build writes. Nothing is followed: a
+/// symbolic link anywhere (or `dir` being one), or a file the build did not
+/// write, stops the build before it commits, naming the path.
+fn check_owned(dir: &Path, label: &str, files: &BTreeMap<String, Vec<u8>>) -> Result<()> {
     let not_owned = |path: &Path, message: &str| Error::NotOwned {
         path: path.to_path_buf(),
         message: message.to_owned(),
     };
-    let link = "is a symbolic link; the build follows no link in spec/src: remove it";
+    let link = format!("is a symbolic link; the build follows no link in {label}: remove it");
     match std::fs::symlink_metadata(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(Error::io(dir, e)),
-        Ok(m) if m.file_type().is_symlink() => return Err(not_owned(dir, link)),
+        Ok(m) if m.file_type().is_symlink() => return Err(not_owned(dir, &link)),
         Ok(m) if !m.is_dir() => return Err(not_owned(dir, "is not a directory")),
         Ok(_) => {}
     }
@@ -297,8 +280,6 @@ fn owned_book_src(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<BTree
         Ok(_) => return Err(not_owned(&manifest_path, "is not a regular file")),
         Err(_) => BTreeSet::new(),
     };
-    let mut found = BTreeSet::new();
-    let mut leftovers = BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for entry in std::fs::read_dir(&d).map_err(|e| Error::io(&d, e))? {
@@ -306,7 +287,7 @@ fn owned_book_src(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<BTree
             let path = entry.path();
             let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
             if kind.is_symlink() {
-                return Err(not_owned(&path, link));
+                return Err(not_owned(&path, &link));
             } else if kind.is_dir() {
                 stack.push(path);
             } else {
@@ -315,32 +296,18 @@ fn owned_book_src(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<BTree
                     .expect("under dir")
                     .to_string_lossy()
                     .replace(std::path::MAIN_SEPARATOR, "/");
-                // A write the build began and never renamed (it was killed):
-                // the temporary file of one of its own files, safe to remove.
-                let unfinished = Path::new(&rel).extension() == Some(TMP_EXTENSION.as_ref())
-                    && previous
-                        .iter()
-                        .chain(files.keys())
-                        .any(|f| Path::new(f).with_extension(TMP_EXTENSION) == Path::new(&rel));
-                if unfinished {
-                    leftovers.insert(rel);
-                    continue;
-                }
                 let ours = rel == MANIFEST || previous.contains(&rel) || files.contains_key(&rel);
                 if !kind.is_file() || !ours {
                     return Err(not_owned(
                         &path,
                         &format!(
                             "was not written by specgen (not in {MANIFEST}); \
-                             move it out of spec/src, which holds generated files only"
+                             move it out of {label}, which holds generated files only"
                         ),
                     ));
                 }
-                found.insert(rel);
             }
         }
     }
-    let mut removable: BTreeSet<String> = previous.intersection(&found).cloned().collect();
-    removable.extend(leftovers);
-    Ok(removable)
+    Ok(())
 }

@@ -1,0 +1,76 @@
+//! A future no strategy carries: `tests/data-hyper/` grows the committed
+//! forecast tenfold over the year. The documents must say that nothing fits,
+//! from which month, what does not fit and what would.
+
+use std::path::Path;
+
+use specgen::build::{self, Layout};
+use specgen::inputs;
+use specgen::model;
+
+use crate::helpers::Scratch;
+
+const HYPER_FILES: &[&str] = &["forecast.csv", "onboardings.csv"];
+
+fn hyper_scratch() -> Scratch {
+    let s = Scratch::new();
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data-hyper");
+    for rel in HYPER_FILES {
+        std::fs::copy(dir.join(rel), s.path(&format!("data/{rel}")))
+            .unwrap_or_else(|e| panic!("data-hyper/{rel}: {e}"));
+    }
+    s
+}
+
+#[test]
+fn when_nothing_fits_the_documents_say_what_from_when_and_what_would() {
+    let s = hyper_scratch();
+    let layout = Layout {
+        root: s.root().to_path_buf(),
+    };
+    let inputs = inputs::load(&layout.data()).unwrap_or_else(|e| panic!("{e}"));
+    let m = model::run(&inputs);
+    assert!(
+        !m.decision.any_feasible,
+        "a strategy carries tenfold growth"
+    );
+    let chosen = m
+        .decision
+        .verdicts
+        .iter()
+        .find(|v| v.strategy == m.decision.chosen)
+        .unwrap();
+    // The chosen strategy is the one that lasts longest.
+    let last_month = |v: &model::decision::Verdict| v.first_infeasible_month.unwrap_or(u32::MAX);
+    assert!(
+        m.decision
+            .verdicts
+            .iter()
+            .all(|v| last_month(v) <= last_month(chosen))
+    );
+    let month = chosen.first_infeasible_month.expect("it stops fitting");
+    let misfit = chosen.first_misfit.as_ref().expect("with a reason");
+    let label = &m.growth.get(month).base.label;
+
+    let draft = build::draft(&layout, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    let summary = &draft.chapters["summary.md"];
+    assert!(
+        summary.contains("No strategy carries the whole forecast."),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!("stops fitting in {label}:")),
+        "{summary}"
+    );
+    assert!(
+        !summary.contains("that carries the forecast"),
+        "the summary still claims a strategy carries the forecast: {summary}"
+    );
+    // What does not fit is named: partitions or the job vertex.
+    let what = if misfit.what == "partitions" {
+        "partition".to_owned()
+    } else {
+        misfit.what.clone()
+    };
+    assert!(summary.contains(&what), "{what} not named: {summary}");
+}
