@@ -459,7 +459,7 @@ impl Metrics {
 }
 
 /// The `q` quantile by the nearest-rank method (0 for no values).
-fn quantile(v: &[f64], q: f64) -> f64 {
+pub fn quantile(v: &[f64], q: f64) -> f64 {
     if v.is_empty() {
         return 0.0;
     }

@@ -14,8 +14,16 @@ use crate::java::string_hash_code;
 /// `readers`: `((topic.hashCode() * 31) & 0x7FFFFFFF) % readers`, plus the
 /// partition, modulo `readers`.
 pub fn split_owner(topic: &str, partition: u32, readers: u32) -> u32 {
+    owner_after(first_reader(topic, readers), partition, readers)
+}
+
+/// The reader partition 0 of `topic` goes to.
+fn first_reader(topic: &str, readers: u32) -> u32 {
     assert!(readers > 0, "a source has at least one reader");
-    let start = (string_hash_code(topic).wrapping_mul(31) & 0x7FFF_FFFF) as u32 % readers;
+    (string_hash_code(topic).wrapping_mul(31) & 0x7FFF_FFFF) as u32 % readers
+}
+
+fn owner_after(start: u32, partition: u32, readers: u32) -> u32 {
     // `start + partition` in u64: Kafka partition ids are Java ints, so their
     // sum with a reader index cannot overflow there either.
     ((u64::from(start) + u64::from(partition)) % u64::from(readers)) as u32
@@ -23,9 +31,12 @@ pub fn split_owner(topic: &str, partition: u32, readers: u32) -> u32 {
 
 /// Each reader's share of a topic's events, given each partition's share.
 pub fn reader_shares(topic: &str, partition_shares: &[f64], readers: u32) -> Vec<f64> {
+    // The topic is hashed once, not once a partition: sizing searches many
+    // reader counts over thousands of partitions.
+    let start = first_reader(topic, readers);
     let mut shares = vec![0.0; readers as usize];
     for (p, share) in partition_shares.iter().enumerate() {
-        shares[split_owner(topic, p as u32, readers) as usize] += share;
+        shares[owner_after(start, p as u32, readers) as usize] += share;
     }
     shares
 }

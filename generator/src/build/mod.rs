@@ -59,7 +59,7 @@ pub const WORKBOOK_FILE: &str = "capacity-model.xlsx";
 /// remove there.
 pub const MANIFEST: &str = ".specgen-manifest";
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct BuildReport {
     pub written: Vec<PathBuf>,
     pub unchanged: usize,
@@ -110,10 +110,8 @@ pub fn build_with(root: &Path, at: &mut dyn FnMut(commit::Step)) -> Result<Build
     };
     let rendered = render(&layout)?;
     let mut report = BuildReport {
-        written: Vec::new(),
-        unchanged: 0,
         pdf_pages: rendered.pdf_pages.clone(),
-        elapsed: Duration::ZERO,
+        ..BuildReport::default()
     };
     commit::commit(root, &rendered, &mut report, at)?;
     report.elapsed = started.elapsed();

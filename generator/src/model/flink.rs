@@ -28,6 +28,15 @@ pub struct VertexCalibration {
     pub max_parallelism_today: u32,
 }
 
+impl VertexCalibration {
+    /// Whether this is the Kafka source reading the keyed topic: the job's
+    /// first vertex, unkeyed. Its readers hold whole partitions, so it is
+    /// sized on its busiest reader ([`fit_source`]), not on even load.
+    pub fn is_source(&self, index: usize) -> bool {
+        index == 0 && !self.keyed
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KeyedFit {
     /// `ceil(load / (u × capacity))`: the parallelism if keys spread evenly.
@@ -62,7 +71,10 @@ pub fn fit_keyed(keys: &KeySet, load: f64, cap: f64, m: u32) -> KeyedFit {
         return infeasible(Infeasible::HashCollisions);
     }
     // At p = m every subtask owns one key group, which fits: the search ends.
+    // Most counts are refused on the running sums; the exact shares decide.
+    let cumulative = strategy::CumulativeKeyGroups::new(&key_groups);
     (lower_bound..=m)
+        .filter(|&p| !cumulative.some_subtask_over(p, cap / load))
         .map(|p| (p, strategy::max(&strategy::subtask_shares(&key_groups, p))))
         .find(|&(_, hottest)| hottest * load <= cap)
         .map_or_else(
@@ -248,7 +260,7 @@ pub fn size(
         .map(|(i, v)| {
             let load = peak_events_per_s * v.records_per_event;
             let cap = u * v.capacity_per_s;
-            if i == 0 && !v.keyed {
+            if v.is_source(i) {
                 // The first vertex reads the keyed topic: its busiest reader
                 // holds whole partitions, hot ones included.
                 let (lower_bound, parallelism, busiest) = fit_source(load, cap, source);

@@ -85,8 +85,12 @@ pub fn fit_partitions(keys: &KeySet, l: &PartitionLimits) -> PartitionFit {
             keys.largest_key_share,
         )
     } else {
+        // The share a partition may take, to refuse most counts on their
+        // heaviest keys; `fits` decides on the exact share.
+        let limit_share = (l.consumer_events_per_s / l.peak_events_per_s)
+            .min(l.partition_mb_per_s / l.peak_mb_per_s);
         (lower_bound..=MAX_PARTITIONS_SEARCHED)
-            .map(|n| (n, keys.hottest_partition_share(n)))
+            .filter_map(|n| Some((n, keys.hottest_partition_share_unless_over(n, limit_share)?)))
             .find(|&(_, s)| fits(s))
             .map_or(
                 (Err(Infeasible::HashCollisions), keys.largest_key_share),

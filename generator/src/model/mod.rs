@@ -194,7 +194,12 @@ pub struct Model {
     pub validation: Option<validation::Validation>,
     /// The last month of the base plan under each uncertain assumption's range.
     pub sensitivity: sensitivity::Sensitivity,
-    /// Failure modes of the base plan's last month.
+    /// The last month of the base plan the chosen strategy carries (the
+    /// plan's last month when it carries them all). Past it the plan's
+    /// figures describe a pipeline that does not keep up: the failure modes
+    /// and the headline figures of the reasons are taken here.
+    pub last_carried_month: u32,
+    /// Failure modes of the base plan in `last_carried_month`.
     pub fault: fault::FaultTolerance,
     /// The base plan by quarter, against doing nothing.
     pub rollout: rollout::Rollout,
@@ -261,7 +266,18 @@ pub fn run(inputs: &Inputs) -> Model {
         last.latency.processing_p99_ms,
         a.latency.query_p99_ms.value,
     );
-    let fault = fault::analyse(last, arch, &basis.merge_safe, &a.fault);
+    let last_carried_month = decision
+        .verdicts
+        .iter()
+        .find(|v| v.strategy == decision.chosen)
+        .and_then(|v| v.first_infeasible_month)
+        .map_or(plan.months(), |m| m.saturating_sub(1).max(1));
+    let fault = fault::analyse(
+        &plan.get(last_carried_month).base,
+        arch,
+        &basis.merge_safe,
+        &a.fault,
+    );
     let cost_today = cost::today(arch, &a.cost);
     let rollout = rollout::plan(&plan, &strategies, &growth, arch, cost_today.total);
     let sensitivity = sensitivity::analyse(inputs, &workload, last, decision.chosen);
@@ -290,6 +306,7 @@ pub fn run(inputs: &Inputs) -> Model {
         cost_today,
         validation,
         sensitivity,
+        last_carried_month,
         fault,
         rollout,
     }

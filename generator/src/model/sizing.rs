@@ -249,6 +249,24 @@ impl<'a> Basis<'a> {
     ) -> MonthPlan {
         let arch = &self.inputs.architecture;
         let a = &self.inputs.assumptions;
+        // The source reads the scheduled count, which is more than the month
+        // needs once the year's count is created: its readers are dealt those.
+        let flink = if chosen.partitions.partitions.as_ref().ok() == Some(&partitions) {
+            chosen.flink.clone()
+        } else {
+            let keys = self.keys_for(load, chosen.strategy);
+            flink::size(
+                &self.flink_plan(chosen.strategy),
+                chosen.strategy,
+                &keys,
+                &flink::SourceSplits {
+                    topic: &arch.keyed_topic().name,
+                    partition_shares: &keys.partition_shares(partitions),
+                },
+                self.customers.len() as f64,
+                load.peak_events_per_s,
+            )
+        };
         let topics = growth::topic_loads(load, self.workload, arch, Some(partitions));
         let brokers = kafka::brokers(&topics, &arch.kafka, &a.kafka);
         let clickhouse = clickhouse::size(
@@ -259,7 +277,7 @@ impl<'a> Basis<'a> {
             &a.clickhouse,
         );
         let latency = latency::budget(
-            &chosen.flink,
+            &flink,
             chosen.strategy.needs_merge_stage(),
             &clickhouse,
             &arch.flink,
@@ -267,7 +285,7 @@ impl<'a> Basis<'a> {
         );
         let cost = cost::monthly(
             brokers.brokers,
-            chosen.flink.task_managers,
+            flink.task_managers,
             &clickhouse,
             arch,
             &a.cost,
@@ -279,7 +297,7 @@ impl<'a> Basis<'a> {
             partitions: chosen.partitions.clone(),
             partitions_planned: partitions,
             brokers,
-            flink: chosen.flink.clone(),
+            flink,
             clickhouse,
             sub_keys: chosen.sub_keys.clone(),
             sub_key_limit_per_s: chosen.sub_key_limit_per_s,

@@ -68,17 +68,51 @@ struct RoutedKey {
 #[derive(Debug, Clone)]
 pub struct KeySet {
     keys: Vec<RoutedKey>,
+    /// The heaviest keys, heaviest first: a count at which these alone
+    /// overload a partition is refused without hashing every key.
+    heaviest: Vec<RoutedKey>,
     /// The largest share any single key carries: no partitioner can split it.
     pub largest_key_share: f64,
 }
 
+/// How many of the heaviest keys the quick refusal looks at. Skew comes from
+/// the few heavy keys; the long tail only adds to every partition alike.
+const HEAVIEST_KEYS: usize = 2048;
+
+/// Slack for comparing a partial sum with a limit: a partial sum taken in
+/// another order may round a hair above the full one.
+const SUM_SLACK: f64 = 1e-9;
+
 impl KeySet {
     fn new(keys: Vec<RoutedKey>) -> KeySet {
         let largest_key_share = keys.iter().map(|k| k.share).fold(0.0, f64::max);
+        let mut heaviest = keys.clone();
+        heaviest.sort_by(|a, b| b.share.total_cmp(&a.share));
+        heaviest.truncate(HEAVIEST_KEYS);
         KeySet {
             keys,
+            heaviest,
             largest_key_share,
         }
+    }
+
+    /// The hottest partition's share at `partitions`, or `None` when the
+    /// heaviest keys alone already put more than `limit_share` on one
+    /// partition. A `Some` is the exact share, summed over every key.
+    pub fn hottest_partition_share_unless_over(
+        &self,
+        partitions: u32,
+        limit_share: f64,
+    ) -> Option<f64> {
+        let mut partial = vec![0.0; partitions as usize];
+        for k in &self.heaviest {
+            let p = &mut partial[(k.kafka_hash % partitions) as usize];
+            *p += k.share;
+            if *p > limit_share * (1.0 + SUM_SLACK) {
+                return None;
+            }
+        }
+        Some(self.hottest_partition_share(partitions))
     }
 
     /// Keyed by `customer_id`: 8 big-endian bytes for Kafka, `Long.hashCode()` for Flink.
@@ -189,6 +223,33 @@ pub fn subtask_shares(key_group_shares: &[f64], parallelism: u32) -> Vec<f64> {
     shares
 }
 
+/// The key groups' shares summed in order, to give any subtask's share in
+/// one subtraction while searching parallelisms.
+pub struct CumulativeKeyGroups(Vec<f64>);
+
+impl CumulativeKeyGroups {
+    pub fn new(key_group_shares: &[f64]) -> Self {
+        let mut sum = 0.0;
+        let mut cumulative = Vec::with_capacity(key_group_shares.len() + 1);
+        cumulative.push(0.0);
+        for s in key_group_shares {
+            sum += s;
+            cumulative.push(sum);
+        }
+        CumulativeKeyGroups(cumulative)
+    }
+
+    /// Whether some subtask of `parallelism` takes more than `limit_share`.
+    /// Subtask `i` owns key groups `ceil(i·M/p)` up to `ceil((i+1)·M/p)`,
+    /// the range [`subtask_shares`] assigns it one key group at a time.
+    pub fn some_subtask_over(&self, parallelism: u32, limit_share: f64) -> bool {
+        let m = (self.0.len() - 1) as u64;
+        let p = u64::from(parallelism);
+        let start = |i: u64| (i * m).div_ceil(p) as usize;
+        (0..p).any(|i| self.0[start(i + 1)] - self.0[start(i)] > limit_share * (1.0 + SUM_SLACK))
+    }
+}
+
 pub fn max(shares: &[f64]) -> f64 {
     shares.iter().copied().fold(0.0, f64::max)
 }
@@ -264,5 +325,54 @@ mod tests {
         let set = KeySet::composite(&c, &types);
         assert_eq!(set.len(), 2 * c.len());
         assert!((set.largest_key_share - 0.75 / 500.0).abs() < 1e-15);
+    }
+
+    #[test]
+    fn running_sums_give_each_subtask_its_key_groups() {
+        // M = 4, p = 3: key group g goes to g·3/4, so 0 and 1 to subtask 0,
+        // 2 to subtask 1, 3 to subtask 2: shares 0.1+0.2, 0.3, 0.4.
+        let groups = [0.1, 0.2, 0.3, 0.4];
+        let cumulative = CumulativeKeyGroups::new(&groups);
+        assert!(cumulative.some_subtask_over(3, 0.35));
+        assert!(!cumulative.some_subtask_over(3, 0.45));
+        // p = 2: 0.1+0.2 and 0.3+0.4.
+        assert!(cumulative.some_subtask_over(2, 0.69));
+        assert!(!cumulative.some_subtask_over(2, 0.71));
+        // Against the one-group-at-a-time assignment, over every p and limit.
+        let groups: Vec<f64> = (0..128).map(|g| f64::from((g * 37) % 11 + 1)).collect();
+        let total: f64 = groups.iter().sum();
+        let groups: Vec<f64> = groups.iter().map(|g| g / total).collect();
+        let cumulative = CumulativeKeyGroups::new(&groups);
+        for p in 1..=128 {
+            let hottest = max(&subtask_shares(&groups, p));
+            assert!(cumulative.some_subtask_over(p, hottest * 0.999), "p = {p}");
+            assert!(!cumulative.some_subtask_over(p, hottest * 1.001), "p = {p}");
+        }
+    }
+
+    #[test]
+    fn the_quick_refusal_never_refuses_a_count_that_fits() {
+        // 5,000 keys, a few heavy: more than the heaviest-key list holds.
+        let mut c: Vec<(i64, f64)> = (0..5000).map(|i| (i, 1.0)).collect();
+        for (i, w) in [(7, 400.0), (8, 300.0), (9, 200.0)] {
+            c[i].1 = w;
+        }
+        let total: f64 = c.iter().map(|x| x.1).sum();
+        let c: Vec<(i64, f64)> = c.iter().map(|&(id, w)| (id, w / total)).collect();
+        let set = KeySet::customer_id(&c);
+        for n in 1..200 {
+            let exact = set.hottest_partition_share(n);
+            for limit in [exact * 0.9, exact, exact * 1.1] {
+                match set.hottest_partition_share_unless_over(n, limit) {
+                    Some(s) => assert_eq!(s, exact, "n = {n}"),
+                    None => assert!(exact > limit, "n = {n}: refused a count that fits"),
+                }
+            }
+        }
+        // The heaviest key alone (400 of 5,897) refuses a limit below it.
+        assert_eq!(
+            set.hottest_partition_share_unless_over(50, 390.0 / total),
+            None
+        );
     }
 }

@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use crate::inputs::Inputs;
-use crate::inputs::metrics::{PooledRate, STEP_S};
+use crate::inputs::metrics::{PooledRate, STEP_S, quantile};
 
 /// Flink's web UI calls a subtask HIGH backpressured above 50% of the time.
 pub const HIGH_BACKPRESSURE_MS: f64 = 500.0;
@@ -274,17 +274,6 @@ fn mean(v: &[f64]) -> f64 {
     } else {
         v.iter().sum::<f64>() / v.len() as f64
     }
-}
-
-/// The `q` quantile by nearest rank.
-pub fn quantile(v: &[f64], q: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let rank = ((q * s.len() as f64).ceil() as usize).clamp(1, s.len());
-    s[rank - 1]
 }
 
 fn hour_of_day(ts: i64) -> usize {

@@ -152,6 +152,21 @@ fn publish(named: &mut Vec<Named>, name: &str, value: f64, unit: &str, source: S
     defined_name(name)
 }
 
+/// A count of today's architecture as a named input cell. The plan never goes
+/// below today's brokers, TaskManagers or shards, so their formulas take it.
+fn today_count(named: &mut Vec<Named>, name: &str, value: u32, what: &str) -> String {
+    publish(
+        named,
+        name,
+        f64::from(value),
+        what,
+        format!(
+            "data/architecture.toml: {}",
+            name.trim_start_matches("architecture.")
+        ),
+    )
+}
+
 fn formula(formula: impl Into<String>, value: f64) -> Cell {
     Cell::Formula {
         formula: formula.into(),
@@ -188,6 +203,18 @@ fn kafka_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
     let u = n("kafka.target_utilization");
     let bytes = n(KEYED_TOPIC_EVENT_BYTES);
     let source = &model.vertices[0];
+    let today = publish(
+        named,
+        &format!("architecture.{}.partitions", topic.name),
+        count(topic.partitions),
+        "partitions",
+        format!(
+            "data/architecture.toml: kafka.topics `{}` partitions today (the plan never goes below)",
+            topic.name
+        ),
+    );
+    // The last row of the month-by-scenario rows.
+    let last = model.plan.flat().count() + 1;
     let c = publish(
         named,
         "measured.source_capacity_per_s",
@@ -212,6 +239,8 @@ fn kafka_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
             "partitions (input: fewest from the lower bound whose hottest partition fits)",
             "hottest_partition_events_per_s",
             "hottest_partition_mb_per_s",
+            "partitions_fitting (0 where none fits)",
+            "partitions_planned (the year's largest fitting count from the first month today's falls short; never fewer than today's)",
         ]),
         rows: model
             .plan
@@ -252,6 +281,23 @@ fn kafka_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
                     f.hottest_share * peak.peak_events_per_s,
                 ));
                 row.push(formula("=H{r}*D{r}", f.hottest_share * peak.peak_mb_per_s));
+                row.push(formula(
+                    "=IF(ISNUMBER(I{r}),I{r},0)",
+                    count(f.partitions.as_ref().copied().unwrap_or(0)),
+                ));
+                // Partitions are never taken away, and each increase moves
+                // keys, so the year's largest count is created once, the
+                // first month today's is short (see the Kafka chapter).
+                let this_scenario = format!("($B$2:$B${last}=B{{r}})");
+                let so_far = format!("($A$2:$A${last}<=A{{r}})");
+                let fitting = format!("$L$2:$L${last}");
+                row.push(formula(
+                    format!(
+                        "=IF(SUMPRODUCT(MAX({this_scenario}*{so_far}*{fitting}))>{today},\
+                         MAX({today},SUMPRODUCT(MAX({this_scenario}*{fitting}))),{today})"
+                    ),
+                    count(m.partitions_planned),
+                ));
                 row
             })
             .collect(),
@@ -365,15 +411,11 @@ fn brokers_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Shee
         };
         topic_cells.push((t.name.clone(), bytes, rf, ret, ratio, ptm, parts));
     }
-    let keyed_today = publish(
+    let brokers_today = today_count(
         named,
-        &format!("architecture.{}.partitions", keyed.name),
-        count(keyed.partitions),
-        "partitions",
-        format!(
-            "data/architecture.toml: kafka.topics `{}` partitions today (kept where no count fits)",
-            keyed.name
-        ),
+        "architecture.kafka.brokers",
+        arch.kafka.brokers,
+        "brokers",
     );
     let cg = n("kafka.consumer_groups");
     let bu = n("kafka.broker_target_utilization");
@@ -423,10 +465,7 @@ fn brokers_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Shee
                 }
                 match parts {
                     Some(p) => row.push(formula(format!("={p}"), count(t.partitions))),
-                    None => row.push(formula(
-                        format!("=IF(ISNUMBER(Kafka!I{{r}}),Kafka!I{{r}},{keyed_today})"),
-                        count(t.partitions),
-                    )),
+                    None => row.push(formula("=Kafka!M{r}", count(t.partitions))),
                 }
             }
             let sum = |f: &dyn Fn(&TopicColumns) -> String| {
@@ -525,7 +564,7 @@ fn brokers_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Shee
                 count(b.for_replication),
             ));
             row.push(formula(
-                format!("=MAX({}{{r}}:{}{{r}},1)", c(5), c(10)),
+                format!("=MAX({}{{r}}:{}{{r}},{brokers_today})", c(5), c(10)),
                 count(b.brokers),
             ));
             row
@@ -542,7 +581,7 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
     let u = n("flink.target_utilization");
     let mut h = headers(&["month", "scenario", "peak_events_per_s"]);
     let mut cells = Vec::new();
-    for v in &model.vertices {
+    for (i, v) in model.vertices.iter().enumerate() {
         let rpe = publish(
             named,
             &format!("measured.{}.records_per_event", v.name),
@@ -575,10 +614,21 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
                 v.name
             ));
             h.push(format!("{}_hottest_utilization", v.name));
+        } else if v.is_source(i) {
+            h.push(format!("{}_parallelism_lower_bound", v.name));
+            h.push(format!(
+                "{}_busiest_reader_share (input: the Kafka source's split assignment over the partitions)",
+                v.name
+            ));
+            h.push(format!(
+                "{}_parallelism (input: fewest whose busiest reader fits)",
+                v.name
+            ));
+            h.push(format!("{}_busiest_reader_utilization", v.name));
         } else {
             h.push(format!("{}_parallelism", v.name));
         }
-        cells.push((v, rpe, cap));
+        cells.push((i, v, rpe, cap));
     }
     let first_tail = h.len();
     for x in [
@@ -598,6 +648,12 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
         count(inputs.architecture.flink.slots_per_task_manager),
         "slots",
         "data/architecture.toml: flink.slots_per_task_manager".into(),
+    );
+    let tms_today = today_count(
+        named,
+        "architecture.flink.task_managers",
+        inputs.architecture.flink.task_managers,
+        "TaskManagers",
     );
     let bytes = n(KEYED_TOPIC_EVENT_BYTES);
     let rows = model
@@ -621,10 +677,12 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
             ];
             let mut par_cols = Vec::new();
             let mut keyed_cols = None;
-            for ((v, rpe, cap), s) in cells.iter().zip(&m.flink.vertices) {
+            for ((i, v, rpe, cap), s) in cells.iter().zip(&m.flink.vertices) {
                 let load_col = col(row.len());
                 row.push(formula(format!("=C{{r}}*{rpe}"), s.records_in_per_s));
-                if v.keyed {
+                // The keyed vertex and the source have an uneven hottest
+                // subtask: its share is an input from the real partitioners.
+                if v.keyed || v.is_source(*i) {
                     row.push(formula(
                         format!("=MAX(ROUNDUP({load_col}{{r}}/({u}*{cap}),0),1)"),
                         count(s.lower_bound),
@@ -640,7 +698,9 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
                         format!("={share}{{r}}*{load_col}{{r}}/{cap}"),
                         s.hottest_utilization,
                     ));
-                    keyed_cols = Some(cap.clone());
+                    if v.keyed {
+                        keyed_cols = Some(cap.clone());
+                    }
                     par_cols.push(par);
                 } else {
                     let par = col(row.len());
@@ -667,7 +727,7 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
                         count(slots),
                     ));
                     row.push(formula(
-                        format!("=ROUNDUP({}{{r}}/{spt},0)", t(0)),
+                        format!("=MAX(ROUNDUP({}{{r}}/{spt},0),{tms_today})", t(0)),
                         count(tms),
                     ));
                     row.push(Cell::Number(f.window_entries));
@@ -685,7 +745,10 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
                         f.checkpoint_upload_s,
                     ));
                     let kcap = keyed_cols.clone().expect("a keyed vertex");
-                    let k = cells.iter().position(|(v, _, _)| v.keyed).expect("keyed");
+                    let k = cells
+                        .iter()
+                        .position(|(_, v, _, _)| v.keyed)
+                        .expect("keyed");
                     let upstream = if k == 0 {
                         "1".to_owned()
                     } else {
@@ -723,6 +786,7 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
 
 fn clickhouse_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet {
     let ch = &inputs.architecture.clickhouse;
+    let shards_today = today_count(named, "architecture.clickhouse.shards", ch.shards, "shards");
     let rpe = publish(named, "measured.clickhouse.rows_per_event", model.clickhouse_rows_per_event, "ratio", "measured (input cell): mean rows/s inserted over all shards ÷ mean events/s of the keyed topic".into());
     let safe = publish(named, "measured.clickhouse.merge_safe_rows_per_s_per_shard", model.merge_safe.rows_per_s_per_shard, "rows/s", "measured (input cell): highest rows/s per shard whose p99 max_parts_in_partition stays under clickhouse.merge_safe_max_parts, data/metrics/clickhouse_shards.csv".into());
     let disk = publish(
@@ -784,7 +848,10 @@ fn clickhouse_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> S
                         ),
                         count(c.for_disk),
                     ),
-                    formula("=MAX(E{r},G{r},1)", count(c.shards)),
+                    formula(
+                        format!("=MAX(E{{r}},G{{r}},{shards_today})"),
+                        count(c.shards),
+                    ),
                     formula(format!("={replicas}"), count(c.replicas)),
                     formula("=H{r}*I{r}", count(c.nodes)),
                     formula("=D{r}/H{r}", c.peak_rows_per_s_per_shard),
@@ -837,8 +904,16 @@ fn latency_sheet(inputs: &Inputs, model: &Model, flink: &Sheet, named: &mut Vec<
         .expect("keyed vertex");
     let s_cap = n(&format!("measured.{}.capacity_per_s", source.name));
     let k_cap = n(&format!("measured.{}.capacity_per_s", keyed.name));
-    let s_load = col_of(flink, &format!("{}_records_in_per_s", source.name));
-    let s_par = col_of(flink, &format!("{}_parallelism", source.name));
+    // The first vertex queues at its busiest subtask: a reader of whole
+    // partitions when it is the source, the hottest key groups when keyed.
+    let s_util = col_of(
+        flink,
+        &if source.is_source(0) {
+            format!("{}_busiest_reader_utilization", source.name)
+        } else {
+            format!("{}_hottest_utilization", source.name)
+        },
+    );
     let k_util = col_of(flink, &format!("{}_hottest_utilization", keyed.name));
     let buffer = n("latency.buffer_timeout_ms");
     let stage_formula = |stage: Stage| -> String {
@@ -846,9 +921,7 @@ fn latency_sheet(inputs: &Inputs, model: &Model, flink: &Sheet, named: &mut Vec<
             Stage::Producer => format!("={}", n("latency.producer_linger_ms")),
             Stage::Broker => format!("={}", n("latency.produce_p99_ms")),
             Stage::SourceFetch => format!("={}", n("latency.source_fetch_p99_ms")),
-            Stage::SourceQueueing => format!(
-                "=LN(100)/({s_cap}*(1-Flink!{s_load}{{r}}/Flink!{s_par}{{r}}/{s_cap}))*1000"
-            ),
+            Stage::SourceQueueing => format!("=LN(100)/({s_cap}*(1-Flink!{s_util}{{r}}))*1000"),
             Stage::KeyByShuffle | Stage::MergeStage => format!("={buffer}"),
             Stage::KeyedQueueing => format!("=LN(100)/({k_cap}*(1-Flink!{k_util}{{r}}))*1000"),
             Stage::WindowAndWatermark => format!("={window}*1000+{ooo}"),
@@ -1066,30 +1139,26 @@ fn cost_sheet(
 fn quarters_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet {
     let arch = &inputs.architecture;
     let gb = n("cost.storage_gb_per_month");
-    let mut today = |name: &str, value: u32, what: &str| {
-        publish(
-            named,
-            name,
-            f64::from(value),
-            what,
-            format!(
-                "data/architecture.toml: {}",
-                name.trim_start_matches("architecture.")
-            ),
-        )
-    };
-    let brokers = today("architecture.kafka.brokers", arch.kafka.brokers, "brokers");
-    let task_managers = today(
+    let brokers = today_count(
+        named,
+        "architecture.kafka.brokers",
+        arch.kafka.brokers,
+        "brokers",
+    );
+    let task_managers = today_count(
+        named,
         "architecture.flink.task_managers",
         arch.flink.task_managers,
         "TaskManagers",
     );
-    let shards = today(
+    let shards = today_count(
+        named,
         "architecture.clickhouse.shards",
         arch.clickhouse.shards,
         "shards",
     );
-    let replicas = today(
+    let replicas = today_count(
+        named,
         "architecture.clickhouse.replicas",
         arch.clickhouse.replicas,
         "replicas",

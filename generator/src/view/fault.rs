@@ -1,4 +1,4 @@
-//! `fault-tolerance.md`: each failure mode of the last month's plan, the
+//! `fault-tolerance.md`: each failure mode of the plan's last month it carries, the
 //! exactly-once path and the Keeper load; the readout and the risks quote them.
 
 use serde::Serialize;
@@ -9,6 +9,10 @@ use crate::model::fault::{FailureAnalysis, FailureMode};
 
 #[derive(Debug, Serialize)]
 pub struct Fault {
+    /// The month the failures are taken in, and whether it is before the
+    /// plan's last month because the chosen strategy stops fitting.
+    pub label: String,
+    pub before_misfit: bool,
     /// The hottest keyed subtask's busy ratio at peak: the pace of every catch-up.
     pub bottleneck_utilization: f64,
     pub max_outage_without_loss_h: f64,
@@ -117,7 +121,11 @@ pub fn build(src: &Source<'_>) -> Fault {
         )
     };
     let e = &f.exactly_once;
+    let month = src.model.last_carried_month;
+    let plan = src.months.plan(month, crate::inputs::Scenario::Base);
     Fault {
+        label: src.months.label(month).to_owned(),
+        before_misfit: month != src.months.last(),
         bottleneck_utilization: f.bottleneck_utilization,
         max_outage_without_loss_h: f.max_outage_without_loss_h,
         clickhouse_utilization: f.clickhouse_utilization,
@@ -134,7 +142,7 @@ pub fn build(src: &Source<'_>) -> Fault {
             replicas_left: f.zone.replicas_left,
             keeper_majority_kept: f.zone.keeper_majority_kept,
         },
-        insert_quorum: src.months.last_plan().clickhouse.replicas,
+        insert_quorum: plan.clickhouse.replicas,
         exactly_once: ExactlyOnce {
             checkpoint_interval_s: e.checkpoint_interval_s,
             checkpoint_duration_s: e.checkpoint_duration_s,
@@ -151,7 +159,7 @@ pub fn build(src: &Source<'_>) -> Fault {
             window_configured: e.window_configured,
             window_sufficient: e.window_sufficient,
             blocks_needed: e.tables.iter().map(|t| t.blocks_needed).fold(0.0, f64::max),
-            latency_target_ms: src.months.last_plan().latency.target_ms,
+            latency_target_ms: plan.latency.target_ms,
         },
         keeper: Keeper {
             nodes: src.inputs.architecture.clickhouse.keeper_nodes,

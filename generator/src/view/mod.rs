@@ -42,6 +42,9 @@ pub struct View {
     /// The base scenario in the plan's first and last month.
     pub first: Headline,
     pub last: Headline,
+    /// The base scenario in the last month the chosen strategy carries:
+    /// `last` when it carries the whole year.
+    pub carried: Headline,
     /// How the metrics were sampled and what a peak is.
     pub metrics: today::Metrics,
     pub today: today::Today,
@@ -265,6 +268,7 @@ pub fn build(
         chosen: Chosen::of(model.decision.chosen),
         first: headline(first),
         last: headline(last),
+        carried: headline(model.last_carried_month),
         metrics: today::metrics(&src),
         today: today::today(&src),
         workload: today::workload(&src),

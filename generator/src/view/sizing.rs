@@ -220,7 +220,8 @@ pub struct KeyedRow {
     pub task_managers: String,
     pub task_managers_high: String,
     pub state_mb: f64,
-    pub checkpoint_duration_s: f64,
+    /// Seconds with two decimals, or a dash when the job does not fit.
+    pub checkpoint_duration_s: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -312,7 +313,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
             task_managers: words::count(base.flink.task_managers),
             task_managers_high: words::count(high.flink.task_managers),
             state_mb: base.flink.state_bytes / BYTES_PER_MB,
-            checkpoint_duration_s: base.flink.checkpoint_duration_s,
+            checkpoint_duration_s: words::figure_or_dash(base.flink.checkpoint_duration_s, 2),
         }
     });
     let shard_months = by_month(m, |label, low, base, high| {

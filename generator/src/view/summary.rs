@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::text::Code;
 use super::{Source, words};
+use crate::inputs::Scenario;
 use crate::model::Infeasible;
 
 #[derive(Debug, Serialize)]
@@ -15,13 +16,17 @@ pub struct Reasons {
     /// The chosen strategy in the last month of the base scenario.
     pub hottest_partition_share: f64,
     pub hottest_subtask_share: f64,
+    /// Keyed subtasks in the last month the chosen strategy carries.
     pub keyed_subtasks: String,
     /// Whether the chosen strategy needs the fewest keyed subtasks of any that
     /// carries the forecast; if not, the allowance it is chosen within.
     pub fewest: bool,
     pub allowance: Option<Allowance>,
-    /// How many strategies carry every month of the base forecast.
-    pub carried_by: usize,
+    /// Whether exactly one strategy carries every month of the base forecast.
+    pub only_one_carries: bool,
+    /// `fewest`, and more than one strategy carries the forecast: the
+    /// chosen one is the leanest of several.
+    pub fewest_of_several: bool,
     /// When none does: what stops the one that lasts longest.
     pub none_carries: Option<NoneCarries>,
 }
@@ -35,9 +40,11 @@ pub struct NoneCarries {
     /// `partitions`, or the job vertex.
     pub what: Code,
     pub is_partitions: bool,
-    /// Which reason, as the template's branch: `key_too_hot`,
-    /// `hash_collisions`, `beyond_search`, `partition_too_hot`.
-    pub kind: &'static str,
+    /// Which reason, one flag per branch of the template; none set means
+    /// the hash puts too many keys on one partition or subtask.
+    pub key_too_hot: bool,
+    pub partition_too_hot: bool,
+    pub beyond_search: bool,
     /// Records/s of the hottest key (or partition) at that month's peak, and
     /// what one partition or subtask may take.
     pub hottest_per_s: f64,
@@ -72,6 +79,7 @@ pub fn reasons(src: &Source<'_>) -> Reasons {
         .expect("the chosen strategy has a verdict");
     let fewest =
         d.leanest_parallelism.is_some() && chosen.last_parallelism == d.leanest_parallelism;
+    let carried_by = d.verdicts.iter().filter(|v| v.feasible_all_months).count();
     Reasons {
         stops_fitting: d
             .verdicts
@@ -87,22 +95,27 @@ pub fn reasons(src: &Source<'_>) -> Reasons {
             .collect(),
         hottest_partition_share: chosen.last_hottest_partition_share,
         hottest_subtask_share: chosen.last_hottest_subtask_share,
-        keyed_subtasks: words::count(chosen.last_parallelism),
+        keyed_subtasks: words::count(
+            src.months
+                .plan(src.model.last_carried_month, Scenario::Base)
+                .flink
+                .vertices
+                .iter()
+                .find(|v| v.keyed)
+                .and_then(|v| v.parallelism.as_ref().ok().copied()),
+        ),
         fewest,
-        carried_by: d.verdicts.iter().filter(|v| v.feasible_all_months).count(),
+        only_one_carries: carried_by == 1,
+        fewest_of_several: fewest && carried_by > 1,
         none_carries: (!d.any_feasible)
             .then(|| {
                 let m = chosen.first_misfit.as_ref()?;
                 let month = src.months.label(chosen.first_infeasible_month?).to_owned();
-                let (kind, hottest_share, needed, search_limit) = match m.why {
-                    Infeasible::KeyTooHot { key_share } => ("key_too_hot", key_share, 0, 0),
-                    Infeasible::HashCollisions => ("hash_collisions", 0.0, 0, 0),
-                    Infeasible::BeyondSearch { needed, limit } => {
-                        ("beyond_search", 0.0, needed, limit)
-                    }
-                    Infeasible::PartitionTooHot { partition_share } => {
-                        ("partition_too_hot", partition_share, 0, 0)
-                    }
+                let (hottest_share, needed, search_limit) = match m.why {
+                    Infeasible::KeyTooHot { key_share } => (key_share, 0, 0),
+                    Infeasible::HashCollisions => (0.0, 0, 0),
+                    Infeasible::BeyondSearch { needed, limit } => (0.0, needed, limit),
+                    Infeasible::PartitionTooHot { partition_share } => (partition_share, 0, 0),
                 };
                 let hottest_per_s = hottest_share * m.load_per_s;
                 Some(NoneCarries {
@@ -110,7 +123,9 @@ pub fn reasons(src: &Source<'_>) -> Reasons {
                     month,
                     what: Code::new(&m.what),
                     is_partitions: m.what == "partitions",
-                    kind,
+                    key_too_hot: matches!(m.why, Infeasible::KeyTooHot { .. }),
+                    partition_too_hot: matches!(m.why, Infeasible::PartitionTooHot { .. }),
+                    beyond_search: matches!(m.why, Infeasible::BeyondSearch { .. }),
                     hottest_per_s,
                     limit_per_s: m.limit_per_s,
                     factor: hottest_per_s / m.limit_per_s,

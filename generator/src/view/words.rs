@@ -38,6 +38,16 @@ pub fn count(count: Option<u32>) -> String {
     count.map_or_else(|| "—".to_owned(), |n| group(f64::from(n), 0))
 }
 
+/// A figure with `decimals` places, or a dash when it has no finite value
+/// (a checkpoint in a month whose job does not fit never completes).
+pub fn figure_or_dash(v: f64, decimals: usize) -> String {
+    if v.is_finite() {
+        group(v, decimals)
+    } else {
+        "—".to_owned()
+    }
+}
+
 /// A count printed as it is (no digit grouping), or a dash when there is none.
 pub fn count_or_dash(count: Option<u32>) -> String {
     count.map_or_else(|| "—".to_owned(), |n| n.to_string())

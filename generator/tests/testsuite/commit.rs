@@ -87,12 +87,7 @@ fn project() -> tempfile::TempDir {
 }
 
 fn commit_version(root: &Path, version: u32, at: &mut dyn FnMut(Step)) {
-    let mut report = BuildReport {
-        written: Vec::new(),
-        unchanged: 0,
-        pdf_pages: Vec::new(),
-        elapsed: std::time::Duration::ZERO,
-    };
+    let mut report = BuildReport::default();
     commit::commit(root, &outputs(version), &mut report, at).unwrap_or_else(|e| panic!("{e}"));
 }
 
@@ -229,12 +224,7 @@ fn a_site_that_fails_to_build_changes_no_output() {
         "SUMMARY.md".to_owned(),
         b"# Summary\n\n- [Chapter](chapter.md)\n- [Gone](gone.md)\n".to_vec(),
     );
-    let mut report = BuildReport {
-        written: Vec::new(),
-        unchanged: 0,
-        pdf_pages: Vec::new(),
-        elapsed: std::time::Duration::ZERO,
-    };
+    let mut report = BuildReport::default();
     let err = commit::commit(root, &bad, &mut report, &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("site"), "{err}");
     assert_eq!(version_on_disk(root), Some(1));

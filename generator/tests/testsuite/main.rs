@@ -11,6 +11,7 @@ mod hyper_growth;
 mod inputs;
 mod links;
 mod owned_files;
+mod plan_properties;
 mod sparse_inputs;
 mod stale_bench;
 mod synth;
