@@ -75,6 +75,11 @@ fn when_nothing_fits_the_documents_say_what_from_when_and_what_would() {
     assert!(summary.contains(&what), "{what} not named: {summary}");
     // Failures are taken in the month before: past it no backlog drains.
     let carried = &m.growth.get(month - 1).base.label;
+    let readout = &draft.chapters["readout.md"];
+    assert!(
+        readout.contains(&format!("by {carried}, the last month it carries")),
+        "{readout}"
+    );
     let faults = &draft.chapters["fault-tolerance.md"];
     assert!(
         faults.contains(&format!(
