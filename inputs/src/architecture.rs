@@ -416,186 +416,105 @@ fn check_upper_bounds(
     path: &Path,
     arch: &Architecture,
 ) -> Result<(), InputError> {
-    let mut bounds: Vec<(&str, usize, String, &str, f64, f64)> = vec![
-        (
+    // One section's values: its header, which of its kind, its dotted path,
+    // and per key the value and the largest the model is valid for.
+    struct Section<'a> {
+        header: &'a str,
+        index: usize,
+        at: String,
+        bounds: Vec<(&'a str, f64, f64)>,
+    }
+    let one = |header, at: &str, bounds| Section {
+        header,
+        index: 0,
+        at: at.to_owned(),
+        bounds,
+    };
+    let (d, k, f, c) = (&arch.deployment, &arch.kafka, &arch.flink, &arch.clickhouse);
+    let mut sections = vec![
+        one(
             "[deployment]",
-            0,
-            "deployment".into(),
-            "availability_zones",
-            f64::from(arch.deployment.availability_zones),
-            100.0,
+            "deployment",
+            vec![("availability_zones", f64::from(d.availability_zones), 100.0)],
         ),
-        (
+        one(
             "[kafka]",
-            0,
-            "kafka".into(),
-            "brokers",
-            f64::from(arch.kafka.brokers),
-            10_000.0,
+            "kafka",
+            vec![
+                ("brokers", f64::from(k.brokers), 10_000.0),
+                ("disk_per_broker_gb", k.disk_per_broker_gb, 1e6),
+            ],
         ),
-        (
-            "[kafka]",
-            0,
-            "kafka".into(),
-            "disk_per_broker_gb",
-            arch.kafka.disk_per_broker_gb,
-            1e6,
-        ),
-        (
+        one(
             "[flink]",
-            0,
-            "flink".into(),
-            "task_managers",
-            f64::from(arch.flink.task_managers),
-            100_000.0,
+            "flink",
+            vec![
+                ("task_managers", f64::from(f.task_managers), 100_000.0),
+                (
+                    "slots_per_task_manager",
+                    f64::from(f.slots_per_task_manager),
+                    1_024.0,
+                ),
+                (
+                    "checkpoint_interval_ms",
+                    f.checkpoint_interval_ms,
+                    86_400_000.0,
+                ),
+                ("window_s", f.window_s, 86_400.0),
+                (
+                    "watermark_out_of_orderness_ms",
+                    f.watermark_out_of_orderness_ms,
+                    86_400_000.0,
+                ),
+                ("allowed_lateness_ms", f.allowed_lateness_ms, 86_400_000.0),
+            ],
         ),
-        (
-            "[flink]",
-            0,
-            "flink".into(),
-            "slots_per_task_manager",
-            f64::from(arch.flink.slots_per_task_manager),
-            1_024.0,
-        ),
-        (
-            "[flink]",
-            0,
-            "flink".into(),
-            "checkpoint_interval_ms",
-            arch.flink.checkpoint_interval_ms,
-            86_400_000.0,
-        ),
-        (
-            "[flink]",
-            0,
-            "flink".into(),
-            "window_s",
-            arch.flink.window_s,
-            86_400.0,
-        ),
-        (
-            "[flink]",
-            0,
-            "flink".into(),
-            "watermark_out_of_orderness_ms",
-            arch.flink.watermark_out_of_orderness_ms,
-            86_400_000.0,
-        ),
-        (
-            "[flink]",
-            0,
-            "flink".into(),
-            "allowed_lateness_ms",
-            arch.flink.allowed_lateness_ms,
-            86_400_000.0,
-        ),
-        (
+        one(
             "[clickhouse]",
-            0,
-            "clickhouse".into(),
-            "shards",
-            f64::from(arch.clickhouse.shards),
-            10_000.0,
-        ),
-        (
-            "[clickhouse]",
-            0,
-            "clickhouse".into(),
-            "replicas",
-            f64::from(arch.clickhouse.replicas),
-            100.0,
-        ),
-        (
-            "[clickhouse]",
-            0,
-            "clickhouse".into(),
-            "keeper_nodes",
-            f64::from(arch.clickhouse.keeper_nodes),
-            99.0,
-        ),
-        (
-            "[clickhouse]",
-            0,
-            "clickhouse".into(),
-            "disk_per_replica_gb",
-            arch.clickhouse.disk_per_replica_gb,
-            1e6,
+            "clickhouse",
+            vec![
+                ("shards", f64::from(c.shards), 10_000.0),
+                ("replicas", f64::from(c.replicas), 100.0),
+                ("keeper_nodes", f64::from(c.keeper_nodes), 99.0),
+                ("disk_per_replica_gb", c.disk_per_replica_gb, 1e6),
+            ],
         ),
     ];
-    for (i, t) in arch.kafka.topics.iter().enumerate() {
-        let at = format!("kafka.topics[{i}]");
-        bounds.push((
-            "[[kafka.topics]]",
-            i,
-            at.clone(),
-            "partitions",
-            f64::from(t.partitions),
-            100_000.0,
-        ));
-        bounds.push((
-            "[[kafka.topics]]",
-            i,
-            at.clone(),
-            "replication_factor",
-            f64::from(t.replication_factor),
-            100.0,
-        ));
-        bounds.push((
-            "[[kafka.topics]]",
-            i,
-            at.clone(),
-            "retention_hours",
-            t.retention_hours,
-            87_600.0,
-        ));
-        bounds.push((
-            "[[kafka.topics]]",
-            i,
-            at.clone(),
-            "avg_event_bytes",
-            t.avg_event_bytes,
-            1e7,
-        ));
-        bounds.push((
-            "[[kafka.topics]]",
-            i,
-            at,
-            "p99_event_bytes",
-            t.p99_event_bytes,
-            1e7,
-        ));
-    }
-    for (i, t) in arch.clickhouse.tables.iter().enumerate() {
-        let at = format!("clickhouse.tables[{i}]");
-        bounds.push((
-            "[[clickhouse.tables]]",
-            i,
-            at.clone(),
-            "insert_batch_rows",
-            f64::from(t.insert_batch_rows),
-            1e9,
-        ));
-        bounds.push((
-            "[[clickhouse.tables]]",
-            i,
-            at,
-            "insert_interval_ms",
-            t.insert_interval_ms,
-            86_400_000.0,
-        ));
-    }
-    for (header, i, at, key, value, max) in bounds {
-        if value > max {
-            return Err(file.error(
-                path,
-                header,
-                i,
-                key,
-                format!("{at}.{key}"),
-                format!(
-                    "expected at most {max}, the largest the model is valid for, found {value}"
-                ),
-            ));
+    sections.extend(k.topics.iter().enumerate().map(|(index, t)| Section {
+        header: "[[kafka.topics]]",
+        index,
+        at: format!("kafka.topics[{index}]"),
+        bounds: vec![
+            ("partitions", f64::from(t.partitions), 100_000.0),
+            ("replication_factor", f64::from(t.replication_factor), 100.0),
+            ("retention_hours", t.retention_hours, 87_600.0),
+            ("avg_event_bytes", t.avg_event_bytes, 1e7),
+            ("p99_event_bytes", t.p99_event_bytes, 1e7),
+        ],
+    }));
+    sections.extend(c.tables.iter().enumerate().map(|(index, t)| Section {
+        header: "[[clickhouse.tables]]",
+        index,
+        at: format!("clickhouse.tables[{index}]"),
+        bounds: vec![
+            ("insert_batch_rows", f64::from(t.insert_batch_rows), 1e9),
+            ("insert_interval_ms", t.insert_interval_ms, 86_400_000.0),
+        ],
+    }));
+    for section in &sections {
+        for &(key, value, max) in &section.bounds {
+            if value > max {
+                return Err(file.error(
+                    path,
+                    section.header,
+                    section.index,
+                    key,
+                    format!("{}.{key}", section.at),
+                    format!(
+                        "expected at most {max}, the largest the model is valid for, found {value}"
+                    ),
+                ));
+            }
         }
     }
     Ok(())

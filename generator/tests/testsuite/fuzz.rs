@@ -14,6 +14,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use specgen::build::{self, Layout};
@@ -42,13 +43,39 @@ fn runner() -> TestRunner {
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
     TestRunner::new_with_rng(
         Config {
-            cases: u32::MAX,
             failure_persistence: None,
-            max_shrink_iters: 0,
             ..Config::default()
         },
         TestRng::from_seed(RngAlgorithm::ChaCha, &bytes),
     )
+}
+
+/// Runs `case` on values drawn from `strategy` until the budget is spent or a
+/// case fails, and returns the executions. (A proptest runner counts cases,
+/// not time: past a deadline it would go on drawing values.)
+fn run_for<S>(
+    strategy: &S,
+    mut case: impl FnMut(S::Value) -> Result<(), TestCaseError>,
+) -> (usize, Result<(), String>)
+where
+    S: Strategy,
+    S::Value: Clone + std::fmt::Debug,
+{
+    let mut runner = runner();
+    let started = Instant::now();
+    let deadline = budget();
+    let mut executions = 0;
+    while started.elapsed() < deadline {
+        let value = match strategy.new_tree(&mut runner) {
+            Ok(tree) => tree.current(),
+            Err(e) => return (executions, Err(format!("no value drawn: {e}"))),
+        };
+        executions += 1;
+        if let Err(e) = case(value.clone()) {
+            return (executions, Err(format!("{e}\non {value:?}")));
+        }
+    }
+    (executions, Ok(()))
 }
 
 /// The text files of `data/` that people edit, relative to it.
@@ -186,15 +213,9 @@ fn loaders_answer_every_mutated_file_with_inputs_or_an_error() {
         .iter()
         .map(|f| std::fs::read(data.join(f)).unwrap())
         .collect();
-    let executions = AtomicUsize::new(0);
     let started = Instant::now();
-    let deadline = budget();
     let strategy = (0..FILES.len(), proptest::collection::vec(edit(), 1..4));
-    let result = runner().run(&strategy, |(file, edits)| {
-        if started.elapsed() > deadline {
-            return Ok(());
-        }
-        executions.fetch_add(1, Ordering::Relaxed);
+    let (executions, result) = run_for(&strategy, |(file, edits)| {
         let path = data.join(FILES[file]);
         std::fs::write(&path, apply(&originals[file], &edits)).unwrap();
         let dir = data.clone();
@@ -212,8 +233,7 @@ fn loaders_answer_every_mutated_file_with_inputs_or_an_error() {
         outcome.map(|_| ())
     });
     println!(
-        "loaders: {} executions in {:.1} s",
-        executions.load(Ordering::Relaxed),
+        "loaders: {executions} executions in {:.1} s",
         started.elapsed().as_secs_f64()
     );
     if let Err(e) = result {
@@ -305,10 +325,8 @@ fn the_model_turns_every_input_that_loads_into_documents() {
         .iter()
         .map(|f| std::fs::read_to_string(data.join(f)).unwrap())
         .collect();
-    let executions = AtomicUsize::new(0);
     let loaded = AtomicUsize::new(0);
     let started = Instant::now();
-    let deadline = budget();
     let strategy = proptest::collection::vec(
         (
             0..MODEL_FILES.len(),
@@ -316,11 +334,7 @@ fn the_model_turns_every_input_that_loads_into_documents() {
         ),
         1..3,
     );
-    let result = runner().run(&strategy, |changes| {
-        if started.elapsed() > deadline {
-            return Ok(());
-        }
-        executions.fetch_add(1, Ordering::Relaxed);
+    let (executions, result) = run_for(&strategy, |changes| {
         for (file, swaps) in &changes {
             let text = swap_numbers(&originals[*file], swaps);
             std::fs::write(data.join(MODEL_FILES[*file]), text).unwrap();
@@ -350,8 +364,7 @@ fn the_model_turns_every_input_that_loads_into_documents() {
         }
     });
     println!(
-        "model: {} executions ({} loaded and rendered) in {:.1} s",
-        executions.load(Ordering::Relaxed),
+        "model: {executions} executions ({} loaded and rendered) in {:.1} s",
         loaded.load(Ordering::Relaxed),
         started.elapsed().as_secs_f64()
     );
