@@ -13,6 +13,9 @@ pub struct Latency {
     pub stages: Vec<StageRow>,
     pub target_ms: f64,
     pub total_p99_ms: f64,
+    /// Whether every stage drains: a queue at or over capacity has no p99,
+    /// and the template prints a dash for it.
+    pub total_finite: bool,
     /// Whether the sum of stage p99s stays within the target.
     pub budget_holds: bool,
     pub headroom_ms: f64,
@@ -26,11 +29,15 @@ pub struct StageRow {
     /// What sets the stage's p99.
     pub basis: &'static str,
     pub p99_ms: f64,
+    /// Whether the stage drains (its p99 is finite).
+    pub finite: bool,
 }
 
 #[derive(Debug, Serialize)]
 pub struct LatencyMonth {
     pub label: String,
+    /// Whether the month's queues drain (its p99s are finite).
+    pub finite: bool,
     pub keyed_queueing_p99_ms: f64,
     pub sink_flush_p99_ms: f64,
     pub total_p99_ms: f64,
@@ -74,10 +81,12 @@ pub fn latency(src: &Source<'_>) -> Latency {
                 name: words::stage_name(s.stage),
                 basis: words::stage_basis(s.stage),
                 p99_ms: s.p99_ms,
+                finite: s.p99_ms.is_finite(),
             })
             .collect(),
         target_ms: budget.target_ms,
         total_p99_ms: budget.total_p99_ms,
+        total_finite: budget.total_p99_ms.is_finite(),
         budget_holds: budget.headroom_ms >= 0.0,
         headroom_ms: budget.headroom_ms,
         months: src
@@ -88,6 +97,7 @@ pub fn latency(src: &Source<'_>) -> Latency {
                 let b = &src.months.plan(m, Scenario::Base).latency;
                 LatencyMonth {
                     label: src.months.label(m).to_owned(),
+                    finite: b.total_p99_ms.is_finite(),
                     keyed_queueing_p99_ms: stage_p99(b, Stage::KeyedQueueing),
                     sink_flush_p99_ms: stage_p99(b, Stage::SinkFlush),
                     total_p99_ms: b.total_p99_ms,

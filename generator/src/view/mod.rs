@@ -132,6 +132,8 @@ pub struct Headline {
     pub clickhouse_nodes: u32,
     pub cost: f64,
     pub total_p99_s: f64,
+    /// Whether that p99 is finite: none is when a queue runs over capacity.
+    pub total_p99_finite: bool,
     pub target_s: f64,
     /// Events/s one key or sub-key may carry before it is split.
     pub sub_key_limit_per_s: f64,
@@ -153,6 +155,7 @@ impl Headline {
             clickhouse_nodes: plan.clickhouse.nodes,
             cost: plan.cost.total,
             total_p99_s: plan.latency.total_p99_ms / 1000.0,
+            total_p99_finite: plan.latency.total_p99_ms.is_finite(),
             target_s: plan.latency.target_ms / 1000.0,
             sub_key_limit_per_s: plan.sub_key_limit_per_s,
             split_customers: plan.sub_keys.len(),
