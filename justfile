@@ -65,7 +65,7 @@ clean:
 # Fuzz every loader and the whole model for SECONDS each (release build), printing the
 # executions; `SPECGEN_FUZZ_SEED=N` picks another sequence.
 fuzz seconds="300":
-    SPECGEN_FUZZ_SECONDS={{seconds}} cargo test --release --locked -p specgen --test testsuite fuzz:: -- --ignored --nocapture --test-threads=1
+    SPECGEN_FUZZ_SECONDS={{seconds}} cargo test --release --locked -p specgen --test testsuite fuzz:: -- --nocapture --test-threads=1
 
 # Run the bottleneck prototype's scenarios (release build, about 10 minutes) and write
 # data/bench/results.json, which `just spec` renders.
