@@ -22,6 +22,7 @@ pub fn load(dir: &Path) -> Result<Tera> {
     tera.register_filter("int", int);
     tera.register_filter("num", num);
     tera.register_filter("pct", pct);
+    tera.register_filter("sig", sig);
     Ok(tera)
 }
 
@@ -145,6 +146,14 @@ fn num(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
         number(value, "num")?,
         decimals(args, 1),
     )))
+}
+
+/// `0.0833333333333 | sig` → `0.0833333`: six significant digits, as the
+/// figure list keeps them, for inputs printed as they were given.
+fn sig(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(crate::render::figure_list::number(number(
+        value, "sig",
+    )?)))
 }
 
 /// `0.0712 | pct(d=1)` → `7.1%`.

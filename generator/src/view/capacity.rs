@@ -105,7 +105,11 @@ pub fn build(src: &Source<'_>) -> Capacity {
                     .low
                     .zip(a.assumption.high)
                     .map(|(low, high)| Range { low, high }),
-                unit: Text::new(&a.assumption.unit),
+                unit: Text::new(&words::unit_of(
+                    a.assumption.value,
+                    a.assumption.low.is_some(),
+                    &a.assumption.unit,
+                )),
                 source: Text::new(&a.assumption.source),
             })
             .collect(),

@@ -48,6 +48,17 @@ pub fn figure_or_dash(v: f64, decimals: usize) -> String {
     }
 }
 
+/// An assumption's unit after its value: a plural word unit ("groups",
+/// "partition replicas") in the singular after a lone 1; symbols ("ms",
+/// "MB/s") and ranges as they are.
+pub fn unit_of(value: f64, ranged: bool, unit: &str) -> String {
+    let word = unit.len() > 2 && unit.chars().all(|c| c.is_ascii_lowercase() || c == ' ');
+    match unit.strip_suffix('s') {
+        Some(singular) if word && value == 1.0 && !ranged => singular.to_owned(),
+        _ => unit.to_owned(),
+    }
+}
+
 /// A count printed as it is (no digit grouping), or a dash when there is none.
 pub fn count_or_dash(count: Option<u32>) -> String {
     count.map_or_else(|| "—".to_owned(), |n| n.to_string())
@@ -256,6 +267,21 @@ pub fn compact(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lone_one_takes_the_singular_of_a_word_unit() {
+        assert_eq!(unit_of(1.0, false, "groups"), "group");
+        assert_eq!(
+            unit_of(1.0, false, "partition replicas"),
+            "partition replica"
+        );
+        assert_eq!(unit_of(2.0, false, "groups"), "groups");
+        assert_eq!(unit_of(1.0, true, "groups"), "groups");
+        assert_eq!(unit_of(1.0, false, "ms"), "ms");
+        assert_eq!(unit_of(1.0, false, "s"), "s");
+        assert_eq!(unit_of(1.0, false, "MB/s"), "MB/s");
+        assert_eq!(unit_of(1.0, false, "ratio"), "ratio");
+    }
 
     #[test]
     fn figures_in_words() {
