@@ -9,6 +9,7 @@ pub mod diff;
 pub mod error;
 pub mod model;
 pub mod render;
+pub mod rng;
 pub mod synth;
 pub mod view;
 

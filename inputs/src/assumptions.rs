@@ -28,6 +28,7 @@ pub struct Assumptions {
     pub plan: Plan,
     pub kafka: KafkaAssumptions,
     pub flink: FlinkAssumptions,
+    pub keys: KeyAssumptions,
     pub clickhouse: ClickHouseAssumptions,
     pub latency: LatencyAssumptions,
     pub slo: SloAssumptions,
@@ -83,6 +84,18 @@ pub struct FlinkAssumptions {
     /// How long a promoted customer's rate must stay under the limit of one
     /// sub-key fewer before it is demoted (the sticky design's hysteresis).
     pub sub_key_demotion_hold_h: Assumption,
+}
+
+/// Customers whose id is not known when the plan is made (every planned
+/// onboarding): where their keys land is drawn, not known.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyAssumptions {
+    /// Seeded relabellings each count is checked in: each draws a new id for
+    /// every unknown customer.
+    pub unknown_id_draws: Assumption,
+    /// The share of the relabellings a chosen count must fit in.
+    pub unknown_id_quantile: Assumption,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -253,6 +266,9 @@ pub fn load(path: &Path) -> Result<Assumptions, InputError> {
         if !v.is_finite() || v <= 0.0 {
             return Err(err(format!("expected a finite number > 0, found {v}")));
         }
+        if named.assumption.unit == "draws" && v.fract() != 0.0 {
+            return Err(err(format!("expected a whole number of draws, found {v}")));
+        }
         if named.assumption.unit == "ratio" && v > 1.0 {
             return Err(err(format!("a ratio lies in (0, 1], found {v}")));
         }
@@ -369,6 +385,7 @@ pub const UNITS: &[(&str, f64, f64)] = &[
     ("USD/GB-month", 1e-6, 100.0),
     ("inserts/s", 0.01, 1e9),
     ("blocks", 1.0, 1e9),
+    ("draws", 1.0, 1_000.0),
 ];
 
 /// A utilization target below this is not a capacity plan: it would size a

@@ -10,7 +10,8 @@ use partitioners::flink::UPPER_BOUND_MAX_PARALLELISM;
 use partitioners::kafka_source::reader_shares;
 use serde::Serialize;
 
-use super::strategy::{self, KeySet, Strategy};
+use super::relabel::{FirstFits, Spread, Walk};
+use super::strategy::{self, CustomerRef, KeySet, Strategy};
 use super::{Infeasible, ceil_u32};
 use crate::inputs::assumptions::FlinkAssumptions;
 
@@ -42,50 +43,187 @@ pub struct KeyedFit {
     /// `ceil(load / (u × capacity))`: the parallelism if keys spread evenly.
     pub lower_bound: u32,
     pub parallelism: Result<u32, Infeasible>,
-    /// Key groups at that parallelism: today's maxParallelism unless only a
-    /// larger one (a state migration) lets the hottest subtask fit.
+    /// Key groups: the plan's maxParallelism.
     pub max_parallelism: u32,
+    /// The hottest subtask's share at that parallelism, in the draw at the quantile.
     pub hottest_share: f64,
+    /// What each relabelling of the unknown customer ids needed; `None`
+    /// when no parallelism fits.
+    pub spread: Option<Spread>,
 }
 
-/// The fewest subtasks whose hottest one stays under `cap`, with the plan's
-/// maxParallelism `m`. With the hash and `m` fixed, more load only removes
-/// candidates, so more load never needs fewer subtasks.
-pub fn fit_keyed(keys: &KeySet, load: f64, cap: f64, m: u32) -> KeyedFit {
+/// The fewest subtasks whose hottest one stays under `cap` in the quantile
+/// of the relabellings, with the plan's maxParallelism `m`. With the hash
+/// and `m` fixed, more load only removes candidates, so more load never
+/// needs fewer subtasks.
+pub fn fit_keyed(keys: &KeySet, load: f64, cap: f64, m: u32, walk: Walk) -> KeyedFit {
     let lower_bound = ceil_u32(load / cap).max(1);
     let infeasible = |why| KeyedFit {
         lower_bound,
         parallelism: Err(why),
         max_parallelism: m,
         hottest_share: keys.largest_key_share,
+        spread: None,
     };
     if keys.largest_key_share * load > cap {
         return infeasible(Infeasible::KeyTooHot {
             key_share: keys.largest_key_share,
         });
     }
-    let key_groups = keys.key_group_shares(m);
-    // A subtask owns whole key groups: if the hottest key group alone is over
-    // the limit, no parallelism fits.
-    if strategy::max(&key_groups) * load > cap || lower_bound > m {
+    let relabelling = keys.relabelling();
+    let draws = relabelling.draws as usize;
+    let fits = |share: f64| share * load <= cap;
+    let known_groups = keys.known_key_group_shares(m);
+    // A subtask owns whole key groups: if the hottest key group alone is
+    // over the limit in too many draws, no parallelism fits.
+    let landings = keys.flink_landings();
+    let hottest_group =
+        strategy::hottest_per_draw(&known_groups, landings, |hash| (hash % m) as usize);
+    let fitting_groups = hottest_group.iter().filter(|&&h| fits(h)).count() as u32;
+    if fitting_groups < relabelling.must_fit || lower_bound > m {
         return infeasible(Infeasible::HashCollisions);
     }
-    // At p = m every subtask owns one key group, which fits: the search ends.
-    // Most counts are refused on the running sums; the exact shares decide.
-    let cumulative = strategy::CumulativeKeyGroups::new(&key_groups);
-    (lower_bound..=m)
-        .filter(|&p| !cumulative.some_subtask_over(p, cap / load))
-        .map(|p| (p, strategy::max(&strategy::subtask_shares(&key_groups, p))))
-        .find(|&(_, hottest)| hottest * load <= cap)
-        .map_or_else(
-            || infeasible(Infeasible::HashCollisions),
-            |(p, hottest)| KeyedFit {
-                lower_bound,
-                parallelism: Ok(p),
-                max_parallelism: m,
-                hottest_share: hottest,
-            },
-        )
+    // Most counts are refused on running sums: the known keys' (newcomers
+    // only add), then each draw's; the exact shares of every draw decide.
+    let limit = cap / load;
+    let cumulative = strategy::CumulativeKeyGroups::new(&known_groups);
+    let mut groups = DrawGroups::new(landings, m);
+    let mut first = FirstFits::new(draws);
+    let mut chosen: Option<(u32, f64, u32)> = None;
+    let mut searched_to = lower_bound;
+    let need = relabelling.must_fit as usize;
+    let mut widest: BTreeMap<usize, f64> = BTreeMap::new();
+    for p in lower_bound..=m {
+        if walk.stops_before(p, chosen.map(|c| c.0), &first) {
+            break;
+        }
+        searched_to = p;
+        // A subtask owns at most ceil(m/p) key groups: when the heaviest run
+        // of that many fits, every subtask's known part does, unchecked.
+        let width = m.div_ceil(p) as usize;
+        let known_fit = *widest
+            .entry(width)
+            .or_insert_with(|| cumulative.widest_window(width))
+            <= limit;
+        if !known_fit && cumulative.some_subtask_over(p, limit) {
+            continue;
+        }
+        match walk {
+            Walk::ToChoice => {
+                if !groups.enough_fit(&cumulative, p, limit, need) {
+                    continue;
+                }
+            }
+            Walk::EveryDraw => {
+                let fit: Vec<bool> = (0..draws)
+                    .map(|d| groups.fits(d, &cumulative, p, limit))
+                    .collect();
+                first.record(p, |d| fit[d]);
+                if chosen.is_some() || fit.iter().filter(|&&f| f).count() < need {
+                    continue;
+                }
+            }
+        }
+        if chosen.is_some() {
+            continue;
+        }
+        let known_subtasks = strategy::subtask_shares(&known_groups, p);
+        let hottest = strategy::hottest_per_draw(&known_subtasks, landings, |hash| {
+            (u64::from(hash % m) * u64::from(p) / u64::from(m)) as usize
+        });
+        let fitting = hottest.iter().filter(|&&h| fits(h)).count() as u32;
+        if fitting >= relabelling.must_fit {
+            chosen = Some((p, relabelling.at_quantile(&hottest).1, fitting));
+        }
+    }
+    // At p = m every subtask owns one key group, and the quantile of draws
+    // fits there (checked above), so the search found a count.
+    let Some((p, hottest, fitting)) = chosen else {
+        return infeasible(Infeasible::HashCollisions);
+    };
+    KeyedFit {
+        lower_bound,
+        parallelism: Ok(p),
+        max_parallelism: m,
+        hottest_share: hottest,
+        spread: (walk == Walk::EveryDraw).then(|| first.spread(relabelling, fitting, searched_to)),
+    }
+}
+
+/// The unknown keys of each draw by key group, summed and in key-group
+/// order. A subtask owns a run of consecutive key groups, so one pass over a
+/// draw's groups finds whether any subtask goes over; the draws that failed
+/// last are tried first, so a parallelism too few draws fit is refused
+/// after a handful.
+struct DrawGroups {
+    m: u64,
+    draws: Vec<Vec<(u64, f64)>>,
+    order: Vec<usize>,
+}
+
+impl DrawGroups {
+    fn new(landings: &[Vec<(u32, f64)>], m: u32) -> DrawGroups {
+        let draws: Vec<Vec<(u64, f64)>> = landings
+            .iter()
+            .map(|landed| {
+                let mut by_group: BTreeMap<u64, f64> = BTreeMap::new();
+                for &(hash, share) in landed {
+                    *by_group.entry(u64::from(hash % m)).or_insert(0.0) += share;
+                }
+                by_group.into_iter().collect()
+            })
+            .collect();
+        DrawGroups {
+            m: u64::from(m),
+            order: (0..draws.len()).collect(),
+            draws,
+        }
+    }
+
+    /// Whether draw `d` keeps every subtask of `p` within `limit`, the
+    /// known keys' part of each subtask read off their running sums (the
+    /// caller has checked that part alone fits).
+    fn fits(&self, d: usize, known: &strategy::CumulativeKeyGroups, p: u32, limit: f64) -> bool {
+        let limit = limit * (1.0 + 1e-9);
+        let groups = &self.draws[d];
+        let subtask = |g: u64| (g * u64::from(p) / self.m) as usize;
+        let mut i = 0;
+        while i < groups.len() {
+            let s = subtask(groups[i].0);
+            let mut sum = known.subtask_share(p, s);
+            while i < groups.len() && subtask(groups[i].0) == s {
+                sum += groups[i].1;
+                i += 1;
+            }
+            if sum > limit {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Whether at least `need` draws fit; stops once too many failed.
+    fn enough_fit(
+        &mut self,
+        known: &strategy::CumulativeKeyGroups,
+        p: u32,
+        limit: f64,
+        need: usize,
+    ) -> bool {
+        let may_fail = self.order.len().saturating_sub(need);
+        let mut failed = 0;
+        for i in 0..self.order.len() {
+            if !self.fits(self.order[i], known, p, limit) {
+                // The next parallelism tries this draw first.
+                self.order[failed..=i].rotate_right(1);
+                failed += 1;
+                if failed > may_fail {
+                    return false;
+                }
+            }
+        }
+        true
+    }
 }
 
 /// The keyed topic's partitions as the source vertex reads them.
@@ -168,31 +306,32 @@ pub const MAX_SUB_KEYS_PER_CUSTOMER: u32 = 32_768;
 /// fit then reports the key that is too hot.
 pub const MAX_SUB_KEYS: u64 = 1 << 20;
 
-/// Sub-keys per hot customer: enough that one sub-key carries at most
-/// `fraction` of a subtask's target load and of a partition's limits, within
+/// Sub-keys per hot customer: enough that one sub-key carries at most the
+/// per-key limit at the customer's peak rate, within
 /// [`MAX_SUB_KEYS_PER_CUSTOMER`] and [`MAX_SUB_KEYS`], hottest customers first.
+/// `customers` are the month's, known ids and onboardings alike, each with
+/// its peak events/s.
 pub fn sub_keys(
-    customers: &[(i64, f64)],
-    peak_events_per_s: f64,
+    customers: impl IntoIterator<Item = (CustomerRef, f64)>,
     per_key_limit_events_per_s: f64,
-) -> BTreeMap<i64, u32> {
-    let mut split: Vec<(i64, f64, u32)> = customers
-        .iter()
-        .map(|&(id, share)| {
-            let s = ceil_u32(share * peak_events_per_s / per_key_limit_events_per_s);
-            (id, share, s.min(MAX_SUB_KEYS_PER_CUSTOMER))
+) -> BTreeMap<CustomerRef, u32> {
+    let mut split: Vec<(CustomerRef, f64, u32)> = customers
+        .into_iter()
+        .map(|(who, rate)| {
+            let s = ceil_u32(rate / per_key_limit_events_per_s);
+            (who, rate, s.min(MAX_SUB_KEYS_PER_CUSTOMER))
         })
         .filter(|&(.., s)| s > 1)
         .collect();
     split.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut total = 0u64;
     let mut out = BTreeMap::new();
-    for (id, _, s) in split {
+    for (who, _, s) in split {
         total += u64::from(s);
         if total > MAX_SUB_KEYS {
             break;
         }
-        out.insert(id, s);
+        out.insert(who, s);
     }
     out
 }
@@ -211,6 +350,8 @@ pub struct VertexSizing {
     pub hottest_utilization: f64,
     /// What one subtask may take: its capacity at the target utilization.
     pub limit_per_s: f64,
+    /// The keyed vertex: what each relabelling of unknown ids needed.
+    pub spread: Option<Spread>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -241,6 +382,8 @@ pub struct FlinkPlan<'a> {
     pub event_bytes: f64,
     /// The keyed vertex's maxParallelism for the whole plan.
     pub max_parallelism: u32,
+    /// How far the keyed vertex's search walks past its choice.
+    pub walk: Walk,
     pub a: &'a FlinkAssumptions,
 }
 
@@ -276,9 +419,10 @@ pub fn size(
                     hottest_share: busiest,
                     hottest_utilization: busiest * load / v.capacity_per_s,
                     limit_per_s: cap,
+                    spread: None,
                 }
             } else if v.keyed {
-                let fit = fit_keyed(keys, load, cap, plan.max_parallelism);
+                let fit = fit_keyed(keys, load, cap, plan.max_parallelism, plan.walk);
                 VertexSizing {
                     name: v.name.clone(),
                     keyed: true,
@@ -290,6 +434,7 @@ pub fn size(
                     max_parallelism: fit.max_parallelism,
                     hottest_share: fit.hottest_share,
                     limit_per_s: cap,
+                    spread: fit.spread,
                 }
             } else {
                 // Unkeyed vertices take rebalanced or forwarded records: even load.
@@ -305,6 +450,7 @@ pub fn size(
                     hottest_share: 1.0 / f64::from(p),
                     hottest_utilization: load / f64::from(p) / v.capacity_per_s,
                     limit_per_s: cap,
+                    spread: None,
                 }
             }
         })

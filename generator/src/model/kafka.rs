@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::relabel::{FirstFits, Spread, Walk};
 use super::strategy::KeySet;
 use super::{Infeasible, ceil_u32};
 use crate::inputs::architecture::Kafka;
@@ -37,8 +38,14 @@ pub struct PartitionFit {
     /// The fewest partitions from the lower bound up whose hottest partition
     /// stays under both limits; `Err` when no count can.
     pub partitions: Result<u32, Infeasible>,
-    /// The hottest partition's share of events at that count.
+    /// The hottest partition's share of events at that count, in the draw
+    /// at the quantile.
     pub hottest_share: f64,
+    /// That draw: the partition shares the rest of the month is sized on.
+    pub draw: usize,
+    /// What each relabelling of the unknown customer ids needed; `None`
+    /// when no count fits.
+    pub spread: Option<Spread>,
     /// What the count was fitted against.
     pub limits: PartitionLimits,
 }
@@ -58,7 +65,7 @@ pub fn limits(
     }
 }
 
-pub fn fit_partitions(keys: &KeySet, l: &PartitionLimits) -> PartitionFit {
+pub fn fit_partitions(keys: &KeySet, l: &PartitionLimits, walk: Walk) -> PartitionFit {
     let for_produce = ceil_u32(l.peak_mb_per_s / l.partition_mb_per_s);
     let for_consume = ceil_u32(l.peak_events_per_s / l.consumer_events_per_s);
     let lower_bound = for_produce.max(for_consume).max(1);
@@ -66,36 +73,28 @@ pub fn fit_partitions(keys: &KeySet, l: &PartitionLimits) -> PartitionFit {
         share * l.peak_events_per_s <= l.consumer_events_per_s
             && share * l.peak_mb_per_s <= l.partition_mb_per_s
     };
-    let (partitions, hottest_share) = if lower_bound > MAX_PARTITIONS_SEARCHED {
+    let infeasible = |why| (Err(why), keys.largest_key_share, 0, None);
+    let (partitions, hottest_share, draw, spread) = if lower_bound > MAX_PARTITIONS_SEARCHED {
         // Checked before any count is hashed: the shares of a count are a
         // vector of that length.
-        (
-            Err(Infeasible::BeyondSearch {
-                needed: lower_bound,
-                limit: MAX_PARTITIONS_SEARCHED,
-            }),
-            keys.largest_key_share,
-        )
+        infeasible(Infeasible::BeyondSearch {
+            needed: lower_bound,
+            limit: MAX_PARTITIONS_SEARCHED,
+        })
     } else if !fits(keys.largest_key_share) {
         // One key lands on one partition whatever the count.
-        (
-            Err(Infeasible::KeyTooHot {
-                key_share: keys.largest_key_share,
-            }),
-            keys.largest_key_share,
-        )
+        infeasible(Infeasible::KeyTooHot {
+            key_share: keys.largest_key_share,
+        })
     } else {
         // The share a partition may take, to refuse most counts on their
         // heaviest keys; `fits` decides on the exact share.
         let limit_share = (l.consumer_events_per_s / l.peak_events_per_s)
             .min(l.partition_mb_per_s / l.peak_mb_per_s);
-        (lower_bound..=MAX_PARTITIONS_SEARCHED)
-            .filter_map(|n| Some((n, keys.hottest_partition_share_unless_over(n, limit_share)?)))
-            .find(|&(_, s)| fits(s))
-            .map_or(
-                (Err(Infeasible::HashCollisions), keys.largest_key_share),
-                |(n, s)| (Ok(n), s),
-            )
+        search(keys, lower_bound, limit_share, fits, walk)
+            .map_or(infeasible(Infeasible::HashCollisions), |found| {
+                (Ok(found.0), found.1, found.2, Some(found.3))
+            })
     };
     PartitionFit {
         for_produce,
@@ -103,8 +102,51 @@ pub fn fit_partitions(keys: &KeySet, l: &PartitionLimits) -> PartitionFit {
         lower_bound,
         partitions,
         hottest_share,
+        draw,
+        spread,
         limits: *l,
     }
+}
+
+/// The fewest partitions from `lower_bound` up that fit in the quantile of
+/// the draws, with the hottest share and the draw at the quantile there.
+/// `walk` says whether the walk goes on past it.
+fn search(
+    keys: &KeySet,
+    lower_bound: u32,
+    limit_share: f64,
+    fits: impl Fn(f64) -> bool,
+    walk: Walk,
+) -> Option<(u32, f64, usize, Spread)> {
+    let relabelling = keys.relabelling();
+    let mut first = FirstFits::new(relabelling.draws as usize);
+    let mut chosen: Option<(u32, f64, usize, u32)> = None;
+    let mut searched_to = lower_bound;
+    for n in lower_bound..=MAX_PARTITIONS_SEARCHED {
+        if walk.stops_before(n, chosen.map(|c| c.0), &first) {
+            break;
+        }
+        searched_to = n;
+        // Sizing needs only the first count enough draws fit: the quick test
+        // refuses the others; the walk for the spread needs every draw.
+        let need = (walk == Walk::ToChoice).then_some(relabelling.must_fit as usize);
+        let Some(hottest) = keys.hottest_partition_shares_unless_over(n, limit_share, need) else {
+            continue;
+        };
+        first.record(n, |draw| fits(hottest[draw]));
+        let fitting = hottest.iter().filter(|&&h| fits(h)).count() as u32;
+        if chosen.is_none() && fitting >= relabelling.must_fit {
+            let (draw, share) = relabelling.at_quantile(&hottest);
+            chosen = Some((n, share, draw, fitting));
+        }
+    }
+    let (n, share, draw, fitting) = chosen?;
+    Some((
+        n,
+        share,
+        draw,
+        first.spread(relabelling, fitting, searched_to),
+    ))
 }
 
 /// How the keyed topic's partition count grows over the plan. Kafka can add

@@ -19,6 +19,7 @@ pub mod growth;
 pub mod index;
 pub mod kafka;
 pub mod latency;
+pub mod relabel;
 pub mod rollout;
 pub mod routing;
 pub mod sensitivity;
@@ -62,10 +63,17 @@ pub fn ceil_u32(x: f64) -> u32 {
     x.ceil() as u32
 }
 
+/// A customer's share of a month's events.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomerShare {
+    pub customer: strategy::CustomerRef,
+    pub share: f64,
+}
+
 /// A hot customer's sub-key count in one month.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SubKeyCount {
-    pub customer_id: i64,
+    pub customer: strategy::CustomerRef,
     pub sub_keys: u32,
 }
 
@@ -157,6 +165,8 @@ pub struct MonthPlan {
     pub sub_keys: Vec<SubKeyCount>,
     /// Events/s one key (or sub-key) may carry before it is split.
     pub sub_key_limit_per_s: f64,
+    /// The month's heaviest customers, known and onboarded, heaviest first.
+    pub heaviest_customers: Vec<CustomerShare>,
     pub latency: latency::LatencyBudget,
     pub cost: cost::Cost,
 }
@@ -172,6 +182,8 @@ pub struct Model {
     /// ClickHouse rows per event of the keyed topic, measured.
     pub clickhouse_rows_per_event: f64,
     pub merge_safe: MergeSafeRate,
+    /// How many relabellings of unknown customer ids a fit is checked in.
+    pub relabelling: relabel::Relabelling,
     /// Every strategy, month and scenario.
     pub strategies: Monthly<ByScenario<ByStrategy<StrategyMonth>>>,
     pub decision: decision::Decision,
@@ -219,7 +231,20 @@ pub fn run(inputs: &Inputs) -> Model {
     for s in Strategy::ALL {
         basis.settle_max_parallelism(s, &growth);
     }
-    let strategies = growth.map(|_, by| by.map(|_, load| basis.size_strategies(load)));
+    let relabelling = basis.relabelling;
+    // The documents show the spread over the relabellings for the base
+    // scenario's last month: only its searches walk past their choice.
+    let last_month = growth.months();
+    let strategies = growth.map(|month, by| {
+        by.map(|scenario, load| {
+            let walk = if month == last_month && scenario == Scenario::Base {
+                relabel::Walk::EveryDraw
+            } else {
+                relabel::Walk::ToChoice
+            };
+            basis.size_strategies(load, walk)
+        })
+    });
     let decision = decision::decide(
         &strategies,
         a.decision.max_parallelism_penalty.value,
@@ -280,7 +305,11 @@ pub fn run(inputs: &Inputs) -> Model {
     );
     let cost_today = cost::today(arch, &a.cost);
     let rollout = rollout::plan(&plan, &strategies, &growth, arch, cost_today.total);
-    let sensitivity = sensitivity::analyse(inputs, &workload, last, decision.chosen);
+    let settled = (
+        basis.keyed_fingerprint(),
+        *basis.max_parallelism.get(decision.chosen),
+    );
+    let sensitivity = sensitivity::analyse(inputs, &workload, last, decision.chosen, settled);
     let validation = validation(inputs);
     let today = basis.today_check();
     let sizing::Basis {
@@ -295,6 +324,7 @@ pub fn run(inputs: &Inputs) -> Model {
         vertices,
         clickhouse_rows_per_event,
         merge_safe,
+        relabelling,
         strategies,
         decision,
         plan,

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use super::clickhouse::{self, MergeSafeRate};
 use super::flink;
 use super::kafka::{self, TopicLoad};
+use super::relabel::Walk;
 use super::strategy::KeySet;
 use crate::inputs::architecture::{ClickHouse, Kafka};
 use crate::inputs::assumptions::{Assumption, ClickHouseAssumptions, KafkaAssumptions};
@@ -59,8 +60,8 @@ proptest! {
     ) {
         let keys = KeySet::customer_id(&customers(&heavy, tail));
         let cap = 16_000.0;
-        let small = flink::fit_keyed(&keys, load, cap, m);
-        let large = flink::fit_keyed(&keys, load * more, cap, m);
+        let small = flink::fit_keyed(&keys, load, cap, m, Walk::ToChoice);
+        let large = flink::fit_keyed(&keys, load * more, cap, m, Walk::ToChoice);
         if let Ok(p) = small.parallelism {
             prop_assert!(small.hottest_share * load <= cap * (1.0 + 1e-12));
             prop_assert!(p >= small.lower_bound);
@@ -84,8 +85,8 @@ proptest! {
         let ka = kafka_assumptions();
         let small_l = kafka::limits(load, 600.0, 40_000.0, &ka);
         let large_l = kafka::limits(load * more, 600.0, 40_000.0, &ka);
-        let small = kafka::fit_partitions(&keys, &small_l);
-        let large = kafka::fit_partitions(&keys, &large_l);
+        let small = kafka::fit_partitions(&keys, &small_l, Walk::ToChoice);
+        let large = kafka::fit_partitions(&keys, &large_l, Walk::ToChoice);
         for (fit, l) in [(&small, &small_l), (&large, &large_l)] {
             if fit.partitions.is_ok() {
                 prop_assert!(fit.hottest_share * l.peak_events_per_s <= l.consumer_events_per_s * (1.0 + 1e-12));

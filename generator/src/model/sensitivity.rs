@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::MonthPlan;
 use super::growth;
-use super::sizing::Basis;
+use super::sizing::{Basis, KeyedFingerprint};
 use super::strategy::Strategy;
 use super::workload::Workload;
 use crate::inputs::Inputs;
@@ -56,6 +56,7 @@ pub fn analyse(
     workload: &Workload,
     baseline: &MonthPlan,
     strategy: Strategy,
+    settled: (KeyedFingerprint, u32),
 ) -> Sensitivity {
     let month = baseline.month;
     let at = |name: &str, value: f64| {
@@ -69,7 +70,13 @@ pub fn analyse(
             workload.topic(&keyed_topic.name).peak_to_mean,
         );
         let mut basis = Basis::new(&changed, workload, &growth);
-        basis.settle_max_parallelism(strategy, &growth);
+        // Most assumptions leave the keyed fit alone: the plan's settled
+        // maxParallelism holds for them, and settling anew would only redo it.
+        if basis.keyed_fingerprint() == settled.0 {
+            basis.reuse_max_parallelism(strategy, settled.1);
+        } else {
+            basis.settle_max_parallelism(strategy, &growth);
+        }
         let load = &growth.get(month).base;
         let sized = basis.size_strategy(load, strategy);
         // The last month's count: what it needs, never below today's.

@@ -6,7 +6,6 @@
 //! The full run and the sensitivity analysis size months the same way, by
 //! these functions, so a rerun at another assumption cannot drift from the plan.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::clickhouse::{self, MergeSafeRate};
@@ -14,24 +13,47 @@ use super::flink::{self, FlinkPlan, VertexCalibration};
 use super::growth::{self, MonthLoad};
 use super::index::{ByScenario, ByStrategy, Monthly};
 use super::kafka::{self, PartitionIncrease, PartitionLimits, PartitionPolicy, PartitionSchedule};
-use super::strategy::{self, KeySet, Strategy};
+use super::relabel::{self, Relabelling, Walk};
+use super::strategy::{self, CustomerRef, KeySet, KeyShape, Strategy};
 use super::workload::Workload;
-use super::{MonthPlan, StrategyMonth, SubKeyCount, TodayCheck, ceil_u32, cost, latency};
+use super::{
+    CustomerShare, MonthPlan, StrategyMonth, SubKeyCount, TodayCheck, ceil_u32, cost, latency,
+};
 use crate::inputs::{Inputs, Scenario};
+
+/// What the keyed vertex's fit depends on beyond the data's loads and keys.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KeyedFingerprint {
+    sub_key_limit: f64,
+    cap: f64,
+    records_per_event: f64,
+    relabelling: Relabelling,
+}
+
+/// The heaviest customers a month's plan names.
+pub const HEAVIEST_CUSTOMERS_SHOWN: usize = 10;
 
 /// What every month is sized against.
 pub struct Basis<'a> {
     pub inputs: &'a Inputs,
     pub workload: &'a Workload,
+    /// Every month's load in every scenario: a month's sub-keys follow the
+    /// highest rate a customer reaches in any of them.
+    pub growth: &'a Monthly<ByScenario<MonthLoad>>,
     /// The vertices as calibrated on production.
     pub vertices: Vec<VertexCalibration>,
     /// ClickHouse rows per event of the keyed topic, measured.
     pub clickhouse_rows_per_event: f64,
     pub merge_safe: MergeSafeRate,
-    /// Every customer with its share of the events.
+    /// Every customer today with its share of today's events.
     pub customers: Vec<(i64, f64)>,
+    /// The same, heaviest first: the candidates for sub-keys.
+    heaviest_first: Vec<(i64, f64)>,
     pub customer_keys: KeySet,
     pub composite_keys: KeySet,
+    /// Each planned onboarding's drawn ids, one per relabelling.
+    pub onboarding_ids: Vec<Vec<i64>>,
+    pub relabelling: Relabelling,
     /// The keyed vertex's maxParallelism for each strategy, one for the
     /// whole plan (changing it rewrites the keyed state: see
     /// [`flink::plan_max_parallelism`]).
@@ -42,7 +64,7 @@ impl<'a> Basis<'a> {
     pub fn new(
         inputs: &'a Inputs,
         workload: &'a Workload,
-        growth: &Monthly<ByScenario<MonthLoad>>,
+        growth: &'a Monthly<ByScenario<MonthLoad>>,
     ) -> Basis<'a> {
         let arch = &inputs.architecture;
         let a = &inputs.assumptions;
@@ -76,9 +98,13 @@ impl<'a> Basis<'a> {
             .unwrap_or(1);
         let first_guess = flink::plan_max_parallelism(keyed.max_parallelism_today, widest);
         let customers = inputs.keys.customers();
+        let mut heaviest_first = customers.clone();
+        heaviest_first.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let draws = a.keys.unknown_id_draws.value as u32;
         Basis {
             inputs,
             workload,
+            growth,
             clickhouse_rows_per_event: workload.clickhouse.mean_rows_per_s / today,
             merge_safe: inputs
                 .metrics
@@ -86,6 +112,9 @@ impl<'a> Basis<'a> {
             customer_keys: KeySet::customer_id(&customers),
             composite_keys: KeySet::composite(&customers, &inputs.keys.event_types),
             customers,
+            heaviest_first,
+            onboarding_ids: relabel::draw_ids(inputs.forecast.onboardings.len(), draws),
+            relabelling: Relabelling::new(draws, a.keys.unknown_id_quantile.value),
             vertices,
             max_parallelism: ByStrategy::from_fn(|_| first_guess),
         }
@@ -102,10 +131,7 @@ impl<'a> Basis<'a> {
         loop {
             let widest = growth
                 .flat()
-                .filter_map(|(_, _, load)| {
-                    let sized = self.size_strategy(load, s);
-                    sized.keyed().parallelism.as_ref().ok().copied()
-                })
+                .filter_map(|(_, _, load)| self.keyed_parallelism(load, s))
                 .max()
                 .unwrap_or(1);
             let current = *self.max_parallelism.get(s);
@@ -123,11 +149,52 @@ impl<'a> Basis<'a> {
         }
     }
 
+    /// The keyed vertex's parallelism in a month under strategy `s`, as
+    /// [`flink::size`] fits it: all that settling maxParallelism needs.
+    fn keyed_parallelism(&self, load: &MonthLoad, s: Strategy) -> Option<u32> {
+        let keyed = self.keyed();
+        let u = self.inputs.assumptions.flink.target_utilization.value;
+        flink::fit_keyed(
+            &self.keys_for(load, s),
+            load.peak_events_per_s * keyed.records_per_event,
+            u * keyed.capacity_per_s,
+            *self.max_parallelism.get(s),
+            Walk::ToChoice,
+        )
+        .parallelism
+        .ok()
+    }
+
+    /// Everything the keyed vertex's fit reads besides the loads and keys of
+    /// the data: two bases with the same settle to the same maxParallelism.
+    pub fn keyed_fingerprint(&self) -> KeyedFingerprint {
+        let keyed = self.keyed();
+        let any_month = self.growth.get(1).get(Scenario::Base);
+        let (_, sub_key_limit) = self.sub_keys(any_month, &self.partition_limits(any_month));
+        KeyedFingerprint {
+            sub_key_limit,
+            cap: self.inputs.assumptions.flink.target_utilization.value * keyed.capacity_per_s,
+            records_per_event: keyed.records_per_event,
+            relabelling: self.relabelling,
+        }
+    }
+
+    /// Takes a maxParallelism settled on a basis with the same fingerprint.
+    pub fn reuse_max_parallelism(&mut self, s: Strategy, settled: u32) {
+        self.max_parallelism = ByStrategy::from_fn(|t| {
+            if t == s {
+                settled
+            } else {
+                *self.max_parallelism.get(t)
+            }
+        });
+    }
+
     pub fn keyed(&self) -> &VertexCalibration {
         self.vertices.iter().find(|v| v.keyed).expect("validated")
     }
 
-    fn flink_plan(&self, s: Strategy) -> FlinkPlan<'_> {
+    fn flink_plan(&self, s: Strategy, walk: Walk) -> FlinkPlan<'_> {
         let arch = &self.inputs.architecture;
         FlinkPlan {
             vertices: &self.vertices,
@@ -138,6 +205,7 @@ impl<'a> Basis<'a> {
                 / 1000.0,
             event_bytes: arch.keyed_topic().avg_event_bytes,
             max_parallelism: *self.max_parallelism.get(s),
+            walk,
             a: &self.inputs.assumptions.flink,
         }
     }
@@ -151,32 +219,160 @@ impl<'a> Basis<'a> {
         )
     }
 
-    /// Each hot customer's sub-key count in a month, and the per-key limit it follows.
-    fn sub_keys(&self, load: &MonthLoad, limits: &PartitionLimits) -> (BTreeMap<i64, u32>, f64) {
+    /// The share of a month's events today's customers carry: organic
+    /// growth scales them all alike, onboardings come on top.
+    fn known_scale(load: &MonthLoad) -> f64 {
+        load.organic_events_per_s / load.avg_events_per_s
+    }
+
+    /// The onboardings live in a month and scenario, each a customer of its
+    /// own with its share of the month's events.
+    pub fn onboarded(&self, load: &MonthLoad) -> Vec<(usize, f64)> {
+        self.inputs
+            .forecast
+            .onboardings
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.in_scenario(load.scenario) && o.first_month <= load.month)
+            .map(|(i, o)| (i, o.events_per_s / load.avg_events_per_s))
+            .collect()
+    }
+
+    /// The month's customers heaviest first, known and onboarded, with their
+    /// shares of its events, down to the first that one key carries
+    /// (`stop`): the rest never need sub-keys.
+    pub fn month_customers(&self, load: &MonthLoad, stop: f64) -> Vec<(CustomerRef, f64)> {
+        let scale = Self::known_scale(load);
+        let mut out: Vec<(CustomerRef, f64)> = self
+            .heaviest_first
+            .iter()
+            .map(|&(id, share)| (CustomerRef::Known(id), share * scale))
+            .take_while(|&(_, share)| share > stop)
+            .collect();
+        out.extend(
+            self.onboarded(load)
+                .into_iter()
+                .map(|(i, share)| (CustomerRef::Onboarding(i), share)),
+        );
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out
+    }
+
+    /// The `n` heaviest customers of a month, known and onboarded.
+    fn heaviest_customers(&self, load: &MonthLoad, n: usize) -> Vec<CustomerShare> {
+        let scale = Self::known_scale(load);
+        let mut out: Vec<CustomerShare> = self
+            .heaviest_first
+            .iter()
+            .take(n)
+            .map(|&(id, share)| CustomerShare {
+                customer: CustomerRef::Known(id),
+                share: share * scale,
+            })
+            .chain(
+                self.onboarded(load)
+                    .into_iter()
+                    .map(|(i, share)| CustomerShare {
+                        customer: CustomerRef::Onboarding(i),
+                        share,
+                    }),
+            )
+            .collect();
+        out.sort_by(|a, b| {
+            b.share
+                .total_cmp(&a.share)
+                .then(a.customer.cmp(&b.customer))
+        });
+        out.truncate(n);
+        out
+    }
+
+    /// Each hot customer's sub-key count in a month, and the per-key limit it
+    /// follows. The count follows the customer's highest peak rate that month
+    /// in any scenario, so every scenario hashes the same keys: a scenario
+    /// with more load on every key then never needs fewer partitions or
+    /// subtasks (the split is published ahead of the traffic, and one set
+    /// for the highest forecast carries the lower ones).
+    fn sub_keys(
+        &self,
+        load: &MonthLoad,
+        limits: &PartitionLimits,
+    ) -> (BTreeMap<CustomerRef, u32>, f64) {
         let limit = flink::sub_key_limit(
             self.keyed(),
             limits,
             self.inputs.architecture.keyed_topic().avg_event_bytes,
             &self.inputs.assumptions.flink,
         );
-        (
-            flink::sub_keys(&self.customers, load.peak_events_per_s, limit),
-            limit,
+        let mut highest: BTreeMap<CustomerRef, f64> = BTreeMap::new();
+        for (_, scenario_load) in self.growth.get(load.month).iter() {
+            let peak = scenario_load.peak_events_per_s;
+            for (who, share) in self.month_customers(scenario_load, limit / peak) {
+                let rate = highest.entry(who).or_insert(0.0);
+                *rate = rate.max(share * peak);
+            }
+        }
+        (flink::sub_keys(highest, limit), limit)
+    }
+
+    /// The keys of strategy `s` in a month: today's customers scaled to
+    /// their part of its events, and each live onboarding a customer of its
+    /// own under the relabellings' drawn ids, split as `sub` says.
+    fn month_keys(
+        &self,
+        load: &MonthLoad,
+        s: Strategy,
+        sub: &BTreeMap<CustomerRef, u32>,
+    ) -> KeySet {
+        let types = &self.inputs.keys.event_types;
+        let sub_keys_of = |who| sub.get(&who).copied().unwrap_or(1);
+        let shape = |who: CustomerRef| match s {
+            Strategy::CustomerId => KeyShape::Customer,
+            Strategy::Composite => KeyShape::Composite(types),
+            Strategy::SubKeys => KeyShape::SubKeys(sub_keys_of(who)),
+        };
+        let split;
+        let known = match s {
+            Strategy::CustomerId => &self.customer_keys,
+            Strategy::Composite => &self.composite_keys,
+            Strategy::SubKeys => {
+                split = KeySet::known(&self.customers, |id| shape(CustomerRef::Known(id)));
+                &split
+            }
+        };
+        let onboarded = self.onboarded(load);
+        known.in_month(
+            Self::known_scale(load),
+            onboarded.iter().map(|&(i, share)| {
+                (
+                    share,
+                    &self.onboarding_ids[i][..],
+                    shape(CustomerRef::Onboarding(i)),
+                )
+            }),
+            self.relabelling,
         )
     }
 
-    /// Every strategy in one month and scenario.
-    pub fn size_strategies(&self, load: &MonthLoad) -> ByStrategy<StrategyMonth> {
+    /// Customers in a month, for the merge stage's state: today's and the
+    /// onboardings live.
+    fn customer_count(&self, load: &MonthLoad) -> f64 {
+        (self.customers.len() + self.onboarded(load).len()) as f64
+    }
+
+    /// Every strategy in one month and scenario; `walk` says whether each
+    /// search also learns what every relabelling needs on its own.
+    pub fn size_strategies(&self, load: &MonthLoad, walk: Walk) -> ByStrategy<StrategyMonth> {
         let limits = self.partition_limits(load);
         let sub = self.sub_keys(load, &limits);
-        ByStrategy::from_fn(|s| self.size_with(load, s, &limits, &sub))
+        ByStrategy::from_fn(|s| self.size_with(load, s, &limits, &sub, walk))
     }
 
     /// One strategy in one month and scenario.
     pub fn size_strategy(&self, load: &MonthLoad, s: Strategy) -> StrategyMonth {
         let limits = self.partition_limits(load);
         let sub = self.sub_keys(load, &limits);
-        self.size_with(load, s, &limits, &sub)
+        self.size_with(load, s, &limits, &sub, Walk::ToChoice)
     }
 
     fn size_with(
@@ -184,34 +380,28 @@ impl<'a> Basis<'a> {
         load: &MonthLoad,
         s: Strategy,
         limits: &PartitionLimits,
-        (sub, per_key_limit): &(BTreeMap<i64, u32>, f64),
+        (sub, per_key_limit): &(BTreeMap<CustomerRef, u32>, f64),
+        walk: Walk,
     ) -> StrategyMonth {
-        let owned;
-        let keys = match s {
-            Strategy::CustomerId => &self.customer_keys,
-            Strategy::Composite => &self.composite_keys,
-            Strategy::SubKeys => {
-                owned = KeySet::sub_keys(&self.customers, sub);
-                &owned
-            }
-        };
-        let partitions = kafka::fit_partitions(keys, limits);
+        let keys = self.month_keys(load, s, sub);
+        let partitions = kafka::fit_partitions(&keys, limits, walk);
         let keyed_topic = self.inputs.architecture.keyed_topic();
         let partition_shares = keys.partition_shares(
             partitions
                 .partitions
                 .as_ref()
                 .map_or(keyed_topic.partitions, |&n| n),
+            partitions.draw,
         );
         let flink = flink::size(
-            &self.flink_plan(s),
+            &self.flink_plan(s, walk),
             s,
-            keys,
+            &keys,
             &flink::SourceSplits {
                 topic: &keyed_topic.name,
                 partition_shares: &partition_shares,
             },
-            self.customers.len() as f64,
+            self.customer_count(load),
             load.peak_events_per_s,
         );
         let feasible = partitions.partitions.is_ok() && flink.task_managers.is_some();
@@ -222,10 +412,7 @@ impl<'a> Basis<'a> {
             // Only the sub-key strategy splits customers.
             sub_keys: if s == Strategy::SubKeys {
                 sub.iter()
-                    .map(|(&customer_id, &sub_keys)| SubKeyCount {
-                        customer_id,
-                        sub_keys,
-                    })
+                    .map(|(&customer, &sub_keys)| SubKeyCount { customer, sub_keys })
                     .collect()
             } else {
                 Vec::new()
@@ -254,16 +441,21 @@ impl<'a> Basis<'a> {
         let flink = if chosen.partitions.partitions.as_ref().ok() == Some(&partitions) {
             chosen.flink.clone()
         } else {
+            // Its readers are dealt the partitions of the draw at the
+            // quantile at that count.
             let keys = self.keys_for(load, chosen.strategy);
+            let (draw, _) = keys
+                .relabelling()
+                .at_quantile(&keys.hottest_partition_shares(partitions));
             flink::size(
-                &self.flink_plan(chosen.strategy),
+                &self.flink_plan(chosen.strategy, Walk::ToChoice),
                 chosen.strategy,
                 &keys,
                 &flink::SourceSplits {
                     topic: &arch.keyed_topic().name,
-                    partition_shares: &keys.partition_shares(partitions),
+                    partition_shares: &keys.partition_shares(partitions, draw),
                 },
-                self.customers.len() as f64,
+                self.customer_count(load),
                 load.peak_events_per_s,
             )
         };
@@ -301,22 +493,21 @@ impl<'a> Basis<'a> {
             clickhouse,
             sub_keys: chosen.sub_keys.clone(),
             sub_key_limit_per_s: chosen.sub_key_limit_per_s,
+            heaviest_customers: self.heaviest_customers(load, HEAVIEST_CUSTOMERS_SHOWN),
             latency,
             cost,
         }
     }
 
-    /// The keys of strategy `s` in a month (the sub-keys depend on its load).
-    pub fn keys_for(&self, load: &MonthLoad, s: Strategy) -> Cow<'_, KeySet> {
-        match s {
-            Strategy::CustomerId => Cow::Borrowed(&self.customer_keys),
-            Strategy::Composite => Cow::Borrowed(&self.composite_keys),
-            Strategy::SubKeys => {
-                let limits = self.partition_limits(load);
-                let (sub, _) = self.sub_keys(load, &limits);
-                Cow::Owned(KeySet::sub_keys(&self.customers, &sub))
-            }
-        }
+    /// The keys of strategy `s` in a month (the onboardings and the sub-keys
+    /// depend on it).
+    pub fn keys_for(&self, load: &MonthLoad, s: Strategy) -> KeySet {
+        let sub = if s == Strategy::SubKeys {
+            self.sub_keys(load, &self.partition_limits(load)).0
+        } else {
+            BTreeMap::new()
+        };
+        self.month_keys(load, s, &sub)
     }
 
     /// The keyed topic's partitions month by month in one scenario, under the
@@ -363,7 +554,7 @@ impl<'a> Basis<'a> {
         let today_subtasks = strategy::subtask_shares(
             &self
                 .customer_keys
-                .key_group_shares(keyed.max_parallelism_today),
+                .key_group_shares(keyed.max_parallelism_today, 0),
             keyed.parallelism_today,
         );
         let (hottest_subtask, hottest_subtask_share) = today_subtasks
@@ -375,9 +566,11 @@ impl<'a> Basis<'a> {
                 |best, (i, s)| if s > best.1 { (i, s) } else { best },
             );
         TodayCheck {
-            predicted_hottest_partition_share: self
-                .customer_keys
-                .hottest_partition_share(self.inputs.architecture.keyed_topic().partitions),
+            predicted_hottest_partition_share: strategy::max(
+                &self
+                    .customer_keys
+                    .partition_shares(self.inputs.architecture.keyed_topic().partitions, 0),
+            ),
             predicted_hottest_subtask: hottest_subtask as u32,
             predicted_hottest_subtask_share: hottest_subtask_share,
         }

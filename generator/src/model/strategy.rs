@@ -8,9 +8,12 @@
 //! closed form, so the predicted skew is the skew production would see.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use partitioners::{keys, murmur_hash, murmur2, to_positive};
 use serde::Serialize;
+
+use super::relabel::Relabelling;
 
 use crate::inputs::keys::EventType;
 
@@ -64,13 +67,86 @@ struct RoutedKey {
     share: f64,
 }
 
-/// The keys of one strategy, with their shares of all events.
-#[derive(Debug, Clone)]
-pub struct KeySet {
+/// Who a customer is: a known id, or the `i`-th planned onboarding of
+/// `data/onboardings.csv`, whose id nobody knows before it signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerRef {
+    Known(i64),
+    Onboarding(usize),
+}
+
+/// How one customer's events become record keys under a strategy.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyShape<'a> {
+    /// One key, the customer id.
+    Customer,
+    /// One key per event type, each with the type's share.
+    Composite(&'a [EventType]),
+    /// `s` sub-keys of equal share.
+    SubKeys(u32),
+}
+
+/// Calls `push` with every record key of customer `id` under `shape`.
+fn route(id: i64, share: f64, shape: KeyShape<'_>, mut push: impl FnMut(RoutedKey)) {
+    match shape {
+        KeyShape::Customer => push(RoutedKey {
+            kafka_hash: kafka_hash(&keys::customer_key_bytes(id)),
+            flink_hash: flink_hash(keys::customer_key_hash(id)),
+            share,
+        }),
+        KeyShape::Composite(types) => {
+            for t in types {
+                push(RoutedKey {
+                    kafka_hash: kafka_hash(&keys::composite_key_bytes(id, &t.event_type)),
+                    flink_hash: flink_hash(keys::composite_key_hash(
+                        id,
+                        keys::event_type_hash(&t.event_type),
+                    )),
+                    share: share * t.share,
+                });
+            }
+        }
+        KeyShape::SubKeys(s) => {
+            let s = s.max(1);
+            for j in 0..s as i32 {
+                push(RoutedKey {
+                    kafka_hash: kafka_hash(&keys::sub_key_bytes(id, j)),
+                    flink_hash: flink_hash(keys::sub_key_hash(id, j)),
+                    share: share / f64::from(s),
+                });
+            }
+        }
+    }
+}
+
+/// The keys whose customer id is known, hashed once and shared by every
+/// month that scales them.
+#[derive(Debug)]
+struct KnownKeys {
     keys: Vec<RoutedKey>,
     /// The heaviest keys, heaviest first: a count at which these alone
     /// overload a partition is refused without hashing every key.
     heaviest: Vec<RoutedKey>,
+    largest_share: f64,
+}
+
+/// The record keys of one strategy (in one month), with their shares of all
+/// events. Keys of known customers route exactly; the keys of a customer not
+/// yet on board route under each of the [`Relabelling`]'s drawn ids, and
+/// every question about the spread is answered per draw.
+#[derive(Debug, Clone)]
+pub struct KeySet {
+    known: Arc<KnownKeys>,
+    /// The known keys' shares are multiplied by this: the part of a month's
+    /// events today's customers carry.
+    scale: f64,
+    /// The keys of customers whose id is not known, per draw, as
+    /// `(kafka_hash, share)` and `(flink_hash, share)`: where they land
+    /// under that draw's ids.
+    kafka_landings: Vec<Vec<(u32, f64)>>,
+    flink_landings: Vec<Vec<(u32, f64)>>,
+    relabelling: Relabelling,
     /// The largest share any single key carries: no partitioner can split it.
     pub largest_key_share: f64,
 }
@@ -85,69 +161,43 @@ const SUM_SLACK: f64 = 1e-9;
 
 impl KeySet {
     fn new(keys: Vec<RoutedKey>) -> KeySet {
-        let largest_key_share = keys.iter().map(|k| k.share).fold(0.0, f64::max);
+        let largest_share = keys.iter().map(|k| k.share).fold(0.0, f64::max);
         let mut heaviest = keys.clone();
         heaviest.sort_by(|a, b| b.share.total_cmp(&a.share));
         heaviest.truncate(HEAVIEST_KEYS);
         KeySet {
-            keys,
-            heaviest,
-            largest_key_share,
+            known: Arc::new(KnownKeys {
+                keys,
+                heaviest,
+                largest_share,
+            }),
+            scale: 1.0,
+            kafka_landings: vec![Vec::new()],
+            flink_landings: vec![Vec::new()],
+            relabelling: Relabelling::EXACT,
+            largest_key_share: largest_share,
         }
     }
 
-    /// The hottest partition's share at `partitions`, or `None` when the
-    /// heaviest keys alone already put more than `limit_share` on one
-    /// partition. A `Some` is the exact share, summed over every key.
-    pub fn hottest_partition_share_unless_over(
-        &self,
-        partitions: u32,
-        limit_share: f64,
-    ) -> Option<f64> {
-        let mut partial = vec![0.0; partitions as usize];
-        for k in &self.heaviest {
-            let p = &mut partial[(k.kafka_hash % partitions) as usize];
-            *p += k.share;
-            if *p > limit_share * (1.0 + SUM_SLACK) {
-                return None;
-            }
+    /// Known customers, each routed as `shape(id)` says.
+    pub fn known<'a>(customers: &[(i64, f64)], shape: impl Fn(i64) -> KeyShape<'a>) -> KeySet {
+        let mut routed = Vec::with_capacity(customers.len());
+        for &(id, share) in customers {
+            route(id, share, shape(id), |k| routed.push(k));
         }
-        Some(self.hottest_partition_share(partitions))
+        KeySet::new(routed)
     }
 
     /// Keyed by `customer_id`: 8 big-endian bytes for Kafka, `Long.hashCode()` for Flink.
     pub fn customer_id(customers: &[(i64, f64)]) -> KeySet {
-        KeySet::new(
-            customers
-                .iter()
-                .map(|&(id, share)| RoutedKey {
-                    kafka_hash: kafka_hash(&keys::customer_key_bytes(id)),
-                    flink_hash: flink_hash(keys::customer_key_hash(id)),
-                    share,
-                })
-                .collect(),
-        )
+        KeySet::known(customers, |_| KeyShape::Customer)
     }
 
     /// Keyed by `(customer_id, event_type)`: the customer's 8 bytes then the
     /// type's UTF-8 for Kafka, `Tuple2<Long, String>.hashCode()` for Flink.
     /// Event types are independent of the customer.
     pub fn composite(customers: &[(i64, f64)], event_types: &[EventType]) -> KeySet {
-        let type_hashes: Vec<i32> = event_types
-            .iter()
-            .map(|t| keys::event_type_hash(&t.event_type))
-            .collect();
-        let mut routed = Vec::with_capacity(customers.len() * event_types.len());
-        for &(id, share) in customers {
-            for (t, &type_hash) in event_types.iter().zip(&type_hashes) {
-                routed.push(RoutedKey {
-                    kafka_hash: kafka_hash(&keys::composite_key_bytes(id, &t.event_type)),
-                    flink_hash: flink_hash(keys::composite_key_hash(id, type_hash)),
-                    share: share * t.share,
-                });
-            }
-        }
-        KeySet::new(routed)
+        KeySet::known(customers, |_| KeyShape::Composite(event_types))
     }
 
     /// Keyed by `(customer_id, j)`: customer `k` of `sub_keys` gets `j` in
@@ -156,60 +206,245 @@ impl KeySet {
     /// carries an equal part. Kafka sees the customer's 8 bytes then `j`'s 4
     /// (big-endian); Flink `Tuple2<Long, Integer>.hashCode()`.
     pub fn sub_keys(customers: &[(i64, f64)], sub_keys: &BTreeMap<i64, u32>) -> KeySet {
-        let mut routed = Vec::with_capacity(customers.len());
-        for &(id, share) in customers {
-            let s = sub_keys.get(&id).copied().unwrap_or(1).max(1);
-            for j in 0..s as i32 {
-                routed.push(RoutedKey {
-                    kafka_hash: kafka_hash(&keys::sub_key_bytes(id, j)),
-                    flink_hash: flink_hash(keys::sub_key_hash(id, j)),
-                    share: share / f64::from(s),
+        KeySet::known(customers, |id| {
+            KeyShape::SubKeys(sub_keys.get(&id).copied().unwrap_or(1))
+        })
+    }
+
+    /// This key set in a month: the known keys carry `scale` of the events,
+    /// and each newcomer `(share, ids, shape)` is keyed under one drawn id
+    /// per draw of `relabelling`. Without newcomers one draw says it all.
+    pub fn in_month<'a>(
+        &self,
+        scale: f64,
+        newcomers: impl IntoIterator<Item = (f64, &'a [i64], KeyShape<'a>)>,
+        relabelling: Relabelling,
+    ) -> KeySet {
+        let newcomers: Vec<(f64, &[i64], KeyShape<'_>)> = newcomers.into_iter().collect();
+        let relabelling = if newcomers.is_empty() {
+            Relabelling::EXACT
+        } else {
+            relabelling
+        };
+        let draws = relabelling.draws as usize;
+        let mut kafka_landings = vec![Vec::new(); draws];
+        let mut flink_landings = vec![Vec::new(); draws];
+        let mut largest_key_share = self.known.largest_share * scale;
+        for (share, ids, shape) in newcomers {
+            for draw in 0..draws {
+                route(ids[draw], share, shape, |k| {
+                    kafka_landings[draw].push((k.kafka_hash, k.share));
+                    flink_landings[draw].push((k.flink_hash, k.share));
+                    largest_key_share = largest_key_share.max(k.share);
                 });
             }
         }
-        KeySet::new(routed)
+        KeySet {
+            known: Arc::clone(&self.known),
+            scale,
+            kafka_landings,
+            flink_landings,
+            relabelling,
+            largest_key_share,
+        }
     }
 
+    /// Keys of known and unknown customers alike (one draw's worth).
     pub fn len(&self) -> usize {
-        self.keys.len()
+        self.known.keys.len() + self.kafka_landings[0].len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+        self.len() == 0
     }
 
-    /// Each partition's share of the events when the topic has `partitions`.
-    pub fn partition_shares(&self, partitions: u32) -> Vec<f64> {
-        let mut shares = vec![0.0; partitions as usize];
-        for k in &self.keys {
-            shares[(k.kafka_hash % partitions) as usize] += k.share;
+    pub fn relabelling(&self) -> Relabelling {
+        self.relabelling
+    }
+
+    /// The known keys' shares per bucket, `bucket(hash)` choosing it.
+    fn known_shares(&self, buckets: usize, bucket: impl Fn(&RoutedKey) -> usize) -> Vec<f64> {
+        let mut shares = vec![0.0; buckets];
+        for k in &self.known.keys {
+            shares[bucket(k)] += k.share * self.scale;
         }
         shares
     }
 
-    pub fn hottest_partition_share(&self, partitions: u32) -> f64 {
-        max(&self.partition_shares(partitions))
+    /// Each partition's share of the events in draw `draw` when the topic
+    /// has `partitions`.
+    pub fn partition_shares(&self, partitions: u32, draw: usize) -> Vec<f64> {
+        let mut shares = self.known_shares(partitions as usize, |k| {
+            (k.kafka_hash % partitions) as usize
+        });
+        for &(hash, share) in &self.kafka_landings[draw] {
+            shares[(hash % partitions) as usize] += share;
+        }
+        shares
+    }
+
+    /// The hottest partition's share in each draw at `partitions`.
+    pub fn hottest_partition_shares(&self, partitions: u32) -> Vec<f64> {
+        let known = self.known_shares(partitions as usize, |k| {
+            (k.kafka_hash % partitions) as usize
+        });
+        hottest_per_draw(&known, &self.kafka_landings, |hash| {
+            (hash % partitions) as usize
+        })
+    }
+
+    /// The hottest partition's share in each draw at `partitions`, or `None`
+    /// when the heaviest known keys alone already put more than
+    /// `limit_share` on one partition (newcomers only add to that), or, with
+    /// `need`, when fewer than that many draws stay within it. A `Some`
+    /// holds the exact shares, summed over every key.
+    pub fn hottest_partition_shares_unless_over(
+        &self,
+        partitions: u32,
+        limit_share: f64,
+        need: Option<usize>,
+    ) -> Option<Vec<f64>> {
+        let mut partial = vec![0.0; partitions as usize];
+        for k in &self.known.heaviest {
+            let p = &mut partial[(k.kafka_hash % partitions) as usize];
+            *p += k.share * self.scale;
+            if *p > limit_share * (1.0 + SUM_SLACK) {
+                return None;
+            }
+        }
+        let known = self.known_shares(partitions as usize, |k| {
+            (k.kafka_hash % partitions) as usize
+        });
+        let bucket = |hash: u32| (hash % partitions) as usize;
+        if let Some(need) = need {
+            let mut scratch = known.clone();
+            let landings = &self.kafka_landings;
+            if !enough_draws_within(&known, &mut scratch, landings, bucket, limit_share, need) {
+                return None;
+            }
+        }
+        Some(hottest_per_draw(&known, &self.kafka_landings, bucket))
     }
 
     /// The share of events whose partition changes when the topic goes from
     /// `from` to `to` partitions: Kafka has no consistent hashing, so a key
-    /// moves unless its hash gives the same remainder for both counts.
+    /// moves unless its hash gives the same remainder for both counts. For a
+    /// customer whose id is not known, the mean over the draws.
     pub fn moved_share(&self, from: u32, to: u32) -> f64 {
-        self.keys
+        let moves = |hash: u32| hash % from != hash % to;
+        let known: f64 = self
+            .known
+            .keys
             .iter()
-            .filter(|k| k.kafka_hash % from != k.kafka_hash % to)
-            .map(|k| k.share)
-            .sum()
+            .filter(|k| moves(k.kafka_hash))
+            .map(|k| k.share * self.scale)
+            .sum();
+        let unknown: f64 = self
+            .kafka_landings
+            .iter()
+            .flatten()
+            .filter(|&&(hash, _)| moves(hash))
+            .map(|&(_, share)| share)
+            .sum::<f64>()
+            / self.kafka_landings.len() as f64;
+        known + unknown
     }
 
-    /// Each key group's share for a given maxParallelism.
-    pub fn key_group_shares(&self, max_parallelism: u32) -> Vec<f64> {
-        let mut shares = vec![0.0; max_parallelism as usize];
-        for k in &self.keys {
-            shares[(k.flink_hash % max_parallelism) as usize] += k.share;
+    /// The known keys' share of each key group for a given maxParallelism.
+    pub fn known_key_group_shares(&self, max_parallelism: u32) -> Vec<f64> {
+        self.known_shares(max_parallelism as usize, |k| {
+            (k.flink_hash % max_parallelism) as usize
+        })
+    }
+
+    /// Each key group's share in draw `draw` for a given maxParallelism.
+    pub fn key_group_shares(&self, max_parallelism: u32, draw: usize) -> Vec<f64> {
+        let mut shares = self.known_key_group_shares(max_parallelism);
+        for &(hash, share) in &self.flink_landings[draw] {
+            shares[(hash % max_parallelism) as usize] += share;
         }
         shares
     }
+
+    /// Each draw's unknown keys as `(flink_hash, share)`: the key group is
+    /// the hash modulo maxParallelism.
+    pub fn flink_landings(&self) -> &[Vec<(u32, f64)>] {
+        &self.flink_landings
+    }
+}
+
+/// The hottest bucket of each draw: the known keys' shares plus that draw's
+/// unknown keys, `landings[draw]` listing each as `(hash, share)` and
+/// `bucket(hash)` placing it. Only the buckets an unknown key lands in can
+/// beat the known keys' hottest, so a draw costs its unknown keys: they are
+/// added to a scratch copy, read and taken back out.
+pub fn hottest_per_draw(
+    known: &[f64],
+    landings: &[Vec<(u32, f64)>],
+    bucket: impl Fn(u32) -> usize,
+) -> Vec<f64> {
+    let known_hottest = max(known);
+    let mut scratch = known.to_vec();
+    landings
+        .iter()
+        .map(|landed| {
+            let mut hottest = known_hottest;
+            for &(hash, share) in landed {
+                let b = bucket(hash);
+                scratch[b] += share;
+                hottest = hottest.max(scratch[b]);
+            }
+            for &(hash, _) in landed {
+                let b = bucket(hash);
+                scratch[b] = known[b];
+            }
+            hottest
+        })
+        .collect()
+}
+
+/// Whether at least `need` of the draws keep every bucket within `limit`,
+/// the quick test before [`hottest_per_draw`] decides exactly: a draw stops
+/// at its first bucket over the limit, and the count stops as soon as too
+/// many draws failed. `scratch` must hold `known` and is left holding it.
+pub fn enough_draws_within(
+    known: &[f64],
+    scratch: &mut [f64],
+    landings: &[Vec<(u32, f64)>],
+    bucket: impl Fn(u32) -> usize,
+    limit: f64,
+    need: usize,
+) -> bool {
+    let limit = limit * (1.0 + SUM_SLACK);
+    if max(known) > limit {
+        return false;
+    }
+    let may_fail = landings.len().saturating_sub(need);
+    let mut failed = 0;
+    for landed in landings {
+        let mut added = 0;
+        let mut over = false;
+        for &(hash, share) in landed {
+            let b = bucket(hash);
+            scratch[b] += share;
+            added += 1;
+            if scratch[b] > limit {
+                over = true;
+                break;
+            }
+        }
+        for &(hash, _) in &landed[..added] {
+            let b = bucket(hash);
+            scratch[b] = known[b];
+        }
+        if over {
+            failed += 1;
+            if failed > may_fail {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Each subtask's share, given the key groups' shares: subtask
@@ -242,6 +477,24 @@ impl CumulativeKeyGroups {
     /// Whether some subtask of `parallelism` takes more than `limit_share`.
     /// Subtask `i` owns key groups `ceil(i·M/p)` up to `ceil((i+1)·M/p)`,
     /// the range [`subtask_shares`] assigns it one key group at a time.
+    /// Subtask `i`'s share at `parallelism`, one subtraction (rounded as a
+    /// running sum rounds: a quick test, not the exact share).
+    pub fn subtask_share(&self, parallelism: u32, i: usize) -> f64 {
+        let m = (self.0.len() - 1) as u64;
+        let p = u64::from(parallelism);
+        let start = |i: u64| (i * m).div_ceil(p) as usize;
+        self.0[start(i as u64 + 1)] - self.0[start(i as u64)]
+    }
+
+    /// The most any `width` consecutive key groups carry: no subtask of a
+    /// parallelism that gives each at most `width` groups carries more.
+    pub fn widest_window(&self, width: usize) -> f64 {
+        let c = &self.0;
+        (0..c.len().saturating_sub(width))
+            .map(|i| c[i + width] - c[i])
+            .fold(0.0, f64::max)
+    }
+
     pub fn some_subtask_over(&self, parallelism: u32, limit_share: f64) -> bool {
         let m = (self.0.len() - 1) as u64;
         let p = u64::from(parallelism);
@@ -267,6 +520,7 @@ fn flink_hash(java_hash_code: i32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::relabel::Relabelling;
     use partitioners::long_hash_code;
     use partitioners::{flink_subtask, kafka_partition, long_key_bytes};
 
@@ -279,13 +533,13 @@ mod tests {
     fn customer_id_routing_is_the_real_partitioners() {
         let c = customers();
         let set = KeySet::customer_id(&c);
-        let p = set.partition_shares(24);
+        let p = set.partition_shares(24, 0);
         let mut expected = vec![0.0; 24];
         for &(id, share) in &c {
             expected[kafka_partition(&long_key_bytes(id), 24) as usize] += share;
         }
         assert_eq!(p, expected);
-        let s = subtask_shares(&set.key_group_shares(128), 12);
+        let s = subtask_shares(&set.key_group_shares(128, 0), 12);
         let mut expected = vec![0.0; 12];
         for &(id, share) in &c {
             expected[flink_subtask(long_hash_code(id), 128, 12) as usize] += share;
@@ -304,9 +558,9 @@ mod tests {
         let split = KeySet::sub_keys(&c, &BTreeMap::from([(c[0].0, 8)]));
         assert_eq!(split.len(), c.len() + 7);
         assert!((split.largest_key_share - c[0].1 / 8.0).abs() < 1e-12);
-        let sum: f64 = split.partition_shares(24).iter().sum();
+        let sum: f64 = split.partition_shares(24, 0).iter().sum();
         assert!((sum - total).abs() < 1e-9);
-        assert!(split.hottest_partition_share(24) < whole.hottest_partition_share(24));
+        assert!(split.hottest_partition_shares(24)[0] < whole.hottest_partition_shares(24)[0]);
     }
 
     #[test]
@@ -361,18 +615,95 @@ mod tests {
         let c: Vec<(i64, f64)> = c.iter().map(|&(id, w)| (id, w / total)).collect();
         let set = KeySet::customer_id(&c);
         for n in 1..200 {
-            let exact = set.hottest_partition_share(n);
+            let exact = set.hottest_partition_shares(n)[0];
             for limit in [exact * 0.9, exact, exact * 1.1] {
-                match set.hottest_partition_share_unless_over(n, limit) {
-                    Some(s) => assert_eq!(s, exact, "n = {n}"),
+                match set.hottest_partition_shares_unless_over(n, limit, None) {
+                    Some(s) => assert_eq!(s, vec![exact], "n = {n}"),
                     None => assert!(exact > limit, "n = {n}: refused a count that fits"),
                 }
             }
         }
         // The heaviest key alone (400 of 5,897) refuses a limit below it.
         assert_eq!(
-            set.hottest_partition_share_unless_over(50, 390.0 / total),
+            set.hottest_partition_shares_unless_over(50, 390.0 / total, None),
             None
         );
+        // With newcomers in 8 draws, asking that 6 fit: refused only when
+        // fewer than 6 draws stay within the limit.
+        let ids = crate::model::relabel::draw_ids(2, 8);
+        let month = set.in_month(
+            0.7,
+            [
+                (0.2, &ids[0][..], KeyShape::Customer),
+                (0.1, &ids[1][..], KeyShape::Customer),
+            ],
+            Relabelling::new(8, 0.75),
+        );
+        for n in 1..200 {
+            let exact = month.hottest_partition_shares(n);
+            for limit in [0.21, 0.25, 0.3, 0.35] {
+                let within = exact.iter().filter(|&&h| h <= limit).count();
+                match month.hottest_partition_shares_unless_over(n, limit, Some(6)) {
+                    Some(s) => assert_eq!(s, exact, "n = {n}"),
+                    None => assert!(within < 6, "n = {n}: refused with {within} draws within"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_newcomer_lands_where_the_real_partitioners_put_its_drawn_id() {
+        let c = customers();
+        let ids: Vec<i64> = vec![7_000_001, 42, 1 << 40];
+        let month = KeySet::customer_id(&c).in_month(
+            0.75,
+            [(0.25, &ids[..], KeyShape::Customer)],
+            Relabelling::new(3, 1.0),
+        );
+        assert_eq!(month.len(), c.len() + 1);
+        assert_eq!(month.largest_key_share, 0.25);
+        for (draw, &id) in ids.iter().enumerate() {
+            // Known customers at 3/4 of their share, the newcomer on top.
+            let mut expected = vec![0.0; 24];
+            for &(known, share) in &c {
+                expected[kafka_partition(&long_key_bytes(known), 24) as usize] += share * 0.75;
+            }
+            expected[kafka_partition(&long_key_bytes(id), 24) as usize] += 0.25;
+            let got = month.partition_shares(24, draw);
+            for (a, b) in got.iter().zip(&expected) {
+                assert!((a - b).abs() < 1e-12, "draw {draw}");
+            }
+            let mut groups = vec![0.0; 128];
+            for &(known, share) in &c {
+                groups[flink_subtask(long_hash_code(known), 128, 128) as usize] += share * 0.75;
+            }
+            groups[flink_subtask(long_hash_code(id), 128, 128) as usize] += 0.25;
+            for (a, b) in month.key_group_shares(128, draw).iter().zip(&groups) {
+                assert!((a - b).abs() < 1e-12, "draw {draw}");
+            }
+            let hottest = max(&expected);
+            assert!((month.hottest_partition_shares(24)[draw] - hottest).abs() < 1e-12);
+        }
+        // Without newcomers one draw says it all.
+        let alone = KeySet::customer_id(&c).in_month(1.0, [], Relabelling::new(3, 1.0));
+        assert_eq!(alone.relabelling(), Relabelling::EXACT);
+    }
+
+    #[test]
+    fn moved_share_averages_a_newcomer_over_its_draws() {
+        // One known key and one newcomer with two drawn ids.
+        let known = [(1_i64, 1.0)];
+        let ids = [5_i64, 6];
+        let set = KeySet::customer_id(&known).in_month(
+            0.5,
+            [(0.5, &ids[..], KeyShape::Customer)],
+            Relabelling::new(2, 1.0),
+        );
+        let moves = |id: i64| {
+            kafka_partition(&long_key_bytes(id), 10) != kafka_partition(&long_key_bytes(id), 15)
+        };
+        let expected = 0.5 * f64::from(u8::from(moves(1)))
+            + 0.5 * (f64::from(u8::from(moves(5))) + f64::from(u8::from(moves(6)))) / 2.0;
+        assert!((set.moved_share(10, 15) - expected).abs() < 1e-12);
     }
 }

@@ -108,7 +108,7 @@ pub fn validate(bench: &BenchReport, now: &Current<'_>, target_utilization: f64)
         let s = Strategy::from(bench_strategy);
         let sweep = bench.sweep.get(&bench_strategy)?;
         let hottest = strategy::max(&strategy::subtask_shares(
-            &keys.key_group_shares(sweep.max_parallelism),
+            &keys.key_group_shares(sweep.max_parallelism, 0),
             sweep.parallelism,
         ));
         let predicted = capacity_per_s / hottest;

@@ -3,14 +3,13 @@
 //! `data/architecture.toml`. The story is code so that it can be reviewed;
 //! the same seed gives the same bytes.
 
-mod rng;
 pub mod story;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use rng::Rng;
+use crate::rng::Rng;
 use story::*;
 
 use crate::error::{Error, Result};

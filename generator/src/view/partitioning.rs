@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use super::text::{Code, Text};
 use super::{Source, words};
-use crate::model::strategy::Strategy;
+use crate::inputs::Scenario;
+use crate::model::StrategyMonth;
+use crate::model::strategy::{CustomerRef, Strategy};
 
 /// The sub-key count of a customer that is not split.
 const UNSPLIT_SUB_KEYS: u32 = 1;
@@ -21,6 +23,31 @@ pub struct Partitioning {
     pub strategies: Vec<StrategyColumn>,
     pub decision: Decision,
     pub sticky: Sticky,
+    pub newcomers: Newcomers,
+}
+
+/// Customers still to be onboarded: keys of their own, with ids drawn.
+#[derive(Debug, Serialize)]
+pub struct Newcomers {
+    /// Whether any onboarding is planned in any scenario.
+    pub any: bool,
+    pub draws: u32,
+    pub must_fit: u32,
+    pub quantile: f64,
+    /// The base scenario's heaviest customers in the last month.
+    pub heaviest: Vec<CustomerRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CustomerRow {
+    pub name: Text,
+    /// The id, or a note that it is drawn.
+    pub id: String,
+    pub onboarded: bool,
+    pub share: f64,
+    pub peak_events_per_s: f64,
+    /// Sub-keys under the sticky strategy.
+    pub sub_keys: u32,
 }
 
 /// Today's topology: the partitioners' prediction beside production's measurement.
@@ -50,6 +77,12 @@ pub struct StrategyColumn {
     pub hottest_subtask_share: f64,
     pub parallelism: String,
     pub max_parallelism: u32,
+    /// What one relabelling of the unknown ids needs on its own, fewest to most.
+    pub partitions_spread: String,
+    pub parallelism_spread: String,
+    /// Relabellings that fit at the chosen count, as "k of n".
+    pub partitions_fitting: String,
+    pub parallelism_fitting: String,
     pub state_mb: f64,
     pub keeps_customer_order: bool,
     pub latency_added_ms: f64,
@@ -70,17 +103,19 @@ pub struct Sticky {
     pub merge_latency_ms: f64,
     /// How long a promoted customer stays under the lower limit before it is demoted.
     pub demotion_hold: String,
-    /// Whether any customer is listed as hot, so the table has a column.
+    /// Whether any customer is listed as hot or onboarded, so the table has a column.
     pub any_hot: bool,
-    pub hot_names: Vec<Text>,
-    /// Base scenario by month: each hot customer's sub-keys, in the order of `hot_names`.
-    pub months: Vec<SubKeyRow>,
+    /// Month labels, the table's columns.
+    pub month_labels: Vec<String>,
+    /// Listed hot customers, then the base scenario's onboardings: one row
+    /// each, with its sub-keys month by month (base scenario).
+    pub customers: Vec<SubKeyRow>,
     pub unsplit_sub_keys: u32,
 }
 
 #[derive(Debug, Serialize)]
 pub struct SubKeyRow {
-    pub label: String,
+    pub name: Text,
     pub sub_keys: Vec<u32>,
 }
 
@@ -97,6 +132,25 @@ pub fn build(src: &Source<'_>) -> Partitioning {
             .find(|v| v.strategy == s)
             .expect("every strategy has a verdict")
     };
+    let last_month = |s: Strategy| src.months.strategy(src.months.last(), s);
+    let partitions_spread = |s: Strategy| last_month(s).partitions.spread.as_ref();
+    let parallelism_spread = |s: Strategy| last_month(s).keyed().spread.as_ref();
+    // The sub-key table's rows: listed hot customers, then the base
+    // scenario's onboardings.
+    let columns: Vec<CustomerRef> = keys
+        .hot
+        .iter()
+        .map(|h| CustomerRef::Known(h.customer_id))
+        .chain(
+            src.inputs
+                .forecast
+                .onboardings
+                .iter()
+                .enumerate()
+                .filter(|(_, o)| o.in_scenario(Scenario::Base))
+                .map(|(i, _)| CustomerRef::Onboarding(i)),
+        )
+        .collect();
     Partitioning {
         customer_key_bytes: partitioners::long_key_bytes(0).len(),
         hot_customers: keys.hot.len(),
@@ -127,6 +181,10 @@ pub fn build(src: &Source<'_>) -> Partitioning {
                 hottest_subtask_share: v.last_hottest_subtask_share,
                 parallelism: words::count(v.last_parallelism),
                 max_parallelism: v.last_max_parallelism,
+                partitions_spread: words::spread(partitions_spread(v.strategy)),
+                parallelism_spread: words::spread(parallelism_spread(v.strategy)),
+                partitions_fitting: words::fitting(partitions_spread(v.strategy)),
+                parallelism_fitting: words::fitting(parallelism_spread(v.strategy)),
                 state_mb: v.last_state_bytes / crate::model::kafka::BYTES_PER_MB,
                 keeps_customer_order: v.keeps_customer_order,
                 latency_added_ms: v.latency_added_ms,
@@ -142,30 +200,80 @@ pub fn build(src: &Source<'_>) -> Partitioning {
             max_subtask_fraction: a.flink.sub_key_max_subtask_fraction.value,
             merge_latency_ms: verdict(Strategy::SubKeys).latency_added_ms,
             demotion_hold: words::hold(a.flink.sub_key_demotion_hold_h.value),
-            any_hot: !keys.hot.is_empty(),
-            hot_names: keys.hot.iter().map(|h| Text::new(&h.name)).collect(),
-            months: src
+            any_hot: !columns.is_empty(),
+            month_labels: src
                 .months
                 .months
                 .iter()
-                .map(|&m| {
-                    let s = src.months.strategy(m, Strategy::SubKeys);
-                    SubKeyRow {
-                        label: src.months.label(m).to_owned(),
-                        sub_keys: keys
-                            .hot
-                            .iter()
-                            .map(|h| {
-                                s.sub_keys
-                                    .iter()
-                                    .find(|c| c.customer_id == h.customer_id)
-                                    .map_or(UNSPLIT_SUB_KEYS, |c| c.sub_keys)
-                            })
-                            .collect(),
-                    }
+                .map(|&m| src.months.label(m).to_owned())
+                .collect(),
+            customers: columns
+                .iter()
+                .map(|&c| SubKeyRow {
+                    name: customer_name(src, c),
+                    sub_keys: src
+                        .months
+                        .months
+                        .iter()
+                        .map(|&m| sub_keys_of(src.months.strategy(m, Strategy::SubKeys), c))
+                        .collect(),
                 })
                 .collect(),
             unsplit_sub_keys: UNSPLIT_SUB_KEYS,
         },
+        newcomers: Newcomers {
+            any: !src.inputs.forecast.onboardings.is_empty(),
+            draws: a.keys.unknown_id_draws.value as u32,
+            must_fit: model.relabelling.must_fit,
+            quantile: a.keys.unknown_id_quantile.value,
+            heaviest: {
+                let last = src.months.last_plan();
+                let peak = src
+                    .months
+                    .load(src.months.last(), Scenario::Base)
+                    .peak_events_per_s;
+                let sticky = src.months.strategy(src.months.last(), Strategy::SubKeys);
+                last.heaviest_customers
+                    .iter()
+                    .map(|c| CustomerRow {
+                        name: customer_name(src, c.customer),
+                        id: match c.customer {
+                            CustomerRef::Known(id) => id.to_string(),
+                            CustomerRef::Onboarding(_) => "not yet known".into(),
+                        },
+                        onboarded: matches!(c.customer, CustomerRef::Onboarding(_)),
+                        share: c.share,
+                        peak_events_per_s: c.share * peak,
+                        sub_keys: sub_keys_of(sticky, c.customer),
+                    })
+                    .collect()
+            },
+        },
     }
+}
+
+/// A customer's name: from the hot list or the onboardings, else its id.
+fn customer_name(src: &Source<'_>, c: CustomerRef) -> Text {
+    match c {
+        CustomerRef::Known(id) => src
+            .inputs
+            .keys
+            .hot
+            .iter()
+            .find(|h| h.customer_id == id)
+            .map_or_else(
+                || Text::new(&format!("customer {id}")),
+                |h| Text::new(&h.name),
+            ),
+        CustomerRef::Onboarding(i) => Text::new(&src.inputs.forecast.onboardings[i].customer),
+    }
+}
+
+/// A customer's sub-keys in a sticky-strategy month (1: not split).
+fn sub_keys_of(month: &StrategyMonth, c: CustomerRef) -> u32 {
+    month
+        .sub_keys
+        .iter()
+        .find(|s| s.customer == c)
+        .map_or(UNSPLIT_SUB_KEYS, |s| s.sub_keys)
 }

@@ -6,6 +6,7 @@
 use crate::model::Infeasible;
 use crate::model::fault::{FailureMode, Relaxed};
 use crate::model::latency::Stage;
+use crate::model::relabel::Spread;
 use crate::model::rollout::Resource;
 use crate::model::slo::SloKind;
 use crate::model::strategy::Strategy;
@@ -57,6 +58,35 @@ pub fn unit_of(value: f64, ranged: bool, unit: &str) -> String {
         Some(singular) if word && value == 1.0 && !ranged => singular.to_owned(),
         _ => unit.to_owned(),
     }
+}
+
+/// What the relabellings of unknown ids needed of a count: `fewest–most`,
+/// one figure when they agree, a dash when nothing fits.
+pub fn spread(spread: Option<&Spread>) -> String {
+    match spread {
+        None => "—".into(),
+        Some(s) => match s.most {
+            Some(most) if most == s.fewest => group(f64::from(most), 0),
+            Some(most) => format!(
+                "{}–{}",
+                group(f64::from(s.fewest), 0),
+                group(f64::from(most), 0)
+            ),
+            None => format!(
+                "{}–over {}",
+                group(f64::from(s.fewest), 0),
+                group(f64::from(s.searched_to), 0)
+            ),
+        },
+    }
+}
+
+/// How many relabellings fit at the chosen count: `k of n`, or a dash.
+pub fn fitting(spread: Option<&Spread>) -> String {
+    spread.map_or_else(
+        || "—".to_owned(),
+        |s| format!("{} of {}", s.fitting, s.draws),
+    )
 }
 
 /// A count printed as it is (no digit grouping), or a dash when there is none.

@@ -5,6 +5,7 @@ mod build;
 mod commit;
 mod diff;
 mod documents;
+mod flat_keys;
 mod fuzz;
 mod helpers;
 mod hyper_growth;

@@ -64,6 +64,28 @@ fn check(data: &Path) {
             );
         }
     }
+    // The high scenario carries at least the base one's events on every key
+    // (the same customers grown more, the same onboardings and more, each
+    // under the same drawn ids), so in no month and strategy does it need
+    // fewer partitions or keyed subtasks.
+    for (month, by) in m.strategies.iter() {
+        for s in model::strategy::Strategy::ALL {
+            let (base, high) = (by.base.get(s), by.high.get(s));
+            let at = format!("{}: month {month}, {s:?}", data.display());
+            if let Ok(b) = base.partitions.partitions
+                && let Ok(h) = high.partitions.partitions
+            {
+                assert!(h >= b, "{at}: high needs {h} partitions, base {b}");
+            }
+            if let Ok(b) = base.keyed().parallelism
+                && let Ok(h) = high.keyed().parallelism
+            {
+                assert!(h >= b, "{at}: high needs {h} subtasks, base {b}");
+            }
+            // And where the base one does not fit, the high one does not either.
+            assert!(base.feasible || !high.feasible, "{at}");
+        }
+    }
 }
 
 #[test]
@@ -76,6 +98,7 @@ fn the_other_data_sets_keep_the_same_rules() {
     for scratch in [
         crate::alt_data::alt_scratch(),
         crate::hyper_growth::hyper_scratch(),
+        crate::flat_keys::flat_scratch(),
     ] {
         check(&scratch.path("data"));
     }

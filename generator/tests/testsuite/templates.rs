@@ -301,7 +301,7 @@ fn the_check_refuses_what_templates_used_to_do() {
         "stayed under the limit for a full day, so",
         "- **Two cores for many subtasks.**",
         "over the four-week mean",
-        "Table: Sub-keys per hot customer by month; 1 means not split",
+        "Table: Sub-keys per hot and onboarded customer by month; 1 means not split",
     ];
     let passed: Vec<&str> = refused
         .iter()

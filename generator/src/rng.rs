@@ -1,5 +1,6 @@
-//! A small deterministic generator (SplitMix64) so that `specgen synth --seed N`
-//! gives the same files on every machine and with every dependency version.
+//! A small deterministic generator (SplitMix64): `specgen synth --seed N`
+//! gives the same files, and the model the same relabellings of unknown
+//! customer ids, on every machine and with every dependency version.
 
 pub struct Rng(u64);
 
