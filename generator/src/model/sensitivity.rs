@@ -73,7 +73,7 @@ pub fn analyse(
         // Most assumptions leave the keyed fit alone: the plan's settled
         // maxParallelism holds for them, and settling anew would only redo it.
         if basis.keyed_fingerprint() == settled.0 {
-            basis.reuse_max_parallelism(strategy, settled.1);
+            basis.set_max_parallelism(strategy, settled.1);
         } else {
             basis.settle_max_parallelism(strategy, &growth);
         }

@@ -139,13 +139,7 @@ impl<'a> Basis<'a> {
             if needed == current {
                 return;
             }
-            self.max_parallelism = ByStrategy::from_fn(|t| {
-                if t == s {
-                    needed
-                } else {
-                    *self.max_parallelism.get(t)
-                }
-            });
+            self.set_max_parallelism(s, needed);
         }
     }
 
@@ -179,8 +173,9 @@ impl<'a> Basis<'a> {
         }
     }
 
-    /// Takes a maxParallelism settled on a basis with the same fingerprint.
-    pub fn reuse_max_parallelism(&mut self, s: Strategy, settled: u32) {
+    /// Sets strategy `s`'s maxParallelism: settled here, or on a basis with
+    /// the same fingerprint.
+    pub fn set_max_parallelism(&mut self, s: Strategy, settled: u32) {
         self.max_parallelism = ByStrategy::from_fn(|t| {
             if t == s {
                 settled

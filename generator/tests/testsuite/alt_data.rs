@@ -1,7 +1,6 @@
 //! A second future: `tests/data-alt/` overlays slower growth and a flatter key
 //! distribution on the committed inputs, and the model's verdict changes with it.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use specgen::build::{self, Layout, Rendered};
@@ -23,13 +22,7 @@ const ALT_FILES: &[&str] = &[
 
 /// A scratch project with the alternative growth and key distribution over the committed data.
 pub fn alt_scratch() -> Scratch {
-    let s = Scratch::new();
-    let alt = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data-alt");
-    for rel in ALT_FILES {
-        std::fs::copy(alt.join(rel), s.path(&format!("data/{rel}")))
-            .unwrap_or_else(|e| panic!("data-alt/{rel}: {e}"));
-    }
-    s
+    Scratch::overlay("data-alt", ALT_FILES)
 }
 
 /// The model of one data set, run once per test binary.

@@ -4,7 +4,6 @@
 //! `customer_id`, where a model that added its traffic to the total alone
 //! would have spread it over today's customers and kept the whole-key strategy.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use specgen::build::{self, Layout, Rendered};
@@ -22,13 +21,7 @@ const FLAT_FILES: &[&str] = &[
 ];
 
 pub fn flat_scratch() -> Scratch {
-    let s = Scratch::new();
-    let flat = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data-flat");
-    for rel in FLAT_FILES {
-        std::fs::copy(flat.join(rel), s.path(&format!("data/{rel}")))
-            .unwrap_or_else(|e| panic!("data-flat/{rel}: {e}"));
-    }
-    s
+    Scratch::overlay("data-flat", FLAT_FILES)
 }
 
 fn flat_model() -> &'static Model {

@@ -30,6 +30,20 @@ impl Scratch {
         Scratch { dir }
     }
 
+    /// The project with the files of `tests/<set>/` in place of their
+    /// namesakes under `data/`: another company's data over the committed.
+    pub fn overlay(set: &str, files: &[&str]) -> Scratch {
+        let s = Scratch::new();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests")
+            .join(set);
+        for rel in files {
+            std::fs::copy(dir.join(rel), s.path(&format!("data/{rel}")))
+                .unwrap_or_else(|e| panic!("{set}/{rel}: {e}"));
+        }
+        s
+    }
+
     pub fn root(&self) -> &Path {
         self.dir.path()
     }

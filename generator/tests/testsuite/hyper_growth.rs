@@ -2,8 +2,6 @@
 //! forecast tenfold over the year. The documents must say that nothing fits,
 //! from which month, what does not fit and what would.
 
-use std::path::Path;
-
 use specgen::build::{self, Layout};
 use specgen::inputs;
 use specgen::model;
@@ -13,13 +11,7 @@ use crate::helpers::Scratch;
 const HYPER_FILES: &[&str] = &["forecast.csv", "onboardings.csv"];
 
 pub fn hyper_scratch() -> Scratch {
-    let s = Scratch::new();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data-hyper");
-    for rel in HYPER_FILES {
-        std::fs::copy(dir.join(rel), s.path(&format!("data/{rel}")))
-            .unwrap_or_else(|e| panic!("data-hyper/{rel}: {e}"));
-    }
-    s
+    Scratch::overlay("data-hyper", HYPER_FILES)
 }
 
 #[test]
