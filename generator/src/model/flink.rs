@@ -184,7 +184,7 @@ impl DrawGroups {
     /// known keys' part of each subtask read off their running sums (the
     /// caller has checked that part alone fits).
     fn fits(&self, d: usize, known: &strategy::CumulativeKeyGroups, p: u32, limit: f64) -> bool {
-        let limit = limit * (1.0 + 1e-9);
+        let limit = limit * (1.0 + strategy::SUM_SLACK);
         let groups = &self.draws[d];
         let subtask = |g: u64| (g * u64::from(p) / self.m) as usize;
         let mut i = 0;

@@ -234,15 +234,21 @@ impl<'a> Basis<'a> {
     }
 
     /// The month's customers heaviest first, known and onboarded, with their
-    /// shares of its events, down to the first that one key carries
-    /// (`stop`): the rest never need sub-keys.
-    pub fn month_customers(&self, load: &MonthLoad, stop: f64) -> Vec<(CustomerRef, f64)> {
+    /// shares of its events. Today's customers come heaviest first, and the
+    /// walk over them stops at the first that `keep(rank, share)` refuses.
+    fn month_customers(
+        &self,
+        load: &MonthLoad,
+        keep: impl Fn(usize, f64) -> bool,
+    ) -> Vec<(CustomerRef, f64)> {
         let scale = Self::known_scale(load);
         let mut out: Vec<(CustomerRef, f64)> = self
             .heaviest_first
             .iter()
-            .map(|&(id, share)| (CustomerRef::Known(id), share * scale))
-            .take_while(|&(_, share)| share > stop)
+            .enumerate()
+            .map(|(rank, &(id, share))| (rank, CustomerRef::Known(id), share * scale))
+            .take_while(|&(rank, _, share)| keep(rank, share))
+            .map(|(_, who, share)| (who, share))
             .collect();
         out.extend(
             self.onboarded(load)
@@ -255,31 +261,11 @@ impl<'a> Basis<'a> {
 
     /// The `n` heaviest customers of a month, known and onboarded.
     fn heaviest_customers(&self, load: &MonthLoad, n: usize) -> Vec<CustomerShare> {
-        let scale = Self::known_scale(load);
-        let mut out: Vec<CustomerShare> = self
-            .heaviest_first
-            .iter()
+        self.month_customers(load, |rank, _| rank < n)
+            .into_iter()
             .take(n)
-            .map(|&(id, share)| CustomerShare {
-                customer: CustomerRef::Known(id),
-                share: share * scale,
-            })
-            .chain(
-                self.onboarded(load)
-                    .into_iter()
-                    .map(|(i, share)| CustomerShare {
-                        customer: CustomerRef::Onboarding(i),
-                        share,
-                    }),
-            )
-            .collect();
-        out.sort_by(|a, b| {
-            b.share
-                .total_cmp(&a.share)
-                .then(a.customer.cmp(&b.customer))
-        });
-        out.truncate(n);
-        out
+            .map(|(customer, share)| CustomerShare { customer, share })
+            .collect()
     }
 
     /// Each hot customer's sub-key count in a month, and the per-key limit it
@@ -302,7 +288,9 @@ impl<'a> Basis<'a> {
         let mut highest: BTreeMap<CustomerRef, f64> = BTreeMap::new();
         for (_, scenario_load) in self.growth.get(load.month).iter() {
             let peak = scenario_load.peak_events_per_s;
-            for (who, share) in self.month_customers(scenario_load, limit / peak) {
+            // Customers one key carries never need sub-keys.
+            let one_key = limit / peak;
+            for (who, share) in self.month_customers(scenario_load, |_, share| share > one_key) {
                 let rate = highest.entry(who).or_insert(0.0);
                 *rate = rate.max(share * peak);
             }

@@ -157,7 +157,7 @@ const HEAVIEST_KEYS: usize = 2048;
 
 /// Slack for comparing a partial sum with a limit: a partial sum taken in
 /// another order may round a hair above the full one.
-const SUM_SLACK: f64 = 1e-9;
+pub const SUM_SLACK: f64 = 1e-9;
 
 impl KeySet {
     fn new(keys: Vec<RoutedKey>) -> KeySet {
