@@ -156,8 +156,8 @@ pub struct SloAssumptions {
     pub page_slow_long_window_h: Assumption,
     pub ticket_burn_rate: Assumption,
     pub ticket_long_window_h: Assumption,
-    /// Each alert's short window is this fraction of its long one.
-    pub short_window_fraction: Assumption,
+    /// Each alert's short window is its long one divided by this.
+    pub short_window_divisor: Assumption,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

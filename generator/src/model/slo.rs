@@ -59,7 +59,7 @@ pub fn slos(
             severity,
             burn_rate: rate.value,
             long_window_h: long.value,
-            short_window_h: long.value * a.short_window_fraction.value,
+            short_window_h: long.value / a.short_window_divisor.value,
             budget_spent: rate.value * long.value / (window_days * 24.0),
         })
         .collect::<Vec<_>>()

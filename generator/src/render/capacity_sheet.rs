@@ -1028,7 +1028,7 @@ fn slo_sheet(model: &Model) -> Sheet {
         ]) {
             let (rate, long) = (n(rate), n(long));
             row.push(formula(
-                format!("={long}*{}", n("slo.short_window_fraction")),
+                format!("={long}/{}", n("slo.short_window_divisor")),
                 a.short_window_h,
             ));
             row.push(formula(
