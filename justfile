@@ -76,3 +76,37 @@ bench: system-deps
 # each partitioner, the channel hop.
 bench-micro: system-deps
     cargo bench --locked -p bench-prototype --bench micro
+
+# How `specgen build` scales with the key count: the committed inputs with the tail grown to
+# each COUNT customers, built in release in a scratch copy; prints the wall time and the peak
+# memory of each build, with the machine and the revision. The binary and the file cache are
+# warmed by one untimed build of the first count.
+bench-scale *counts="3988 100000 1000000":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release --locked -q -p specgen
+    target="$(cargo metadata --format-version 1 --no-deps | sed 's/.*"target_directory":"\([^"]*\)".*/\1/')"
+    bin="$target/release/specgen"
+    echo "revision $(git rev-parse HEAD)$(git diff --quiet HEAD || echo ' with uncommitted changes')"
+    echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+    echo "command: just bench-scale {{counts}}"
+    scratch="$(mktemp -d)"
+    trap 'rm -rf "$scratch"' EXIT
+    warm=yes
+    for count in {{counts}}; do
+        rm -rf "$scratch/root" && mkdir "$scratch/root"
+        cp -r spec book.toml data "$scratch/root/"
+        sed -i "s/^customers = .*/customers = $count/" "$scratch/root/data/keys/tail.toml"
+        if [ "$warm" = yes ]; then "$bin" --root "$scratch/root" build > /dev/null; warm=no; fi
+        start=$(date +%s%N)
+        if [ -x /usr/bin/time ]; then
+            /usr/bin/time -f "%M" -o "$scratch/rss" "$bin" --root "$scratch/root" build > /dev/null
+            rss="$(awk '{printf "%.0f MiB", $1/1024}' "$scratch/rss")"
+        else
+            "$bin" --root "$scratch/root" build > /dev/null
+            rss="unknown (GNU time is not installed)"
+        fi
+        end=$(date +%s%N)
+        awk -v c="$count" -v ns="$((end - start))" -v rss="$rss" \
+            'BEGIN { printf "%10s tail customers: %7.1f s, peak memory %s\n", c, ns / 1e9, rss }'
+    done

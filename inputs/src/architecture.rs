@@ -54,6 +54,9 @@ pub struct Flink {
     pub version: String,
     pub task_managers: u32,
     pub slots_per_task_manager: u32,
+    /// One TaskManager today: its vCPUs and memory.
+    pub task_manager_vcpu: f64,
+    pub task_manager_memory_gib: f64,
     pub state_backend: StateBackend,
     pub checkpoint_interval_ms: f64,
     pub checkpoint_mode: CheckpointMode,
@@ -346,6 +349,24 @@ pub fn load(path: &Path) -> Result<Architecture, InputError> {
             "expected at least one TaskManager with one slot",
         ));
     }
+    for (key, value) in [
+        ("task_manager_vcpu", arch.flink.task_manager_vcpu),
+        (
+            "task_manager_memory_gib",
+            arch.flink.task_manager_memory_gib,
+        ),
+    ] {
+        if !(value.is_finite() && value > 0.0) {
+            return Err(file.error(
+                path,
+                "[flink]",
+                0,
+                key,
+                format!("flink.{key}"),
+                format!("expected a TaskManager size > 0, found {value}"),
+            ));
+        }
+    }
     if !(arch.flink.checkpoint_interval_ms.is_finite() && arch.flink.checkpoint_interval_ms > 0.0) {
         return Err(file.error(
             path,
@@ -454,6 +475,12 @@ fn check_upper_bounds(
                     "slots_per_task_manager",
                     f64::from(f.slots_per_task_manager),
                     1_024.0,
+                ),
+                ("task_manager_vcpu", f.task_manager_vcpu, 1_024.0),
+                (
+                    "task_manager_memory_gib",
+                    f.task_manager_memory_gib,
+                    65_536.0,
                 ),
                 (
                     "checkpoint_interval_ms",

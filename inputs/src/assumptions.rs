@@ -84,6 +84,18 @@ pub struct FlinkAssumptions {
     /// How long a promoted customer's rate must stay under the limit of one
     /// sub-key fewer before it is demoted (the sticky design's hysteresis).
     pub sub_key_demotion_hold_h: Assumption,
+    /// The TaskManager the plan runs: its vCPUs, memory and slots.
+    pub task_manager_vcpu: Assumption,
+    pub task_manager_memory_gib: Assumption,
+    pub task_manager_slots: Assumption,
+    /// vCPUs a TaskManager's framework threads take besides the task threads.
+    pub framework_vcpu_per_task_manager: Assumption,
+    /// Memory a TaskManager spends on neither state nor network buffers.
+    pub task_manager_overhead_gib: Assumption,
+    /// Task heap each slot's subtasks take.
+    pub task_heap_gib_per_slot: Assumption,
+    /// Share of RocksDB's managed memory that goes to write buffers.
+    pub rocksdb_write_buffer_ratio: Assumption,
 }
 
 /// Customers whose id is not known when the plan is made (every planned
@@ -266,8 +278,9 @@ pub fn load(path: &Path) -> Result<Assumptions, InputError> {
         if !v.is_finite() || v <= 0.0 {
             return Err(err(format!("expected a finite number > 0, found {v}")));
         }
-        if named.assumption.unit == "draws" && v.fract() != 0.0 {
-            return Err(err(format!("expected a whole number of draws, found {v}")));
+        let unit = named.assumption.unit.as_str();
+        if matches!(unit, "draws" | "slots") && v.fract() != 0.0 {
+            return Err(err(format!("expected a whole number of {unit}, found {v}")));
         }
         if named.assumption.unit == "ratio" && v > 1.0 {
             return Err(err(format!("a ratio lies in (0, 1], found {v}")));
@@ -360,7 +373,50 @@ pub fn load(path: &Path) -> Result<Assumptions, InputError> {
             format!("expected YYYY-MM-DD, found `{}`", plan.document_date),
         ));
     }
+    check_task_manager_shape(&file, path)?;
     Ok(file.value)
+}
+
+/// A TaskManager shape that leaves its task threads no vCPU, or state and
+/// network buffers no memory, holds no job: said here, naming the field.
+fn check_task_manager_shape(
+    file: &toml_file::TomlFile<Assumptions>,
+    path: &Path,
+) -> Result<(), InputError> {
+    let f = &file.value.flink;
+    let err = |name: &str, msg: String| {
+        file.error(path, &format!("[{name}]"), 0, "value", name.to_owned(), msg)
+    };
+    if f.framework_vcpu_per_task_manager.value >= f.task_manager_vcpu.value {
+        return Err(err(
+            "flink.framework_vcpu_per_task_manager",
+            format!(
+                "expected fewer vCPUs than flink.task_manager_vcpu ({}), so that task threads have some, found {}",
+                f.task_manager_vcpu.value, f.framework_vcpu_per_task_manager.value
+            ),
+        ));
+    }
+    let taken = f.task_manager_overhead_gib.value
+        + f.task_manager_slots.value * f.task_heap_gib_per_slot.value;
+    if taken >= f.task_manager_memory_gib.value {
+        return Err(err(
+            "flink.task_manager_memory_gib",
+            format!(
+                "expected more than flink.task_manager_overhead_gib + flink.task_manager_slots × flink.task_heap_gib_per_slot = {taken} GiB, so that state and network buffers have some memory, found {}",
+                f.task_manager_memory_gib.value
+            ),
+        ));
+    }
+    if f.rocksdb_write_buffer_ratio.value >= 1.0 {
+        return Err(err(
+            "flink.rocksdb_write_buffer_ratio",
+            format!(
+                "expected a ratio below 1, so that the block cache keeps some memory, found {}",
+                f.rocksdb_write_buffer_ratio.value
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The units an assumption may have, each with the range of values the model
@@ -386,6 +442,9 @@ pub const UNITS: &[(&str, f64, f64)] = &[
     ("inserts/s", 0.01, 1e9),
     ("blocks", 1.0, 1e9),
     ("draws", 1.0, 1_000.0),
+    ("vCPU", 0.01, 1_024.0),
+    ("GiB", 0.01, 65_536.0),
+    ("slots", 1.0, 1_024.0),
 ];
 
 /// A utilization target below this is not a capacity plan: it would size a

@@ -17,6 +17,7 @@ mod file;
 pub mod forecast;
 pub mod keys;
 pub mod metrics;
+pub mod provenance;
 pub mod scenarios;
 mod table;
 mod toml_file;
@@ -30,6 +31,7 @@ pub use error::InputError;
 pub use forecast::{Forecast, Scenario};
 pub use keys::KeyDistribution;
 pub use metrics::Metrics;
+pub use provenance::Provenance;
 pub use scenarios::Scenarios;
 
 /// The production facts: everything in `data/` but the benchmark's files.
@@ -40,6 +42,8 @@ pub struct Production {
     pub forecast: Forecast,
     pub keys: KeyDistribution,
     pub metrics: Metrics,
+    /// Whether `data/` is the synthetic sample (`provenance.toml`).
+    pub provenance: Option<Provenance>,
 }
 
 /// Everything the model reads.
@@ -50,6 +54,8 @@ pub struct Inputs {
     pub forecast: Forecast,
     pub keys: KeyDistribution,
     pub metrics: Metrics,
+    /// Whether `data/` is the synthetic sample (`provenance.toml`).
+    pub provenance: Option<Provenance>,
     /// The benchmark's scenarios (`data/bench/scenarios.toml`), when present.
     pub scenarios: Option<Scenarios>,
     /// The committed benchmark results, if any.
@@ -64,16 +70,23 @@ pub fn load_production(data_dir: &Path) -> Result<Production, InputError> {
             "expected the directory of inputs (architecture.toml, assumptions.toml, forecast.csv, keys/, metrics/, ...), found none: is this the project's root?",
         ));
     }
+    // The small files first: a mistake in one is reported before 20 MB of
+    // metrics are parsed.
     let architecture = architecture::load(&data_dir.join("architecture.toml"))?;
+    let assumptions = assumptions::load(&data_dir.join("assumptions.toml"))?;
+    let forecast = forecast::load(
+        &data_dir.join("forecast.csv"),
+        &data_dir.join("onboardings.csv"),
+    )?;
+    let keys = keys::load(&data_dir.join("keys"))?;
+    let provenance = provenance::load(&data_dir.join("provenance.toml"))?;
     let production = Production {
+        provenance,
         metrics: metrics::load(&data_dir.join("metrics"), &architecture)?,
-        keys: keys::load(&data_dir.join("keys"))?,
+        keys,
         architecture,
-        assumptions: assumptions::load(&data_dir.join("assumptions.toml"))?,
-        forecast: forecast::load(
-            &data_dir.join("forecast.csv"),
-            &data_dir.join("onboardings.csv"),
-        )?,
+        assumptions,
+        forecast,
     };
     check_merge_safe(&production, &data_dir.join("assumptions.toml"))?;
     Ok(production)
@@ -125,8 +138,10 @@ pub fn load(data_dir: &Path) -> Result<Inputs, InputError> {
         forecast,
         keys,
         metrics,
+        provenance,
     } = production;
     Ok(Inputs {
+        provenance,
         architecture,
         assumptions,
         forecast,

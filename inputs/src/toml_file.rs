@@ -53,7 +53,8 @@ impl<T> TomlFile<T> {
     /// for errors found after parsing. `None` when it cannot be found.
     pub fn line_of(&self, header: &str, nth: usize, key: &str) -> Option<u64> {
         let mut seen = 0;
-        let mut inside = false;
+        // An empty header: the keys before the first table.
+        let mut inside = header.is_empty();
         for (i, line) in self.text.lines().enumerate() {
             let trimmed = line.trim();
             if trimmed.starts_with('[') {

@@ -1,8 +1,9 @@
 //! Flink sizing for one month: each vertex's parallelism from its per-subtask
 //! capacity calibrated on production (records in ÷ busy time), the keyed
 //! vertex's so that its *hottest* subtask stays under the target utilization
-//! (searched with Flink's real key-group assignment), then slots,
-//! TaskManagers, state, and checkpoint size and duration.
+//! (searched with Flink's real key-group assignment), then state, the
+//! TaskManagers that carry it all ([`task_managers`]), and checkpoint size
+//! and duration.
 
 use std::collections::BTreeMap;
 
@@ -12,6 +13,7 @@ use serde::Serialize;
 
 use super::relabel::{FirstFits, Spread, Walk};
 use super::strategy::{self, CustomerRef, KeySet, Strategy};
+use super::task_managers::{self, Shape, TaskManagerFleet, VertexLoad};
 use super::{Infeasible, ceil_u32};
 use crate::inputs::assumptions::FlinkAssumptions;
 
@@ -360,6 +362,8 @@ pub struct FlinkSizing {
     /// With slot sharing a job needs as many slots as its widest vertex.
     pub slots: Option<u32>,
     pub task_managers: Option<u32>,
+    /// What sets the TaskManager count: slots, vCPUs, memory or today's.
+    pub fleet: Option<TaskManagerFleet>,
     /// Window entries in flight × bytes per entry.
     pub window_entries: f64,
     pub state_bytes: f64,
@@ -375,7 +379,8 @@ pub struct FlinkSizing {
 /// Inputs of [`size`] that do not change with the strategy.
 pub struct FlinkPlan<'a> {
     pub vertices: &'a [VertexCalibration],
-    pub slots_per_task_manager: u32,
+    /// The TaskManager the plan runs.
+    pub shape: Shape,
     pub task_managers_today: u32,
     pub window_s: f64,
     pub lateness_s: f64,
@@ -385,6 +390,17 @@ pub struct FlinkPlan<'a> {
     /// How far the keyed vertex's search walks past its choice.
     pub walk: Walk,
     pub a: &'a FlinkAssumptions,
+}
+
+impl FlinkPlan<'_> {
+    /// Window state of `keys` keys: one entry per key and window still open,
+    /// the current one plus those kept for the watermark delay and lateness;
+    /// as entries and bytes.
+    pub fn window_state(&self, keys: f64) -> (f64, f64) {
+        let windows_open = 1.0 + (self.lateness_s / self.window_s).ceil();
+        let entries = keys * windows_open;
+        (entries, entries * self.a.state_bytes_per_window_entry.value)
+    }
 }
 
 pub fn size(
@@ -455,29 +471,35 @@ pub fn size(
             }
         })
         .collect();
-    let widest = vertices
-        .iter()
-        .map(|v| v.parallelism.as_ref().ok().copied())
-        .collect::<Option<Vec<u32>>>()
-        .and_then(|ps| ps.into_iter().max());
-    // Never fewer TaskManagers than run today: a smaller cluster is a saving
-    // to decide on its own, not something a sizing does by the way.
-    let task_managers = widest.map(|s| {
-        s.div_ceil(plan.slots_per_task_manager)
-            .max(plan.task_managers_today)
-    });
-
-    // Window state: every key has one entry per window still open, the
-    // current one plus those kept for the watermark delay and lateness.
-    let windows_open = 1.0 + (plan.lateness_s / plan.window_s).ceil();
     // The merge stage keeps one entry per customer and window as well.
     let merge_keys = if strategy.needs_merge_stage() {
         customers
     } else {
         0.0
     };
-    let window_entries = (keys.len() as f64 + merge_keys) * windows_open;
-    let state_bytes = window_entries * plan.a.state_bytes_per_window_entry.value;
+    let (window_entries, state_bytes) = plan.window_state(keys.len() as f64 + merge_keys);
+    let loads = vertices
+        .iter()
+        .map(|v| {
+            v.parallelism.as_ref().ok().map(|&p| VertexLoad {
+                parallelism: p,
+                keyed: v.keyed,
+                records_in_per_s: v.records_in_per_s,
+                capacity_per_s: v.capacity_per_s,
+            })
+        })
+        .collect::<Option<Vec<VertexLoad>>>();
+    let fleet = loads.map(|loads| {
+        task_managers::size(
+            &loads,
+            state_bytes,
+            plan.task_managers_today,
+            &plan.shape,
+            plan.a,
+        )
+    });
+    let widest = loads_widest(&vertices);
+    let task_managers = fleet.as_ref().map(|f| f.task_managers);
     let upload = plan.a.checkpoint_upload_mb_per_s_per_task_manager.value * 1e6;
     let checkpoint_upload_s =
         task_managers.map_or(f64::INFINITY, |tm| state_bytes / (upload * f64::from(tm)));
@@ -486,6 +508,7 @@ pub fn size(
         vertices,
         slots: widest,
         task_managers,
+        fleet,
         window_entries,
         state_bytes,
         checkpoint_bytes: state_bytes,
@@ -493,6 +516,15 @@ pub fn size(
         barrier_alignment_s,
         checkpoint_duration_s: checkpoint_upload_s + barrier_alignment_s,
     }
+}
+
+/// The widest vertex's parallelism: with slot sharing, the slots the job takes.
+fn loads_widest(vertices: &[VertexSizing]) -> Option<u32> {
+    vertices
+        .iter()
+        .map(|v| v.parallelism.as_ref().ok().copied())
+        .collect::<Option<Vec<u32>>>()
+        .and_then(|ps| ps.into_iter().max())
 }
 
 /// A barrier waits behind the data already queued at the keyed vertex's

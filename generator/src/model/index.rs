@@ -133,4 +133,52 @@ impl<T> Monthly<ByScenario<T>> {
         self.iter()
             .flat_map(|(m, by)| by.iter().map(move |(s, v)| (m, s, v)))
     }
+
+    /// [`Monthly::map`] over every month and scenario, on as many threads as
+    /// the machine has cores. Each call of `f` stands alone, so the result is
+    /// the same whatever thread ran it.
+    pub fn par_map<U: Send>(
+        &self,
+        f: impl Fn(u32, Scenario, &T) -> U + Sync,
+    ) -> Monthly<ByScenario<U>>
+    where
+        T: Sync,
+    {
+        let items: Vec<(u32, Scenario, &T)> = self.flat().collect();
+        let mut results = parallel(&items, |&(m, s, v)| f(m, s, v)).into_iter();
+        self.map(|_, by| by.map(|_, _| results.next().expect("one result per item")))
+    }
+}
+
+/// `f` over every item, on as many scoped threads as the machine has cores,
+/// in the items' order. Workers take the next item as they finish one, so a
+/// slow month does not hold back the others.
+pub fn parallel<I: Sync, U: Send>(items: &[I], f: impl Fn(&I) -> U + Sync) -> Vec<U> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if workers <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, U)>> = Mutex::new(Vec::with_capacity(items.len()));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let u = f(item);
+                    done.lock()
+                        .expect("no worker panics holding it")
+                        .push((i, u));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().expect("every worker finished");
+    done.sort_by_key(|&(i, _)| i);
+    done.into_iter().map(|(_, u)| u).collect()
 }

@@ -26,6 +26,7 @@ pub mod sensitivity;
 pub mod sizing;
 pub mod slo;
 pub mod strategy;
+pub mod task_managers;
 pub mod validation;
 pub mod workload;
 
@@ -141,12 +142,23 @@ impl StrategyMonth {
 }
 
 /// Today's skew as the real partitioners predict it from the key distribution
-/// (keys by `customer_id`, today's partition count and parallelism).
+/// (keys by `customer_id`, today's partition count and parallelism), and how
+/// far production's measurement is from it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TodayCheck {
     pub predicted_hottest_partition_share: f64,
     pub predicted_hottest_subtask: u32,
     pub predicted_hottest_subtask_share: f64,
+    /// What production measured against that, as (measured − predicted) ÷
+    /// predicted for the hottest partition and the hottest subtask.
+    pub partition_error: f64,
+    pub subtask_error: f64,
+    /// The largest |measured − predicted| share of any partition, of any subtask.
+    pub largest_partition_gap: f64,
+    pub largest_subtask_gap: f64,
+    /// Whether the keyed target utilization still stays under 100% busy
+    /// when the hottest subtask carries that much more than predicted.
+    pub headroom_covers_error: bool,
 }
 
 /// The plan for one month and scenario, under the chosen strategy.
@@ -202,6 +214,9 @@ pub struct Model {
     pub slos: Vec<slo::Slo>,
     /// Today's footprint per month: the cost of doing nothing.
     pub cost_today: cost::Cost,
+    /// Today's job on today's TaskManagers at today's peak: the vCPUs it
+    /// keeps busy and what the plan's rules would give it.
+    pub fleet_today: task_managers::TaskManagerFleet,
     /// Predicted vs measured on the prototype, when benchmark results are committed.
     pub validation: Option<validation::Validation>,
     /// The last month of the base plan under each uncertain assumption's range.
@@ -235,15 +250,13 @@ pub fn run(inputs: &Inputs) -> Model {
     // The documents show the spread over the relabellings for the base
     // scenario's last month: only its searches walk past their choice.
     let last_month = growth.months();
-    let strategies = growth.map(|month, by| {
-        by.map(|scenario, load| {
-            let walk = if month == last_month && scenario == Scenario::Base {
-                relabel::Walk::EveryDraw
-            } else {
-                relabel::Walk::ToChoice
-            };
-            basis.size_strategies(load, walk)
-        })
+    let strategies = growth.par_map(|month, scenario, load| {
+        let walk = if month == last_month && scenario == Scenario::Base {
+            relabel::Walk::EveryDraw
+        } else {
+            relabel::Walk::ToChoice
+        };
+        basis.size_strategies(load, walk)
     });
     let decision = decision::decide(
         &strategies,
@@ -266,14 +279,12 @@ pub fn run(inputs: &Inputs) -> Model {
         Scenario::Base,
         kafka::PartitionPolicy::Steps,
     );
-    let plan = growth.map(|m, by| {
-        by.map(|s, load| {
-            basis.plan_month(
-                load,
-                strategies.get(m).get(s).get(decision.chosen),
-                partition_schedule.get(s).counts[(m - 1) as usize],
-            )
-        })
+    let plan = growth.par_map(|m, s, load| {
+        basis.plan_month(
+            load,
+            strategies.get(m).get(s).get(decision.chosen),
+            partition_schedule.get(s).counts[(m - 1) as usize],
+        )
     });
     let kafka_partitions_exhausted_month = plan
         .iter()
@@ -304,12 +315,14 @@ pub fn run(inputs: &Inputs) -> Model {
         &a.fault,
     );
     let cost_today = cost::today(arch, &a.cost);
+    let fleet_today = basis.fleet_today();
     let rollout = rollout::plan(&plan, &strategies, &growth, arch, cost_today.total);
     let settled = (
         basis.keyed_fingerprint(),
         *basis.max_parallelism.get(decision.chosen),
     );
-    let sensitivity = sensitivity::analyse(inputs, &workload, last, decision.chosen, settled);
+    let sensitivity =
+        sensitivity::analyse(&basis, inputs, &workload, last, decision.chosen, settled);
     let validation = validation(inputs);
     let today = basis.today_check();
     let sizing::Basis {
@@ -334,6 +347,7 @@ pub fn run(inputs: &Inputs) -> Model {
         kafka_partitions_exhausted_month,
         slos,
         cost_today,
+        fleet_today,
         validation,
         sensitivity,
         last_carried_month,

@@ -6,10 +6,12 @@ use serde::Serialize;
 
 use super::MonthPlan;
 use super::growth;
+use super::index;
 use super::sizing::{Basis, KeyedFingerprint};
 use super::strategy::Strategy;
 use super::workload::Workload;
 use crate::inputs::Inputs;
+use crate::inputs::assumptions::NamedAssumption;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Nodes {
@@ -52,6 +54,7 @@ pub struct Sensitivity {
 }
 
 pub fn analyse(
+    plan_basis: &Basis<'_>,
     inputs: &Inputs,
     workload: &Workload,
     baseline: &MonthPlan,
@@ -69,7 +72,7 @@ pub fn analyse(
             &changed.forecast,
             workload.topic(&keyed_topic.name).peak_to_mean,
         );
-        let mut basis = Basis::new(&changed, workload, &growth);
+        let mut basis = Basis::sharing_keys(&changed, workload, &growth, plan_basis);
         // Most assumptions leave the keyed fit alone: the plan's settled
         // maxParallelism holds for them, and settling anew would only redo it.
         if basis.keyed_fingerprint() == settled.0 {
@@ -88,15 +91,27 @@ pub fn analyse(
             .map_or(today, |&n| n.max(today));
         Nodes::of(&basis.plan_month(load, &sized, partitions))
     };
-    let mut swings: Vec<Swing> = inputs
+    let ranged: Vec<(NamedAssumption, f64, f64)> = inputs
         .assumptions
         .list()
         .into_iter()
         .filter_map(|n| {
             let (low, high) = (n.assumption.low?, n.assumption.high?);
-            let at_low = at(&n.name, low);
-            let at_high = at(&n.name, high);
-            Some(Swing {
+            Some((n, low, high))
+        })
+        .collect();
+    // Every rerun stands alone: they share the cores.
+    let reruns: Vec<(&str, f64)> = ranged
+        .iter()
+        .flat_map(|(n, low, high)| [(n.name.as_str(), *low), (n.name.as_str(), *high)])
+        .collect();
+    let mut nodes = index::parallel(&reruns, |&(name, value)| at(name, value)).into_iter();
+    let mut swings: Vec<Swing> = ranged
+        .into_iter()
+        .map(|(n, low, high)| {
+            let at_low = nodes.next().expect("a rerun per end");
+            let at_high = nodes.next().expect("a rerun per end");
+            Swing {
                 cost_swing: (at_high.cost_per_month - at_low.cost_per_month).abs(),
                 assumption: n.name,
                 unit: n.assumption.unit,
@@ -105,7 +120,7 @@ pub fn analyse(
                 high,
                 at_low,
                 at_high,
-            })
+            }
         })
         .collect();
     swings.sort_by(|a, b| {

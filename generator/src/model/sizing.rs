@@ -7,14 +7,16 @@
 //! these functions, so a rerun at another assumption cannot drift from the plan.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
 
 use super::clickhouse::{self, MergeSafeRate};
 use super::flink::{self, FlinkPlan, VertexCalibration};
 use super::growth::{self, MonthLoad};
-use super::index::{ByScenario, ByStrategy, Monthly};
+use super::index::{self, ByScenario, ByStrategy, Monthly};
 use super::kafka::{self, PartitionIncrease, PartitionLimits, PartitionPolicy, PartitionSchedule};
 use super::relabel::{self, Relabelling, Walk};
 use super::strategy::{self, CustomerRef, KeySet, KeyShape, Strategy};
+use super::task_managers::{self, Shape, TaskManagerFleet, VertexLoad};
 use super::workload::Workload;
 use super::{
     CustomerShare, MonthPlan, StrategyMonth, SubKeyCount, TodayCheck, ceil_u32, cost, latency,
@@ -28,6 +30,15 @@ pub struct KeyedFingerprint {
     cap: f64,
     records_per_event: f64,
     relabelling: Relabelling,
+}
+
+/// Today's customers and their keys under the strategies that key them whole.
+struct KnownCustomers {
+    customers: Vec<(i64, f64)>,
+    heaviest_first: Vec<(i64, f64)>,
+    customer_keys: KeySet,
+    composite_keys: KeySet,
+    sub_key_base: KeySet,
 }
 
 /// The heaviest customers a month's plan names.
@@ -51,6 +62,8 @@ pub struct Basis<'a> {
     heaviest_first: Vec<(i64, f64)>,
     pub customer_keys: KeySet,
     pub composite_keys: KeySet,
+    /// Every customer as one sub-key: what the sub-key strategy splits.
+    sub_key_base: KeySet,
     /// Each planned onboarding's drawn ids, one per relabelling.
     pub onboarding_ids: Vec<Vec<i64>>,
     pub relabelling: Relabelling,
@@ -58,13 +71,65 @@ pub struct Basis<'a> {
     /// whole plan (changing it rewrites the keyed state: see
     /// [`flink::plan_max_parallelism`]).
     pub max_parallelism: ByStrategy<u32>,
+    /// The last sub-key strategy's known keys, with the known customers'
+    /// sub-key counts they were built for: every scenario of a month splits
+    /// the same customers, and hashing every key once per month is enough.
+    split_keys: Mutex<Vec<SplitKeys>>,
 }
+
+/// How many sub-key key sets [`Basis::split_keys`] keeps: the months the
+/// workers are on.
+const SPLIT_KEY_SETS_KEPT: usize = 2;
+
+/// The known customers' sub-key counts, and the key set built for them.
+type SplitKeys = (Vec<(i64, u32)>, KeySet);
 
 impl<'a> Basis<'a> {
     pub fn new(
         inputs: &'a Inputs,
         workload: &'a Workload,
         growth: &'a Monthly<ByScenario<MonthLoad>>,
+    ) -> Basis<'a> {
+        let customers = inputs.keys.customers();
+        let keys = KnownCustomers {
+            customer_keys: KeySet::customer_id(&customers),
+            composite_keys: KeySet::composite(&customers, &inputs.keys.event_types),
+            sub_key_base: KeySet::known(&customers, |_| KeyShape::SubKeys(1)),
+            heaviest_first: {
+                let mut h = customers.clone();
+                h.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                h
+            },
+            customers,
+        };
+        Self::with_keys(inputs, workload, growth, keys)
+    }
+
+    /// A basis for changed assumptions that keeps `other`'s customers and
+    /// their hashed keys: assumptions move no key, and hashing every key
+    /// again for each rerun of the sensitivity analysis would cost more
+    /// than the rerun.
+    pub fn sharing_keys(
+        inputs: &'a Inputs,
+        workload: &'a Workload,
+        growth: &'a Monthly<ByScenario<MonthLoad>>,
+        other: &Basis<'_>,
+    ) -> Basis<'a> {
+        let keys = KnownCustomers {
+            customers: other.customers.clone(),
+            heaviest_first: other.heaviest_first.clone(),
+            customer_keys: other.customer_keys.clone(),
+            composite_keys: other.composite_keys.clone(),
+            sub_key_base: other.sub_key_base.clone(),
+        };
+        Self::with_keys(inputs, workload, growth, keys)
+    }
+
+    fn with_keys(
+        inputs: &'a Inputs,
+        workload: &'a Workload,
+        growth: &'a Monthly<ByScenario<MonthLoad>>,
+        keys: KnownCustomers,
     ) -> Basis<'a> {
         let arch = &inputs.architecture;
         let a = &inputs.assumptions;
@@ -97,9 +162,13 @@ impl<'a> Basis<'a> {
             .max()
             .unwrap_or(1);
         let first_guess = flink::plan_max_parallelism(keyed.max_parallelism_today, widest);
-        let customers = inputs.keys.customers();
-        let mut heaviest_first = customers.clone();
-        heaviest_first.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let KnownCustomers {
+            customers,
+            heaviest_first,
+            customer_keys,
+            composite_keys,
+            sub_key_base,
+        } = keys;
         let draws = a.keys.unknown_id_draws.value as u32;
         Basis {
             inputs,
@@ -109,14 +178,16 @@ impl<'a> Basis<'a> {
             merge_safe: inputs
                 .metrics
                 .merge_safe_rate(a.clickhouse.merge_safe_max_parts.value),
-            customer_keys: KeySet::customer_id(&customers),
-            composite_keys: KeySet::composite(&customers, &inputs.keys.event_types),
+            customer_keys,
+            composite_keys,
+            sub_key_base,
             customers,
             heaviest_first,
             onboarding_ids: relabel::draw_ids(inputs.forecast.onboardings.len(), draws),
             relabelling: Relabelling::new(draws, a.keys.unknown_id_quantile.value),
             vertices,
             max_parallelism: ByStrategy::from_fn(|_| first_guess),
+            split_keys: Mutex::default(),
         }
     }
 
@@ -129,9 +200,10 @@ impl<'a> Basis<'a> {
     pub fn settle_max_parallelism(&mut self, s: Strategy, growth: &Monthly<ByScenario<MonthLoad>>) {
         let today = self.keyed().max_parallelism_today;
         loop {
-            let widest = growth
-                .flat()
-                .filter_map(|(_, _, load)| self.keyed_parallelism(load, s))
+            let loads: Vec<&MonthLoad> = growth.flat().map(|(_, _, load)| load).collect();
+            let widest = index::parallel(&loads, |load| self.keyed_parallelism(load, s))
+                .into_iter()
+                .flatten()
                 .max()
                 .unwrap_or(1);
             let current = *self.max_parallelism.get(s);
@@ -193,7 +265,7 @@ impl<'a> Basis<'a> {
         let arch = &self.inputs.architecture;
         FlinkPlan {
             vertices: &self.vertices,
-            slots_per_task_manager: arch.flink.slots_per_task_manager,
+            shape: Shape::from_assumptions(&self.inputs.assumptions.flink),
             task_managers_today: arch.flink.task_managers,
             window_s: arch.flink.window_s,
             lateness_s: (arch.flink.watermark_out_of_orderness_ms + arch.flink.allowed_lateness_ms)
@@ -203,6 +275,42 @@ impl<'a> Basis<'a> {
             walk,
             a: &self.inputs.assumptions.flink,
         }
+    }
+
+    /// Today's job on today's TaskManagers at today's peak, by the rules the
+    /// plan sizes with: what today's cluster keeps busy, and what those rules
+    /// would give it.
+    pub fn fleet_today(&self) -> TaskManagerFleet {
+        let arch = &self.inputs.architecture;
+        let peak = self
+            .workload
+            .topic(&arch.keyed_topic().name)
+            .peak_events_per_s;
+        let loads: Vec<VertexLoad> = self
+            .vertices
+            .iter()
+            .map(|v| VertexLoad {
+                parallelism: v.parallelism_today,
+                keyed: v.keyed,
+                records_in_per_s: peak * v.records_per_event,
+                capacity_per_s: v.capacity_per_s,
+            })
+            .collect();
+        let plan = self.flink_plan(Strategy::CustomerId, Walk::ToChoice);
+        let (_, state_bytes) = plan.window_state(self.customers.len() as f64);
+        let shape = Shape {
+            vcpu: arch.flink.task_manager_vcpu,
+            memory_gib: arch.flink.task_manager_memory_gib,
+            slots: arch.flink.slots_per_task_manager,
+            ..plan.shape
+        };
+        task_managers::size(
+            &loads,
+            state_bytes,
+            arch.flink.task_managers,
+            &shape,
+            plan.a,
+        )
     }
 
     fn partition_limits(&self, load: &MonthLoad) -> PartitionLimits {
@@ -301,6 +409,38 @@ impl<'a> Basis<'a> {
     /// The keys of strategy `s` in a month: today's customers scaled to
     /// their part of its events, and each live onboarding a customer of its
     /// own under the relabellings' drawn ids, split as `sub` says.
+    /// The sub-key strategy's known keys for the known customers' counts in
+    /// `sub`: one of the last built when the counts are the same, else `build`'s.
+    fn split_keys(
+        &self,
+        sub: &BTreeMap<CustomerRef, u32>,
+        build: impl FnOnce(&[(i64, u32)]) -> KeySet,
+    ) -> KeySet {
+        let counts: Vec<(i64, u32)> = sub
+            .iter()
+            .filter_map(|(who, &n)| match who {
+                CustomerRef::Known(id) => Some((*id, n)),
+                CustomerRef::Onboarding(_) => None,
+            })
+            .collect();
+        if let Some((_, keys)) = self
+            .split_keys
+            .lock()
+            .expect("no panic holds the lock")
+            .iter()
+            .find(|(built_for, _)| *built_for == counts)
+        {
+            return keys.clone();
+        }
+        let keys = build(&counts);
+        let mut kept = self.split_keys.lock().expect("no panic holds the lock");
+        if kept.len() == SPLIT_KEY_SETS_KEPT {
+            kept.remove(0);
+        }
+        kept.push((counts, keys.clone()));
+        keys
+    }
+
     fn month_keys(
         &self,
         load: &MonthLoad,
@@ -319,7 +459,9 @@ impl<'a> Basis<'a> {
             Strategy::CustomerId => &self.customer_keys,
             Strategy::Composite => &self.composite_keys,
             Strategy::SubKeys => {
-                split = KeySet::known(&self.customers, |id| shape(CustomerRef::Known(id)));
+                split = self.split_keys(sub, |counts| {
+                    self.sub_key_base.split_customers(&self.customers, counts)
+                });
                 &split
             }
         };
@@ -548,14 +690,43 @@ impl<'a> Basis<'a> {
                 (0, 0.0),
                 |best, (i, s)| if s > best.1 { (i, s) } else { best },
             );
+        let predicted_partitions = self
+            .customer_keys
+            .partition_shares(self.inputs.architecture.keyed_topic().partitions, 0);
+        let measured_partitions = &self.workload.partition_skew.shares;
+        let measured_subtasks: Vec<f64> = self
+            .workload
+            .operators
+            .iter()
+            .find(|o| o.keyed)
+            .expect("validated: one keyed operator")
+            .subtasks
+            .iter()
+            .map(|s| s.share)
+            .collect();
+        let largest_gap = |predicted: &[f64], measured: &[f64]| {
+            predicted
+                .iter()
+                .zip(measured)
+                .map(|(p, m)| (m - p).abs())
+                .fold(0.0, f64::max)
+        };
+        let predicted_hottest_partition_share = strategy::max(&predicted_partitions);
+        let subtask_error =
+            (self.workload.keyed.hottest_share - hottest_subtask_share) / hottest_subtask_share;
         TodayCheck {
-            predicted_hottest_partition_share: strategy::max(
-                &self
-                    .customer_keys
-                    .partition_shares(self.inputs.architecture.keyed_topic().partitions, 0),
-            ),
+            predicted_hottest_partition_share,
             predicted_hottest_subtask: hottest_subtask as u32,
             predicted_hottest_subtask_share: hottest_subtask_share,
+            partition_error: (self.workload.partition_skew.hottest_share
+                - predicted_hottest_partition_share)
+                / predicted_hottest_partition_share,
+            subtask_error,
+            largest_partition_gap: largest_gap(&predicted_partitions, measured_partitions),
+            largest_subtask_gap: largest_gap(&today_subtasks, &measured_subtasks),
+            headroom_covers_error: self.inputs.assumptions.flink.target_utilization.value
+                * (1.0 + subtask_error.max(0.0))
+                < 1.0,
         }
     }
 }

@@ -8,7 +8,7 @@
 //! closed form, so the predicted skew is the skew production would see.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use partitioners::{keys, murmur_hash, murmur2, to_positive};
 use serde::Serialize;
@@ -129,6 +129,118 @@ struct KnownKeys {
     /// overload a partition is refused without hashing every key.
     heaviest: Vec<RoutedKey>,
     largest_share: f64,
+    /// Each partition's sum of `keys`' shares, unscaled, per partition count
+    /// asked for: every month and scenario that scales these keys asks for
+    /// the same counts, and one pass over the keys answers them all.
+    partition_sums: Mutex<PartitionSums>,
+    /// When these keys are another set's with some customers split: its
+    /// partition sums less the split keys plus their sub-keys.
+    split: Option<Split>,
+}
+
+/// The keys of a set derived from `base` by splitting some customers.
+#[derive(Debug)]
+struct Split {
+    base: Arc<KnownKeys>,
+    removed: Vec<RoutedKey>,
+    added: Vec<RoutedKey>,
+}
+
+/// [`KnownKeys::partition_sums`]' memory: kept within
+/// [`PARTITION_SUMS_CACHED`] shares, past which a count is summed anew.
+#[derive(Debug, Default)]
+struct PartitionSums {
+    by_count: BTreeMap<u32, Arc<Vec<f64>>>,
+    held: usize,
+}
+
+/// `x % d` for a fixed `d` by two multiplications (D. Lemire, O. Kaser,
+/// N. Kurz, "Faster remainder by direct computation", 2019): exact for every
+/// 32-bit `x` and `d > 0`.
+#[derive(Debug, Clone, Copy)]
+struct FastMod {
+    m: u64,
+    d: u32,
+}
+
+impl FastMod {
+    fn new(d: u32) -> FastMod {
+        assert!(d > 0, "a count of at least one");
+        FastMod {
+            m: (u64::MAX / u64::from(d)).wrapping_add(1),
+            d,
+        }
+    }
+
+    fn of(self, x: u32) -> usize {
+        let low = self.m.wrapping_mul(u64::from(x));
+        ((u128::from(low) * u128::from(self.d)) >> 64) as usize
+    }
+}
+
+/// At most this many cached partition shares per key set (64 MiB): counts
+/// past it are summed each time they are asked for.
+const PARTITION_SUMS_CACHED: usize = 8 << 20;
+
+impl KnownKeys {
+    fn new(keys: Vec<RoutedKey>) -> KnownKeys {
+        let largest_share = keys.iter().map(|k| k.share).fold(0.0, f64::max);
+        let mut heaviest = keys.clone();
+        heaviest.sort_by(|a, b| b.share.total_cmp(&a.share));
+        heaviest.truncate(HEAVIEST_KEYS);
+        KnownKeys {
+            keys,
+            heaviest,
+            largest_share,
+            partition_sums: Mutex::default(),
+            split: None,
+        }
+    }
+
+    /// Each of `partitions` partitions' sum of the keys' shares, unscaled.
+    fn partition_sums(&self, partitions: u32) -> Arc<Vec<f64>> {
+        let cached = self
+            .partition_sums
+            .lock()
+            .expect("no panic holds the lock")
+            .by_count
+            .get(&partitions)
+            .cloned();
+        if let Some(sums) = cached {
+            return sums;
+        }
+        let bucket = |k: &RoutedKey| (k.kafka_hash % partitions) as usize;
+        let sums = match &self.split {
+            // A few keys differ from the base's: its sums, corrected.
+            Some(split) => {
+                let mut sums = split.base.partition_sums(partitions).to_vec();
+                for k in &split.removed {
+                    sums[bucket(k)] -= k.share;
+                }
+                for k in &split.added {
+                    sums[bucket(k)] += k.share;
+                }
+                sums
+            }
+            None => {
+                // The one pass over every key a count costs: the remainder
+                // by multiplication (Lemire's fastmod), not by division.
+                let modulo = FastMod::new(partitions);
+                let mut sums = vec![0.0; partitions as usize];
+                for k in &self.keys {
+                    sums[modulo.of(k.kafka_hash)] += k.share;
+                }
+                sums
+            }
+        };
+        let sums = Arc::new(sums);
+        let mut cache = self.partition_sums.lock().expect("no panic holds the lock");
+        if cache.held + sums.len() <= PARTITION_SUMS_CACHED {
+            cache.held += sums.len();
+            cache.by_count.insert(partitions, Arc::clone(&sums));
+        }
+        sums
+    }
 }
 
 /// The record keys of one strategy (in one month), with their shares of all
@@ -161,16 +273,10 @@ pub const SUM_SLACK: f64 = 1e-9;
 
 impl KeySet {
     fn new(keys: Vec<RoutedKey>) -> KeySet {
-        let largest_share = keys.iter().map(|k| k.share).fold(0.0, f64::max);
-        let mut heaviest = keys.clone();
-        heaviest.sort_by(|a, b| b.share.total_cmp(&a.share));
-        heaviest.truncate(HEAVIEST_KEYS);
+        let known = KnownKeys::new(keys);
+        let largest_share = known.largest_share;
         KeySet {
-            known: Arc::new(KnownKeys {
-                keys,
-                heaviest,
-                largest_share,
-            }),
+            known: Arc::new(known),
             scale: 1.0,
             kafka_landings: vec![Vec::new()],
             flink_landings: vec![Vec::new()],
@@ -209,6 +315,70 @@ impl KeySet {
         KeySet::known(customers, |id| {
             KeyShape::SubKeys(sub_keys.get(&id).copied().unwrap_or(1))
         })
+    }
+
+    /// This set, keyed as [`KeyShape::SubKeys`] with one sub-key each (as
+    /// [`KeySet::known`] made it from `customers`, in their order), with the
+    /// customers `split` lists split into that many sub-keys: only they are
+    /// hashed again.
+    pub fn split_customers(&self, customers: &[(i64, f64)], split: &[(i64, u32)]) -> KeySet {
+        let base = &self.known;
+        assert_eq!(base.keys.len(), customers.len(), "one key per customer");
+        let split: std::collections::HashMap<i64, u32> = split.iter().copied().collect();
+        let sub_keys = |id: i64| split.get(&id).copied().unwrap_or(1);
+        let mut keys = base.keys.clone();
+        let (mut removed, mut added) = (Vec::new(), Vec::new());
+        for (i, &(id, share)) in customers.iter().enumerate() {
+            let s = sub_keys(id);
+            if s <= 1 {
+                continue;
+            }
+            removed.push(keys[i]);
+            let mut first = true;
+            route(id, share, KeyShape::SubKeys(s), |k| {
+                added.push(k);
+                if first {
+                    keys[i] = k;
+                    first = false;
+                } else {
+                    keys.push(k);
+                }
+            });
+        }
+        // The base's heaviest without the split keys, with their sub-keys: a
+        // subset of the keys, which is all the quick refusal needs.
+        let mut heaviest: Vec<RoutedKey> = base
+            .heaviest
+            .iter()
+            .filter(|k| {
+                !removed
+                    .iter()
+                    .any(|r| r.kafka_hash == k.kafka_hash && r.flink_hash == k.flink_hash)
+            })
+            .chain(&added)
+            .copied()
+            .collect();
+        heaviest.sort_by(|a, b| b.share.total_cmp(&a.share));
+        heaviest.truncate(HEAVIEST_KEYS);
+        let largest_share = keys.iter().map(|k| k.share).fold(0.0, f64::max);
+        KeySet {
+            known: Arc::new(KnownKeys {
+                keys,
+                heaviest,
+                largest_share,
+                partition_sums: Mutex::default(),
+                split: Some(Split {
+                    base: Arc::clone(base),
+                    removed,
+                    added,
+                }),
+            }),
+            scale: 1.0,
+            kafka_landings: vec![Vec::new()],
+            flink_landings: vec![Vec::new()],
+            relabelling: Relabelling::EXACT,
+            largest_key_share: largest_share,
+        }
     }
 
     /// This key set in a month: the known keys carry `scale` of the events,
@@ -262,6 +432,15 @@ impl KeySet {
         self.relabelling
     }
 
+    /// The known keys' share of each of `partitions` partitions.
+    fn known_partition_shares(&self, partitions: u32) -> Vec<f64> {
+        self.known
+            .partition_sums(partitions)
+            .iter()
+            .map(|s| s * self.scale)
+            .collect()
+    }
+
     /// The known keys' shares per bucket, `bucket(hash)` choosing it.
     fn known_shares(&self, buckets: usize, bucket: impl Fn(&RoutedKey) -> usize) -> Vec<f64> {
         let mut shares = vec![0.0; buckets];
@@ -274,9 +453,7 @@ impl KeySet {
     /// Each partition's share of the events in draw `draw` when the topic
     /// has `partitions`.
     pub fn partition_shares(&self, partitions: u32, draw: usize) -> Vec<f64> {
-        let mut shares = self.known_shares(partitions as usize, |k| {
-            (k.kafka_hash % partitions) as usize
-        });
+        let mut shares = self.known_partition_shares(partitions);
         for &(hash, share) in &self.kafka_landings[draw] {
             shares[(hash % partitions) as usize] += share;
         }
@@ -285,9 +462,7 @@ impl KeySet {
 
     /// The hottest partition's share in each draw at `partitions`.
     pub fn hottest_partition_shares(&self, partitions: u32) -> Vec<f64> {
-        let known = self.known_shares(partitions as usize, |k| {
-            (k.kafka_hash % partitions) as usize
-        });
+        let known = self.known_partition_shares(partitions);
         hottest_per_draw(&known, &self.kafka_landings, |hash| {
             (hash % partitions) as usize
         })
@@ -312,13 +487,21 @@ impl KeySet {
                 return None;
             }
         }
-        let known = self.known_shares(partitions as usize, |k| {
-            (k.kafka_hash % partitions) as usize
-        });
         let bucket = |hash: u32| (hash % partitions) as usize;
+        let landings = &self.kafka_landings;
+        // The heaviest keys' sums are a floor under the known ones: too few
+        // draws fitting on them refuses the count before every key is summed.
+        if let Some(need) = need
+            && landings.len() > 1
+        {
+            let mut scratch = partial.clone();
+            if !enough_draws_within(&partial, &mut scratch, landings, bucket, limit_share, need) {
+                return None;
+            }
+        }
+        let known = self.known_partition_shares(partitions);
         if let Some(need) = need {
             let mut scratch = known.clone();
-            let landings = &self.kafka_landings;
             if !enough_draws_within(&known, &mut scratch, landings, bucket, limit_share, need) {
                 return None;
             }
@@ -520,6 +703,21 @@ fn flink_hash(java_hash_code: i32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_remainder_equals_the_remainder() {
+        let mut rng = crate::rng::Rng::new(7);
+        for d in [1, 2, 3, 7, 24, 902, 4096, 65_537, u32::MAX - 1, u32::MAX] {
+            let modulo = FastMod::new(d);
+            for x in [0, 1, d - 1, d, u32::MAX, u32::MAX - 1, 0x7FFF_FFFF] {
+                assert_eq!(modulo.of(x), (x % d) as usize, "{x} % {d}");
+            }
+            for _ in 0..10_000 {
+                let x = rng.next_u64() as u32;
+                assert_eq!(modulo.of(x), (x % d) as usize, "{x} % {d}");
+            }
+        }
+    }
     use crate::model::relabel::Relabelling;
     use partitioners::long_hash_code;
     use partitioners::{flink_subtask, kafka_partition, long_key_bytes};

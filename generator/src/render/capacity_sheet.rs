@@ -8,6 +8,7 @@ use crate::model::Model;
 use crate::model::kafka::{BYTES_PER_GB, BYTES_PER_MB};
 use crate::model::latency::Stage;
 use crate::model::slo::SloKind;
+use crate::model::task_managers::BYTES_PER_GIB;
 
 /// Architecture figures the formulas read, published beside the assumptions.
 const KEYED_TOPIC_EVENT_BYTES: &str = "architecture.keyed_topic.avg_event_bytes";
@@ -633,22 +634,21 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
     let first_tail = h.len();
     for x in [
         "slots",
-        "task_managers",
+        "busy_vcpu (records in ÷ capacity, summed over vertices)",
+        "network_gib (input: buffers every input gate and result partition requires)",
         "window_entries (input: keys × windows open)",
         "state_bytes",
+        "state_memory_gib (block cache for the state beside write buffers)",
+        "task_managers_for_slots",
+        "task_managers_for_cpu",
+        "task_managers_for_memory",
+        "task_managers",
         "checkpoint_upload_s",
         "barrier_alignment_s",
         "checkpoint_duration_s",
     ] {
         h.push(x.to_owned());
     }
-    let spt = publish(
-        named,
-        "architecture.flink.slots_per_task_manager",
-        count(inputs.architecture.flink.slots_per_task_manager),
-        "slots",
-        "data/architecture.toml: flink.slots_per_task_manager".into(),
-    );
     let tms_today = today_count(
         named,
         "architecture.flink.task_managers",
@@ -676,10 +676,12 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
                 ),
             ];
             let mut par_cols = Vec::new();
+            let mut busy_terms = Vec::new();
             let mut keyed_cols = None;
             for ((i, v, rpe, cap), s) in cells.iter().zip(&m.flink.vertices) {
                 let load_col = col(row.len());
                 row.push(formula(format!("=C{{r}}*{rpe}"), s.records_in_per_s));
+                busy_terms.push(format!("{load_col}{{r}}/{cap}"));
                 // The keyed vertex and the source have an uneven hottest
                 // subtask: its share is an input from the real partitioners.
                 if v.keyed || v.is_source(*i) {
@@ -713,8 +715,8 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
             }
             let f = &m.flink;
             let t = |j: usize| col(first_tail + j);
-            match (f.slots, f.task_managers) {
-                (Some(slots), Some(tms)) => {
+            match (f.slots, &f.fleet) {
+                (Some(slots), Some(fleet)) => {
                     row.push(formula(
                         format!(
                             "=MAX({})",
@@ -727,20 +729,62 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
                         count(slots),
                     ));
                     row.push(formula(
-                        format!("=MAX(ROUNDUP({}{{r}}/{spt},0),{tms_today})", t(0)),
-                        count(tms),
+                        format!("={}", busy_terms.join("+")),
+                        fleet.busy_vcpu,
                     ));
+                    row.push(Cell::Number(fleet.network_gib));
                     row.push(Cell::Number(f.window_entries));
                     row.push(formula(
-                        format!("={}{{r}}*{}", t(2), n("flink.state_bytes_per_window_entry")),
+                        format!("={}{{r}}*{}", t(3), n("flink.state_bytes_per_window_entry")),
                         f.state_bytes,
                     ));
                     row.push(formula(
                         format!(
+                            "={}{{r}}/{BYTES_PER_GIB}/(1-{})",
+                            t(4),
+                            n("flink.rocksdb_write_buffer_ratio")
+                        ),
+                        fleet.state_memory_gib,
+                    ));
+                    row.push(formula(
+                        format!(
+                            "=ROUNDUP({}{{r}}/{},0)",
+                            t(0),
+                            n("flink.task_manager_slots")
+                        ),
+                        count(fleet.by_slots),
+                    ));
+                    row.push(formula(
+                        format!(
+                            "=ROUNDUP({}{{r}}/({u}*({}-{})),0)",
+                            t(1),
+                            n("flink.task_manager_vcpu"),
+                            n("flink.framework_vcpu_per_task_manager")
+                        ),
+                        count(fleet.by_cpu),
+                    ));
+                    row.push(formula(
+                        format!(
+                            "=ROUNDUP(({}{{r}}+{}{{r}})/({}-{}-{}*{}),0)",
+                            t(2),
+                            t(5),
+                            n("flink.task_manager_memory_gib"),
+                            n("flink.task_manager_overhead_gib"),
+                            n("flink.task_manager_slots"),
+                            n("flink.task_heap_gib_per_slot")
+                        ),
+                        count(fleet.by_memory),
+                    ));
+                    row.push(formula(
+                        format!("=MAX({}{{r}}:{}{{r}},{tms_today})", t(6), t(8)),
+                        count(fleet.task_managers),
+                    ));
+                    row.push(formula(
+                        format!(
                             "={}{{r}}/({}*1000000*{}{{r}})",
-                            t(3),
+                            t(4),
                             n("flink.checkpoint_upload_mb_per_s_per_task_manager"),
-                            t(1)
+                            t(9)
                         ),
                         f.checkpoint_upload_s,
                     ));
@@ -764,12 +808,12 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
                         f.barrier_alignment_s,
                     ));
                     row.push(formula(
-                        format!("={}{{r}}+{}{{r}}", t(4), t(5)),
+                        format!("={}{{r}}+{}{{r}}", t(10), t(11)),
                         f.checkpoint_duration_s,
                     ));
                 }
                 _ => {
-                    for _ in 0..7 {
+                    for _ in 0..13 {
                         row.push(Cell::Text("infeasible".into()));
                     }
                 }

@@ -53,6 +53,7 @@ pub fn pdfs(
     charts: &[Chart],
     typst_dir: &Path,
     date: (i32, u8, u8),
+    sample: Option<&str>,
 ) -> Result<Vec<RenderedPdf>> {
     let summary = chapters.get("SUMMARY.md").ok_or_else(|| Error::Template {
         template: "SUMMARY.md".into(),
@@ -96,8 +97,10 @@ pub fn pdfs(
             })
             .collect();
         files_in_world.insert("/style.typ".into(), style);
+        // Built from the synthetic sample, every page says so.
+        let sample = sample.map_or("none".to_owned(), typst_markup::string_literal);
         let main = format!(
-            "#import \"/style.typ\": conf\n#show: conf.with(title: {})\n\n{body}",
+            "#import \"/style.typ\": conf\n#show: conf.with(title: {}, sample: {sample})\n\n{body}",
             typst_markup::string_literal(doc.title)
         );
         let compiled = pdf::compile(&TypstDocument {

@@ -1,7 +1,11 @@
 //! `specgen synth --seed N`: writes the sample inputs (metrics, key
 //! distribution, forecast) from the story in [`story`], for the topology in
-//! `data/architecture.toml`. The story is code so that it can be reviewed;
-//! the same seed gives the same bytes.
+//! `data/architecture.toml`, and `provenance.toml` marking them synthetic.
+//! The story is code so that it can be reviewed; the same seed gives the
+//! same bytes. The metrics are not routed from the key list they publish:
+//! production's traffic departs from its exports (a mislisted id, a tail
+//! that scatters, customers with rhythms of their own, restarts), so the
+//! model's check of today's skew has a real error to report.
 
 pub mod story;
 
@@ -17,6 +21,7 @@ use crate::inputs::architecture::{self, Architecture};
 use crate::inputs::keys::{HotCustomer, KeyDistribution, Tail};
 use crate::inputs::metrics::STEP_S;
 use crate::model::routing;
+use partitioners::{flink_subtask, kafka_partition, long_hash_code, long_key_bytes};
 
 /// Writes the sample under `data_dir`; returns the files written.
 pub fn write(data_dir: &Path, seed: u64) -> Result<Vec<PathBuf>> {
@@ -44,6 +49,7 @@ pub fn generate(arch: &Architecture, seed: u64) -> BTreeMap<String, String> {
     files.insert("keys/event_types.csv".into(), event_types_csv());
     files.insert("forecast.csv".into(), forecast_csv());
     files.insert("onboardings.csv".into(), onboardings_csv());
+    files.insert("provenance.toml".into(), provenance_toml(seed));
     let metrics = simulate(arch, &keys, &mut rng);
     files.extend(metrics);
     files
@@ -120,6 +126,14 @@ fn forecast_csv() -> String {
     s
 }
 
+fn provenance_toml(seed: u64) -> String {
+    format!(
+        "# Where data/ comes from. `specgen synth` wrote this sample: every document built from it\n\
+         # says so. Delete this file (or set synthetic = false) once data/ holds your own exports.\n\
+         synthetic = true\nwritten_by = \"specgen synth --seed {seed}\"\n"
+    )
+}
+
 fn onboardings_csv() -> String {
     let mut s = String::from("customer,first_month,events_per_s,scenarios\n");
     for (name, month, rate, scenarios) in ONBOARDINGS {
@@ -142,6 +156,96 @@ fn shape(ts: i64) -> f64 {
     diurnal * weekly * trend
 }
 
+fn hour_of_day(ts: i64) -> f64 {
+    ((ts - START_TS) % 86_400) as f64 / 3600.0
+}
+
+/// Whether the job is restarting at `ts` ([`RESTARTS`]): nothing is consumed.
+fn restarting(ts: i64) -> bool {
+    RESTARTS.iter().any(|&(day, hour, samples)| {
+        let start = START_TS + day * 86_400 + (hour * 3600.0) as i64;
+        (start..start + samples * STEP_S).contains(&ts)
+    })
+}
+
+/// Production's keys as its traffic carries them: the exported list's, with
+/// the deviations of the story (a mislisted id, a scattered tail, hot
+/// customers with rhythms of their own), routed by the real partitioners.
+struct Traffic {
+    /// Customers without a rhythm, by partition and by keyed subtask.
+    steady_partitions: Vec<f64>,
+    steady_subtasks: Vec<f64>,
+    /// Customers with a rhythm: partition, subtask, share, amplitude, peak hour.
+    rhythmic: Vec<(usize, usize, f64, f64, f64)>,
+}
+
+impl Traffic {
+    fn new(
+        keys: &KeyDistribution,
+        partitions: u32,
+        keyed: &architecture::Operator,
+        rng: &mut Rng,
+    ) -> Traffic {
+        let listed = keys.customers();
+        let (hot, tail) = listed.split_at(keys.hot.len());
+        let scattered: Vec<f64> = tail
+            .iter()
+            .map(|&(_, share)| share * (TAIL_SCATTER_SIGMA * rng.normal()).exp())
+            .collect();
+        let scale = keys.tail.share / scattered.iter().sum::<f64>();
+        let carried = hot
+            .iter()
+            .map(|&(id, share)| {
+                let id = if id == MISLISTED_CUSTOMER.0 {
+                    MISLISTED_CUSTOMER.1
+                } else {
+                    id
+                };
+                (id, share)
+            })
+            .chain(
+                tail.iter()
+                    .zip(&scattered)
+                    .map(|(&(id, _), &share)| (id, share * scale)),
+            );
+        let mut t = Traffic {
+            steady_partitions: vec![0.0; partitions as usize],
+            steady_subtasks: vec![0.0; keyed.parallelism as usize],
+            rhythmic: Vec::new(),
+        };
+        for (id, share) in carried {
+            let p = kafka_partition(&long_key_bytes(id), partitions) as usize;
+            let s = flink_subtask(long_hash_code(id), keyed.max_parallelism, keyed.parallelism)
+                as usize;
+            match HOT_CUSTOMER_RHYTHMS.iter().find(|r| r.0 == id) {
+                Some(&(_, amplitude, peak)) => t.rhythmic.push((p, s, share, amplitude, peak)),
+                None => {
+                    t.steady_partitions[p] += share;
+                    t.steady_subtasks[s] += share;
+                }
+            }
+        }
+        t
+    }
+
+    /// Shares by partition and by keyed subtask at `hour` of the day, each summing to 1.
+    fn at(&self, hour: f64) -> (Vec<f64>, Vec<f64>) {
+        let mut partitions = self.steady_partitions.clone();
+        let mut subtasks = self.steady_subtasks.clone();
+        for &(p, s, share, amplitude, peak) in &self.rhythmic {
+            let w =
+                share * (1.0 + amplitude * (std::f64::consts::TAU * (hour - peak) / 24.0).cos());
+            partitions[p] += w;
+            subtasks[s] += w;
+        }
+        let total: f64 = partitions.iter().sum();
+        for x in partitions.iter_mut().chain(subtasks.iter_mut()) {
+            *x /= total;
+        }
+        (partitions, subtasks)
+    }
+}
+
 struct Writers {
     topics: String,
     partitions: String,
@@ -154,25 +258,18 @@ fn simulate(
     keys: &KeyDistribution,
     rng: &mut Rng,
 ) -> BTreeMap<String, String> {
-    let customers = keys.customers();
     let raw = arch.keyed_topic();
     let dlq = arch.kafka.topics.iter().find(|t| t.key == "none");
-    let partition_shares = routing::kafka_partition_shares(&customers, raw.partitions);
     let keyed = arch.keyed_operator();
-    let subtask_shares =
-        routing::flink_subtask_shares(&customers, keyed.max_parallelism, keyed.parallelism);
+    let traffic = Traffic::new(keys, raw.partitions, keyed, rng);
     let source = &arch.flink.operators[0];
     let sink = arch.flink.operators.last().expect("validated: operators");
-    let mut source_shares = vec![0.0; source.parallelism as usize];
-    for (p, share) in partition_shares.iter().enumerate() {
-        source_shares[routing::source_subtask_of_partition(&raw.name, p as u32, source.parallelism)
-            as usize] += share;
-    }
+    let reader_of: Vec<usize> = (0..raw.partitions)
+        .map(|p| routing::source_subtask_of_partition(&raw.name, p, source.parallelism) as usize)
+        .collect();
     // The keyed operator passes at most what its hottest subtask can take:
     // credit-based flow control stalls every upstream channel behind it.
     let keyed_capacity = 1e6 / WINDOW_AGGREGATE_US * MAX_BUSY_RATIO;
-    let hottest = subtask_shares.iter().copied().fold(0.0, f64::max);
-    let max_throughput = keyed_capacity / (hottest * (1.0 - DLQ_FRACTION));
 
     let mut w = Writers {
         topics: String::from("ts,topic,events_per_s,bytes_per_s\n"),
@@ -190,8 +287,20 @@ fn simulate(
     let steps = DAYS * 86_400 / STEP_S;
     for step in 0..steps {
         let ts = START_TS + step * STEP_S;
+        let (partition_shares, subtask_shares) = traffic.at(hour_of_day(ts));
+        let mut source_shares = vec![0.0; source.parallelism as usize];
+        for (p, share) in partition_shares.iter().enumerate() {
+            source_shares[reader_of[p]] += share;
+        }
+        let hottest = subtask_shares.iter().copied().fold(0.0, f64::max);
+        let max_throughput = if restarting(ts) {
+            0.0
+        } else {
+            keyed_capacity / (hottest * (1.0 - DLQ_FRACTION))
+        };
         let produced = MEAN_EVENTS_PER_S * shape(ts) * rng.jitter(NOISE);
-        // Flink reads what is produced plus what it owes from earlier stalls.
+        // Flink reads what is produced plus what it owes from earlier stalls
+        // and restarts.
         let offered = produced + backlog / STEP_S as f64;
         let consumed = offered.min(max_throughput);
         backlog = ((offered - consumed) * STEP_S as f64).max(0.0);
@@ -228,7 +337,10 @@ fn simulate(
             let busy = (records_in * SOURCE_ENRICH_US / 1000.0 * rng.jitter(0.03)).min(990.0);
             // Stalled behind the hot keyed subtask, a source subtask waits for credit
             // instead of idling: the lag is there to read.
-            let (bp, idle) = if throttled {
+            let (bp, idle) = if consumed == 0.0 {
+                // Restarting: nothing read, nothing to wait for.
+                (0.0, 1000.0 - busy)
+            } else if throttled {
                 let idle = 5.0 * rng.uniform();
                 (1000.0 - busy - idle, idle)
             } else {
@@ -252,7 +364,11 @@ fn simulate(
             let records_in = consumed * (1.0 - DLQ_FRACTION) * share;
             let busy = (records_in * WINDOW_AGGREGATE_US / 1000.0 * rng.jitter(0.02))
                 .min(1000.0 * MAX_BUSY_RATIO);
-            let bp = 2.0 * rng.uniform();
+            let bp = if consumed == 0.0 {
+                0.0
+            } else {
+                2.0 * rng.uniform()
+            };
             let out = records_in * WINDOW_OUTPUT_RATIO;
             window_out += out;
             subtask_row(

@@ -10,7 +10,11 @@ use crate::model::sensitivity::Swing as ModelSwing;
 #[derive(Debug, Serialize)]
 pub struct Capacity {
     pub sensitivity: Option<Sensitivity>,
+    /// Every assumption: the site's full table.
     pub assumptions: Vec<Assumption>,
+    /// Those with a range, which the sensitivity analysis varies: the ones
+    /// that move the plan, the PDF's table.
+    pub uncertain: Vec<Assumption>,
 }
 
 #[derive(Debug, Serialize)]
@@ -42,7 +46,7 @@ pub struct Swing {
     pub at_high: Nodes,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Assumption {
     pub name: Code,
     pub value: f64,
@@ -51,7 +55,7 @@ pub struct Assumption {
     pub source: Text,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Range {
     pub low: f64,
     pub high: f64,
@@ -87,31 +91,37 @@ pub fn swings(src: &Source<'_>) -> Vec<Swing> {
 }
 
 pub fn build(src: &Source<'_>) -> Capacity {
+    let assumptions: Vec<Assumption> = src
+        .inputs
+        .assumptions
+        .list()
+        .into_iter()
+        .map(|a| Assumption {
+            name: Code::new(&a.name),
+            value: a.assumption.value,
+            range: a
+                .assumption
+                .low
+                .zip(a.assumption.high)
+                .map(|(low, high)| Range { low, high }),
+            unit: Text::new(&words::unit_of(
+                a.assumption.value,
+                a.assumption.low.is_some(),
+                &a.assumption.unit,
+            )),
+            source: Text::new(&a.assumption.source),
+        })
+        .collect();
     Capacity {
         sensitivity: Some(Sensitivity {
             baseline: nodes(&src.model.sensitivity.baseline),
             swings: swings(src),
         }),
-        assumptions: src
-            .inputs
-            .assumptions
-            .list()
-            .into_iter()
-            .map(|a| Assumption {
-                name: Code::new(&a.name),
-                value: a.assumption.value,
-                range: a
-                    .assumption
-                    .low
-                    .zip(a.assumption.high)
-                    .map(|(low, high)| Range { low, high }),
-                unit: Text::new(&words::unit_of(
-                    a.assumption.value,
-                    a.assumption.low.is_some(),
-                    &a.assumption.unit,
-                )),
-                source: Text::new(&a.assumption.source),
-            })
+        uncertain: assumptions
+            .iter()
+            .filter(|a| a.range.is_some())
+            .cloned()
             .collect(),
+        assumptions,
     }
 }

@@ -31,6 +31,7 @@ use crate::inputs::{Inputs, Scenario};
 use crate::model::growth::MonthLoad;
 use crate::model::strategy::Strategy;
 use crate::model::{Model, MonthPlan, StrategyMonth};
+use text::Code;
 
 /// Everything the templates print.
 #[derive(Debug, Serialize)]
@@ -84,6 +85,9 @@ pub struct Document {
     /// `YYYY-MM-DD`, from the assumptions.
     pub date: String,
     pub generator: String,
+    /// The command that wrote `data/` when it is the synthetic sample: every
+    /// document built from it says so.
+    pub sample: Option<Code>,
 }
 
 /// Where each chapter finds its charts, relative to the chapter.
@@ -257,6 +261,11 @@ pub fn build(
         document: Document {
             date: inputs.assumptions.plan.document_date.clone(),
             generator: format!("specgen {}", env!("CARGO_PKG_VERSION")),
+            sample: inputs
+                .provenance
+                .as_ref()
+                .filter(|p| p.synthetic)
+                .map(|p| Code::new(&p.written_by)),
         },
         figures: Figures {
             architecture: figure("architecture")?,

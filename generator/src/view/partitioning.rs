@@ -64,6 +64,17 @@ pub struct TodayCheck {
     pub measured_hottest_subtask_share: f64,
     pub measured_hottest_partition: u32,
     pub measured_hottest_partition_share: f64,
+    /// (measured − predicted) ÷ predicted of the hottest subtask and
+    /// partition, signed, in words.
+    pub subtask_error: String,
+    pub partition_error: String,
+    /// Whether the measured hottest is where the prediction put it.
+    pub same_hottest_subtask: bool,
+    /// The largest gap of any subtask or partition, in share points.
+    pub largest_subtask_gap: f64,
+    pub largest_partition_gap: f64,
+    pub target_utilization: f64,
+    pub headroom_covers_error: bool,
 }
 
 /// One strategy in the base scenario's last month.
@@ -167,6 +178,13 @@ pub fn build(src: &Source<'_>) -> Partitioning {
             measured_hottest_subtask_share: w.keyed.hottest_share,
             measured_hottest_partition: w.partition_skew.hottest_partition,
             measured_hottest_partition_share: w.partition_skew.hottest_share,
+            subtask_error: words::signed_percent(model.today.subtask_error),
+            partition_error: words::signed_percent(model.today.partition_error),
+            same_hottest_subtask: model.today.predicted_hottest_subtask == w.keyed.hottest_subtask,
+            largest_subtask_gap: model.today.largest_subtask_gap,
+            largest_partition_gap: model.today.largest_partition_gap,
+            target_utilization: src.inputs.assumptions.flink.target_utilization.value,
+            headroom_covers_error: model.today.headroom_covers_error,
         },
         strategies: model
             .decision

@@ -9,6 +9,7 @@ use crate::inputs::Scenario;
 use crate::model::MonthPlan;
 use crate::model::flink::{MIN_KEY_GROUPS_PER_SUBTASK, VertexSizing};
 use crate::model::kafka::{BYTES_PER_MB, TopicLoad};
+use crate::model::task_managers::{Bound, Shape};
 
 /// The keyed vertex of a month's sizing.
 fn keyed(plan: &MonthPlan) -> &VertexSizing {
@@ -193,6 +194,82 @@ pub struct Flink {
     /// The fewest key groups per subtask the plan's maxParallelism leaves, in words.
     pub key_groups_per_subtask: String,
     pub months: Vec<KeyedRow>,
+    pub fleet: Fleet,
+}
+
+/// The TaskManagers: the shape the plan runs, today's cluster read by the
+/// same rules, and the four bounds month by month.
+#[derive(Debug, Serialize)]
+pub struct Fleet {
+    pub vcpu: f64,
+    pub memory_gib: f64,
+    pub slots: u32,
+    pub framework_vcpu: f64,
+    pub overhead_gib: f64,
+    pub task_heap_gib_per_slot: f64,
+    pub write_buffer_ratio: f64,
+    pub today: FleetToday,
+    pub months: Vec<FleetRow>,
+    /// The base plan's last month, when every vertex fits.
+    pub last: Option<FleetLast>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FleetToday {
+    pub task_managers: u32,
+    pub vcpu: f64,
+    pub memory_gib: f64,
+    pub vcpu_total: f64,
+    pub slots_total: u32,
+    /// The widest vertex today: the slots the job takes.
+    pub slots_used: u32,
+    pub busy_vcpu: f64,
+    pub cpu_utilization: f64,
+    pub by_slots: u32,
+    pub by_cpu: u32,
+    pub by_memory: u32,
+    /// The count the plan's rules would give today's peak, without the floor.
+    pub by_rules: u32,
+    /// Whether today runs more TaskManagers than those rules give.
+    pub over_rules: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FleetRow {
+    pub label: String,
+    pub slots: String,
+    pub busy_vcpu: String,
+    pub memory_gib: String,
+    pub by_slots: String,
+    pub by_cpu: String,
+    pub by_memory: String,
+    pub task_managers_low: String,
+    pub task_managers: String,
+    pub task_managers_high: String,
+    pub set_by: String,
+    pub cpu_utilization: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FleetLast {
+    pub label: String,
+    pub task_managers: u32,
+    pub set_by: &'static str,
+    pub slots: u32,
+    pub busy_vcpu: f64,
+    pub vcpu_total: f64,
+    pub cpu_utilization: f64,
+    /// When slots set the count: more slots per TaskManager would need fewer.
+    pub lever: Option<SlotLever>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SlotLever {
+    pub slots_per_task_manager: u32,
+    pub task_managers: u32,
+    pub set_by: &'static str,
+    pub fewer: u32,
+    pub saving_per_month: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -215,10 +292,6 @@ pub struct KeyedRow {
     pub parallelism: String,
     pub max_parallelism: u32,
     pub hottest_utilization: f64,
-    pub slots: String,
-    pub task_managers_low: String,
-    pub task_managers: String,
-    pub task_managers_high: String,
     pub state_mb: f64,
     /// Seconds with two decimals, or a dash when the job does not fit.
     pub checkpoint_duration_s: String,
@@ -296,7 +369,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
             high: high.brokers.brokers,
         }
     });
-    let keyed_months = by_month(m, |label, low, base, high| {
+    let keyed_months = by_month(m, |label, _, base, _| {
         let v = keyed(base);
         let source = &base.flink.vertices[0];
         KeyedRow {
@@ -308,10 +381,6 @@ pub fn build(src: &Source<'_>) -> Sizing {
             parallelism: words::fit(v.parallelism),
             max_parallelism: v.max_parallelism,
             hottest_utilization: v.hottest_utilization,
-            slots: words::count(base.flink.slots),
-            task_managers_low: words::count(low.flink.task_managers),
-            task_managers: words::count(base.flink.task_managers),
-            task_managers_high: words::count(high.flink.task_managers),
             state_mb: base.flink.state_bytes / BYTES_PER_MB,
             checkpoint_duration_s: words::figure_or_dash(base.flink.checkpoint_duration_s, 2),
         }
@@ -397,6 +466,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
             // today: the key groups it gives each subtask at the least.
             key_groups_per_subtask: words::count_word(u64::from(MIN_KEY_GROUPS_PER_SUBTASK)),
             months: keyed_months,
+            fleet: fleet(src),
         },
         clickhouse: ClickHouse {
             rows_per_event: model.clickhouse_rows_per_event,
@@ -406,5 +476,106 @@ pub fn build(src: &Source<'_>) -> Sizing {
             months: shard_months,
         },
         cost,
+    }
+}
+
+/// `_flink.md`'s TaskManagers.
+fn fleet(src: &Source<'_>) -> Fleet {
+    let model = src.model;
+    let a = &src.inputs.assumptions.flink;
+    let arch = &src.inputs.architecture.flink;
+    let shape = Shape::from_assumptions(a);
+    let t = &model.fleet_today;
+    let today = FleetToday {
+        task_managers: arch.task_managers,
+        vcpu: arch.task_manager_vcpu,
+        memory_gib: arch.task_manager_memory_gib,
+        vcpu_total: f64::from(arch.task_managers) * arch.task_manager_vcpu,
+        slots_total: arch.task_managers * arch.slots_per_task_manager,
+        slots_used: t.slots,
+        busy_vcpu: t.busy_vcpu,
+        cpu_utilization: t.cpu_utilization,
+        by_slots: t.by_slots,
+        by_cpu: t.by_cpu,
+        by_memory: t.by_memory,
+        by_rules: t.by_slots.max(t.by_cpu).max(t.by_memory),
+        over_rules: t.by_slots.max(t.by_cpu).max(t.by_memory) < arch.task_managers,
+    };
+    let dash = || "—".to_owned();
+    let months = by_month(&src.months, |label, low, base, high| {
+        let f = base.flink.fleet.as_ref();
+        let shown = |x: Option<String>| x.unwrap_or_else(dash);
+        FleetRow {
+            label,
+            slots: words::count(base.flink.slots),
+            busy_vcpu: shown(f.map(|f| words::figure_or_dash(f.busy_vcpu, 1))),
+            memory_gib: shown(
+                f.map(|f| words::figure_or_dash(f.network_gib + f.state_memory_gib, 2)),
+            ),
+            by_slots: words::count(f.map(|f| f.by_slots)),
+            by_cpu: words::count(f.map(|f| f.by_cpu)),
+            by_memory: words::count(f.map(|f| f.by_memory)),
+            task_managers_low: words::count(low.flink.task_managers),
+            task_managers: words::count(base.flink.task_managers),
+            task_managers_high: words::count(high.flink.task_managers),
+            set_by: shown(f.map(|f| f.binding.name().to_owned())),
+            cpu_utilization: shown(f.map(|f| words::percent(f.cpu_utilization))),
+        }
+    });
+    let last_month = *src.months.months.last().expect("a plan month");
+    let last = src
+        .months
+        .plan(last_month, Scenario::Base)
+        .flink
+        .fleet
+        .as_ref()
+        .map(|f| FleetLast {
+            label: src.months.label(last_month).to_owned(),
+            task_managers: f.task_managers,
+            set_by: f.binding.name(),
+            slots: f.slots,
+            busy_vcpu: f.busy_vcpu,
+            vcpu_total: f64::from(f.task_managers) * shape.vcpu,
+            cpu_utilization: f.cpu_utilization,
+            lever: (f.binding == Bound::Slots && f.without_slot_bound < f.task_managers).then(
+                || {
+                    let by = [
+                        (Bound::Today, f.today),
+                        (Bound::Cpu, f.by_cpu),
+                        (Bound::Memory, f.by_memory),
+                    ]
+                    .into_iter()
+                    .fold(
+                        (Bound::Today, 0),
+                        |best, (b, n)| if n > best.1 { (b, n) } else { best },
+                    );
+                    let fewer = f.task_managers - f.without_slot_bound;
+                    SlotLever {
+                        slots_per_task_manager: f.slots_per_task_manager_then,
+                        task_managers: f.without_slot_bound,
+                        set_by: by.0.name(),
+                        fewer,
+                        saving_per_month: f64::from(fewer)
+                            * src
+                                .inputs
+                                .assumptions
+                                .cost
+                                .flink_task_manager_per_month
+                                .value,
+                    }
+                },
+            ),
+        });
+    Fleet {
+        vcpu: shape.vcpu,
+        memory_gib: shape.memory_gib,
+        slots: shape.slots,
+        framework_vcpu: shape.framework_vcpu,
+        overhead_gib: shape.overhead_gib,
+        task_heap_gib_per_slot: shape.task_heap_gib_per_slot,
+        write_buffer_ratio: a.rocksdb_write_buffer_ratio.value,
+        today,
+        months,
+        last,
     }
 }

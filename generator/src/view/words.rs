@@ -49,6 +49,23 @@ pub fn figure_or_dash(v: f64, decimals: usize) -> String {
     }
 }
 
+/// A ratio as a whole percentage, as the `pct(d=0)` filter prints it.
+pub fn percent(ratio: f64) -> String {
+    format!("{}%", group(ratio * 100.0, 0))
+}
+
+/// A relative change with its sign, one decimal: `+4.1%`, `−2.3%`, `0.0%`.
+pub fn signed_percent(ratio: f64) -> String {
+    let shown = group(ratio.abs() * 100.0, 1);
+    if shown == "0.0" {
+        shown + "%"
+    } else if ratio > 0.0 {
+        format!("+{shown}%")
+    } else {
+        format!("−{shown}%")
+    }
+}
+
 /// An assumption's unit after its value: a plural word unit ("groups",
 /// "partition replicas") in the singular after a lone 1; symbols ("ms",
 /// "MB/s") and ranges as they are.

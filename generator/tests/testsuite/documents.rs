@@ -28,7 +28,7 @@ pub const SPEC_PDF: &str = "architecture-spec.pdf";
 pub const READOUT_PDF: &str = "cto-readout.pdf";
 
 /// One render of the committed project, shared by the tests of this module.
-static COMMITTED: LazyLock<Rendered> = LazyLock::new(|| {
+pub static COMMITTED: LazyLock<Rendered> = LazyLock::new(|| {
     let s = Scratch::new();
     build::render(&build::Layout {
         root: s.root().to_path_buf(),

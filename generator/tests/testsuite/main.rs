@@ -17,6 +17,7 @@ mod sparse_inputs;
 mod stale_bench;
 mod synth;
 mod templates;
+mod today_check;
 mod typst_markup;
 mod untrusted;
 mod workbook_recalc;

@@ -28,8 +28,8 @@ fn a_run_made_from_other_metrics_is_flagged_with_what_moved() {
     // the pooled service time of data/ no longer equals the one the run paid.
     s.edit(
         "data/metrics/flink_subtasks.csv",
-        "1792368000,window-aggregate,0,278.3,0.2,721.5,",
-        "1792368000,window-aggregate,0,578.3,0.2,421.5,",
+        "1792368000,window-aggregate,0,273.9,1.9,724.2,",
+        "1792368000,window-aggregate,0,573.9,1.9,424.2,",
     );
     let text = chapter(&s, "benchmark.md");
     assert!(text.contains("The committed results are stale"), "{text}");
