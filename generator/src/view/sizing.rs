@@ -327,11 +327,13 @@ pub struct ShardRow {
 pub struct CostRow {
     pub label: String,
     pub kafka: f64,
-    pub flink: f64,
+    /// The Flink cost and the totals, or a dash in a month whose plan has
+    /// no TaskManager count: no fleet carries it, so it has no cost.
+    pub flink: String,
     pub clickhouse: f64,
-    pub total_low: f64,
-    pub total: f64,
-    pub total_high: f64,
+    pub total_low: String,
+    pub total: String,
+    pub total_high: String,
 }
 
 pub fn build(src: &Source<'_>) -> Sizing {
@@ -402,14 +404,23 @@ pub fn build(src: &Source<'_>) -> Sizing {
             rows_per_part: c.rows_per_part,
         }
     });
+    // A month priced only when its plan has a fleet: without a TaskManager
+    // count its Flink line would read 0 and its total too little.
+    let priced = |plan: &MonthPlan, usd: f64| {
+        if plan.flink.task_managers.is_some() {
+            words::figure_or_dash(usd, 0)
+        } else {
+            "—".to_owned()
+        }
+    };
     let cost = by_month(m, |label, low, base, high| CostRow {
         label,
         kafka: base.cost.kafka,
-        flink: base.cost.flink,
+        flink: priced(base, base.cost.flink),
         clickhouse: base.cost.clickhouse,
-        total_low: low.cost.total,
-        total: base.cost.total,
-        total_high: high.cost.total,
+        total_low: priced(low, low.cost.total),
+        total: priced(base, base.cost.total),
+        total_high: priced(high, high.cost.total),
     });
     let source = model.vertices.first().expect("the job has a source vertex");
     Sizing {

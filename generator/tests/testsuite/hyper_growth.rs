@@ -45,6 +45,26 @@ fn when_nothing_fits_the_documents_say_what_from_when_and_what_would() {
     let misfit = chosen.first_misfit.as_ref().expect("with a reason");
     let label = &m.growth.get(month).base.label;
 
+    // A month whose base plan has no TaskManager count is not priced: its
+    // Flink line and total are dashes, not 0 and a partial sum.
+    let sizing = &draft.chapters["sizing.md"];
+    let unpriced = m
+        .plan
+        .iter()
+        .find(|(_, p)| p.base.flink.task_managers.is_none())
+        .map(|(month, _)| &m.growth.get(month).base.label)
+        .expect("a month without TaskManagers");
+    let cost_row = sizing
+        .split("Table: Cost by month")
+        .next()
+        .unwrap()
+        .lines()
+        .rev()
+        .find(|l| l.starts_with(&format!("| {unpriced} |")))
+        .expect("the month's cost row");
+    let cells: Vec<&str> = cost_row.split('|').map(str::trim).collect();
+    assert_eq!((cells[3], cells[6]), ("—", "**—**"), "{cost_row}");
+
     let summary = &draft.chapters["summary.md"];
     assert!(
         summary.contains("No strategy carries the whole forecast."),
