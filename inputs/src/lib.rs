@@ -62,6 +62,16 @@ pub struct Inputs {
     pub bench: Option<BenchReport>,
 }
 
+impl Inputs {
+    /// The command that wrote `data/` when it is the synthetic sample.
+    pub fn sample_written_by(&self) -> Option<&str> {
+        self.provenance
+            .as_ref()
+            .filter(|p| p.synthetic)
+            .map(|p| p.written_by.as_str())
+    }
+}
+
 /// Loads the production facts under `data_dir`.
 pub fn load_production(data_dir: &Path) -> Result<Production, InputError> {
     if !data_dir.is_dir() {

@@ -193,11 +193,7 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
     let mut out = BTreeMap::new();
     let mut pdf_pages = Vec::new();
     let mut pdf_texts = BTreeMap::new();
-    let sample = inputs
-        .provenance
-        .as_ref()
-        .filter(|p| p.synthetic)
-        .map(|p| p.written_by.as_str());
+    let sample = inputs.sample_written_by();
     for pdf in documents::pdfs(&chapters, &charts, &layout.typst(), date, sample)? {
         pdf_pages.push((pdf.file.to_owned(), pdf.compiled.pages));
         pdf_texts.insert(pdf.file.to_owned(), pdf.compiled.page_texts);

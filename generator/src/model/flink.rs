@@ -498,7 +498,8 @@ pub fn size(
             plan.a,
         )
     });
-    let widest = loads_widest(&vertices);
+    // With slot sharing the job takes as many slots as its widest vertex.
+    let widest = fleet.as_ref().map(|f| f.slots);
     let task_managers = fleet.as_ref().map(|f| f.task_managers);
     let upload = plan.a.checkpoint_upload_mb_per_s_per_task_manager.value * 1e6;
     let checkpoint_upload_s =
@@ -516,15 +517,6 @@ pub fn size(
         barrier_alignment_s,
         checkpoint_duration_s: checkpoint_upload_s + barrier_alignment_s,
     }
-}
-
-/// The widest vertex's parallelism: with slot sharing, the slots the job takes.
-fn loads_widest(vertices: &[VertexSizing]) -> Option<u32> {
-    vertices
-        .iter()
-        .map(|v| v.parallelism.as_ref().ok().copied())
-        .collect::<Option<Vec<u32>>>()
-        .and_then(|ps| ps.into_iter().max())
 }
 
 /// A barrier waits behind the data already queued at the keyed vertex's

@@ -99,6 +99,7 @@ pub struct TaskManagerFleet {
     /// The lever when slots bind: TaskManagers set by the other bounds, and
     /// the slots per TaskManager that would carry the job on them.
     pub without_slot_bound: u32,
+    pub without_slot_binding: Bound,
     pub slots_per_task_manager_then: u32,
     /// Σ over vertices of records in ÷ true rate: vCPUs busy at peak.
     pub busy_vcpu: f64,
@@ -135,6 +136,22 @@ pub fn network_buffers(vertices: &[VertexLoad], exclusive: f64, floating: f64) -
         .sum()
 }
 
+/// The largest bound and what it is; on a tie, the first named. Today's
+/// count is at least one (validated), so the count is too.
+fn largest(bounds: &[(Bound, u32)]) -> (Bound, u32) {
+    bounds.iter().copied().fold(
+        (Bound::Today, 0),
+        |best, (b, n)| if n > best.1 { (b, n) } else { best },
+    )
+}
+
+impl TaskManagerFleet {
+    /// What the plan's rules give without today's floor.
+    pub fn by_rules(&self) -> u32 {
+        self.by_slots.max(self.by_cpu).max(self.by_memory)
+    }
+}
+
 /// The TaskManagers a month needs on `shape`.
 pub fn size(
     vertices: &[VertexLoad],
@@ -160,25 +177,22 @@ pub fn size(
     // the block cache, beside write buffers taking their ratio of managed memory.
     let state_memory_gib = state_bytes / BYTES_PER_GIB / (1.0 - a.rocksdb_write_buffer_ratio.value);
     let by_memory = ceil_u32((network_gib + state_memory_gib) / shape.free_gib());
-    let (binding, task_managers) = [
+    let (binding, task_managers) = largest(&[
         (Bound::Today, today),
         (Bound::Slots, by_slots),
         (Bound::Cpu, by_cpu),
         (Bound::Memory, by_memory),
-    ]
-    .into_iter()
-    // The largest bound; on a tie, the first named.
-    .fold(
-        (Bound::Today, 0),
-        |best, (b, n)| {
-            if n > best.1 { (b, n) } else { best }
-        },
-    );
+    ]);
+    let (without_slot_binding, without_slot_bound) = largest(&[
+        (Bound::Today, today),
+        (Bound::Cpu, by_cpu),
+        (Bound::Memory, by_memory),
+    ]);
     let n = f64::from(task_managers);
-    let without_slot_bound = today.max(by_cpu).max(by_memory).max(1);
     TaskManagerFleet {
         slots: widest,
         without_slot_bound,
+        without_slot_binding,
         slots_per_task_manager_then: widest.div_ceil(without_slot_bound),
         by_slots,
         by_cpu,

@@ -293,7 +293,8 @@ fn simulate(
             source_shares[reader_of[p]] += share;
         }
         let hottest = subtask_shares.iter().copied().fold(0.0, f64::max);
-        let max_throughput = if restarting(ts) {
+        let down = restarting(ts);
+        let max_throughput = if down {
             0.0
         } else {
             keyed_capacity / (hottest * (1.0 - DLQ_FRACTION))
@@ -337,7 +338,7 @@ fn simulate(
             let busy = (records_in * SOURCE_ENRICH_US / 1000.0 * rng.jitter(0.03)).min(990.0);
             // Stalled behind the hot keyed subtask, a source subtask waits for credit
             // instead of idling: the lag is there to read.
-            let (bp, idle) = if consumed == 0.0 {
+            let (bp, idle) = if down {
                 // Restarting: nothing read, nothing to wait for.
                 (0.0, 1000.0 - busy)
             } else if throttled {
@@ -364,11 +365,7 @@ fn simulate(
             let records_in = consumed * (1.0 - DLQ_FRACTION) * share;
             let busy = (records_in * WINDOW_AGGREGATE_US / 1000.0 * rng.jitter(0.02))
                 .min(1000.0 * MAX_BUSY_RATIO);
-            let bp = if consumed == 0.0 {
-                0.0
-            } else {
-                2.0 * rng.uniform()
-            };
+            let bp = if down { 0.0 } else { 2.0 * rng.uniform() };
             let out = records_in * WINDOW_OUTPUT_RATIO;
             window_out += out;
             subtask_row(

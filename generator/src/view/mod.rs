@@ -261,11 +261,7 @@ pub fn build(
         document: Document {
             date: inputs.assumptions.plan.document_date.clone(),
             generator: format!("specgen {}", env!("CARGO_PKG_VERSION")),
-            sample: inputs
-                .provenance
-                .as_ref()
-                .filter(|p| p.synthetic)
-                .map(|p| Code::new(&p.written_by)),
+            sample: inputs.sample_written_by().map(Code::new),
         },
         figures: Figures {
             architecture: figure("architecture")?,

@@ -201,12 +201,8 @@ pub struct Flink {
 /// same rules, and the four bounds month by month.
 #[derive(Debug, Serialize)]
 pub struct Fleet {
-    pub vcpu: f64,
-    pub memory_gib: f64,
-    pub slots: u32,
-    pub framework_vcpu: f64,
-    pub overhead_gib: f64,
-    pub task_heap_gib_per_slot: f64,
+    #[serde(flatten)]
+    pub shape: Shape,
     pub write_buffer_ratio: f64,
     pub today: FleetToday,
     pub months: Vec<FleetRow>,
@@ -509,8 +505,8 @@ fn fleet(src: &Source<'_>) -> Fleet {
         by_slots: t.by_slots,
         by_cpu: t.by_cpu,
         by_memory: t.by_memory,
-        by_rules: t.by_slots.max(t.by_cpu).max(t.by_memory),
-        over_rules: t.by_slots.max(t.by_cpu).max(t.by_memory) < arch.task_managers,
+        by_rules: t.by_rules(),
+        over_rules: t.by_rules() < arch.task_managers,
     };
     let dash = || "—".to_owned();
     let months = by_month(&src.months, |label, low, base, high| {
@@ -550,21 +546,11 @@ fn fleet(src: &Source<'_>) -> Fleet {
             cpu_utilization: f.cpu_utilization,
             lever: (f.binding == Bound::Slots && f.without_slot_bound < f.task_managers).then(
                 || {
-                    let by = [
-                        (Bound::Today, f.today),
-                        (Bound::Cpu, f.by_cpu),
-                        (Bound::Memory, f.by_memory),
-                    ]
-                    .into_iter()
-                    .fold(
-                        (Bound::Today, 0),
-                        |best, (b, n)| if n > best.1 { (b, n) } else { best },
-                    );
                     let fewer = f.task_managers - f.without_slot_bound;
                     SlotLever {
                         slots_per_task_manager: f.slots_per_task_manager_then,
                         task_managers: f.without_slot_bound,
-                        set_by: by.0.name(),
+                        set_by: f.without_slot_binding.name(),
                         fewer,
                         saving_per_month: f64::from(fewer)
                             * src
@@ -578,12 +564,7 @@ fn fleet(src: &Source<'_>) -> Fleet {
             ),
         });
     Fleet {
-        vcpu: shape.vcpu,
-        memory_gib: shape.memory_gib,
-        slots: shape.slots,
-        framework_vcpu: shape.framework_vcpu,
-        overhead_gib: shape.overhead_gib,
-        task_heap_gib_per_slot: shape.task_heap_gib_per_slot,
+        shape,
         write_buffer_ratio: a.rocksdb_write_buffer_ratio.value,
         today,
         months,

@@ -103,3 +103,54 @@ fn the_other_data_sets_keep_the_same_rules() {
         check(&scratch.path("data"));
     }
 }
+
+/// The TaskManager table of the committed spec, recomputed row by row from
+/// its own columns and the shape in `data/assumptions.toml` (4 vCPU, 0.25 of
+/// them the framework's, 4 slots, target 70%; today's 7 TaskManagers).
+#[test]
+fn every_task_manager_count_is_the_largest_of_its_bounds_recomputed_by_hand() {
+    let arch = std::fs::read_to_string(repo_root().join("data/architecture.toml")).unwrap();
+    assert!(arch.contains("task_managers = 7\n"));
+    let text = std::fs::read_to_string(repo_root().join("spec/src/sizing.md")).unwrap();
+    let table = text
+        .split("| Month | Slots | vCPUs busy at peak |")
+        .nth(1)
+        .expect("the TaskManager table");
+    let number = |cell: &str| cell.trim().replace(',', "").parse::<f64>().unwrap();
+    let mut rows = 0;
+    for line in table.lines().skip(2).take_while(|l| l.starts_with("| 20")) {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let (slots, busy, by_slots, by_cpu, by_memory) = (
+            number(cells[2]),
+            number(cells[3]),
+            number(cells[5]),
+            number(cells[6]),
+            number(cells[7]),
+        );
+        assert_eq!(by_slots, (slots / 4.0).ceil(), "{line}");
+        // Busy vCPUs are printed to 0.1: the count must follow from a value
+        // within half a digit of it. 0.7 × (4 − 0.25) = 2.625 per TaskManager.
+        let per_task_manager = 0.7 * (4.0 - 0.25);
+        let (low, high) = (
+            (busy - 0.05) / per_task_manager,
+            (busy + 0.05) / per_task_manager,
+        );
+        assert!(
+            low.ceil() <= by_cpu && by_cpu <= high.ceil(),
+            "{line}: {busy} busy vCPUs give {low:.2}–{high:.2} TaskManagers"
+        );
+        let base: f64 = number(cells[8].split('/').nth(1).unwrap().trim().trim_matches('*'));
+        let largest = by_slots.max(by_cpu).max(by_memory).max(7.0);
+        assert_eq!(base, largest, "{line}");
+        let named = match cells[9] {
+            "today's count" => 7.0,
+            "slots" => by_slots,
+            "CPU" => by_cpu,
+            "memory" => by_memory,
+            other => panic!("{line}: set by `{other}`"),
+        };
+        assert_eq!(named, largest, "{line}");
+        rows += 1;
+    }
+    assert_eq!(rows, 12);
+}
