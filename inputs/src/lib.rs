@@ -23,6 +23,7 @@ mod table;
 mod toml_file;
 
 use std::path::Path;
+use std::sync::Arc;
 
 pub use architecture::Architecture;
 pub use assumptions::Assumptions;
@@ -41,7 +42,9 @@ pub struct Production {
     pub assumptions: Assumptions,
     pub forecast: Forecast,
     pub keys: KeyDistribution,
-    pub metrics: Metrics,
+    /// Shared: the largest input by far, which a rerun with changed
+    /// assumptions reads but never changes.
+    pub metrics: Arc<Metrics>,
     /// Whether `data/` is the synthetic sample (`provenance.toml`).
     pub provenance: Option<Provenance>,
 }
@@ -53,7 +56,9 @@ pub struct Inputs {
     pub assumptions: Assumptions,
     pub forecast: Forecast,
     pub keys: KeyDistribution,
-    pub metrics: Metrics,
+    /// Shared: the largest input by far, which a rerun with changed
+    /// assumptions reads but never changes.
+    pub metrics: Arc<Metrics>,
     /// Whether `data/` is the synthetic sample (`provenance.toml`).
     pub provenance: Option<Provenance>,
     /// The benchmark's scenarios (`data/bench/scenarios.toml`), when present.
@@ -92,7 +97,7 @@ pub fn load_production(data_dir: &Path) -> Result<Production, InputError> {
     let provenance = provenance::load(&data_dir.join("provenance.toml"))?;
     let production = Production {
         provenance,
-        metrics: metrics::load(&data_dir.join("metrics"), &architecture)?,
+        metrics: Arc::new(metrics::load(&data_dir.join("metrics"), &architecture)?),
         keys,
         architecture,
         assumptions,

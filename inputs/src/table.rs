@@ -131,12 +131,18 @@ pub fn read_any<T: DeserializeOwned>(
             .in_field(dup.1.clone()));
     }
 
+    // One header record and one row buffer for the whole file: the metrics
+    // run to hundreds of thousands of rows.
+    let names = csv::StringRecord::from(header.clone());
+    let mut record = csv::StringRecord::new();
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, &header, e, None))?;
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(path, &header, e, None))?
+    {
         let line = record.position().map_or(0, |p| p.line());
         let value = record
-            .deserialize::<T>(Some(&csv::StringRecord::from(header.clone())))
+            .deserialize::<T>(Some(&names))
             .map_err(|e| csv_error(path, &header, e, Some(&record)))
             .map_err(|e| if e.line.is_none() { e.at_line(line) } else { e })?;
         rows.push(Row { line, value });

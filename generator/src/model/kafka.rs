@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::relabel::{FirstFits, Spread, Walk};
-use super::strategy::KeySet;
+use super::strategy::{KeySet, Wanted};
 use super::{Infeasible, ceil_u32};
 use crate::inputs::architecture::Kafka;
 use crate::inputs::assumptions::KafkaAssumptions;
@@ -127,10 +127,18 @@ fn search(
             break;
         }
         searched_to = n;
-        // Sizing needs only the first count enough draws fit: the quick test
-        // refuses the others; the walk for the spread needs every draw.
-        let need = (walk == Walk::ToChoice).then_some(relabelling.must_fit as usize);
-        let Some(hottest) = keys.hottest_partition_shares_unless_over(n, limit_share, need) else {
+        // Sizing needs only the first count enough draws fit together: the
+        // quick test refuses the others. The walk for the spread also needs
+        // the first count each draw fits alone, so it keeps a count where a
+        // draw not yet fitted may fit.
+        let unfound = first.unfound();
+        let together = chosen.is_none().then_some(relabelling.must_fit as usize);
+        let wanted = Wanted {
+            together,
+            any_of: (walk == Walk::EveryDraw).then_some(&unfound[..]),
+        };
+        let Some(hottest) = keys.hottest_partition_shares_unless_over(n, limit_share, wanted)
+        else {
             continue;
         };
         first.record(n, |draw| fits(hottest[draw]));

@@ -18,6 +18,7 @@ pub mod flink;
 pub mod growth;
 pub mod index;
 pub mod kafka;
+mod known_keys;
 pub mod latency;
 pub mod relabel;
 pub mod rollout;

@@ -100,6 +100,11 @@ impl FirstFits {
         }
     }
 
+    /// The draws whose first fitting count the walk has not met yet.
+    pub fn unfound(&self) -> Vec<usize> {
+        (0..self.0.len()).filter(|&d| self.0[d].is_none()).collect()
+    }
+
     pub fn all_found(&self) -> bool {
         self.0.iter().all(Option::is_some)
     }

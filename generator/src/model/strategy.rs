@@ -8,11 +8,12 @@
 //! closed form, so the predicted skew is the skew production would see.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use partitioners::{keys, murmur_hash, murmur2, to_positive};
 use serde::Serialize;
 
+use super::known_keys::{KnownKeys, Partitioner, Refusal, RoutedKey};
 use super::relabel::Relabelling;
 
 use crate::inputs::keys::EventType;
@@ -55,16 +56,6 @@ impl From<crate::inputs::scenarios::Strategy> for Strategy {
             Bench::Sticky => Strategy::SubKeys,
         }
     }
-}
-
-/// One record key, hashed once for each partitioner.
-#[derive(Debug, Clone, Copy)]
-struct RoutedKey {
-    /// `toPositive(murmur2(keyBytes))`: the partition is this modulo the count.
-    kafka_hash: u32,
-    /// `MathUtils.murmurHash(key.hashCode())`: the key group is this modulo maxParallelism.
-    flink_hash: u32,
-    share: f64,
 }
 
 /// Who a customer is: a known id, or the `i`-th planned onboarding of
@@ -120,129 +111,6 @@ fn route(id: i64, share: f64, shape: KeyShape<'_>, mut push: impl FnMut(RoutedKe
     }
 }
 
-/// The keys whose customer id is known, hashed once and shared by every
-/// month that scales them.
-#[derive(Debug)]
-struct KnownKeys {
-    keys: Vec<RoutedKey>,
-    /// The heaviest keys, heaviest first: a count at which these alone
-    /// overload a partition is refused without hashing every key.
-    heaviest: Vec<RoutedKey>,
-    largest_share: f64,
-    /// Each partition's sum of `keys`' shares, unscaled, per partition count
-    /// asked for: every month and scenario that scales these keys asks for
-    /// the same counts, and one pass over the keys answers them all.
-    partition_sums: Mutex<PartitionSums>,
-    /// When these keys are another set's with some customers split: its
-    /// partition sums less the split keys plus their sub-keys.
-    split: Option<Split>,
-}
-
-/// The keys of a set derived from `base` by splitting some customers.
-#[derive(Debug)]
-struct Split {
-    base: Arc<KnownKeys>,
-    removed: Vec<RoutedKey>,
-    added: Vec<RoutedKey>,
-}
-
-/// [`KnownKeys::partition_sums`]' memory: kept within
-/// [`PARTITION_SUMS_CACHED`] shares, past which a count is summed anew.
-#[derive(Debug, Default)]
-struct PartitionSums {
-    by_count: BTreeMap<u32, Arc<Vec<f64>>>,
-    held: usize,
-}
-
-/// `x % d` for a fixed `d` by two multiplications (D. Lemire, O. Kaser,
-/// N. Kurz, "Faster remainder by direct computation", 2019): exact for every
-/// 32-bit `x` and `d > 0`.
-#[derive(Debug, Clone, Copy)]
-struct FastMod {
-    m: u64,
-    d: u32,
-}
-
-impl FastMod {
-    fn new(d: u32) -> FastMod {
-        assert!(d > 0, "a count of at least one");
-        FastMod {
-            m: (u64::MAX / u64::from(d)).wrapping_add(1),
-            d,
-        }
-    }
-
-    fn of(self, x: u32) -> usize {
-        let low = self.m.wrapping_mul(u64::from(x));
-        ((u128::from(low) * u128::from(self.d)) >> 64) as usize
-    }
-}
-
-/// At most this many cached partition shares per key set (64 MiB): counts
-/// past it are summed each time they are asked for.
-const PARTITION_SUMS_CACHED: usize = 8 << 20;
-
-impl KnownKeys {
-    fn new(keys: Vec<RoutedKey>) -> KnownKeys {
-        let largest_share = keys.iter().map(|k| k.share).fold(0.0, f64::max);
-        let mut heaviest = keys.clone();
-        heaviest.sort_by(|a, b| b.share.total_cmp(&a.share));
-        heaviest.truncate(HEAVIEST_KEYS);
-        KnownKeys {
-            keys,
-            heaviest,
-            largest_share,
-            partition_sums: Mutex::default(),
-            split: None,
-        }
-    }
-
-    /// Each of `partitions` partitions' sum of the keys' shares, unscaled.
-    fn partition_sums(&self, partitions: u32) -> Arc<Vec<f64>> {
-        let cached = self
-            .partition_sums
-            .lock()
-            .expect("no panic holds the lock")
-            .by_count
-            .get(&partitions)
-            .cloned();
-        if let Some(sums) = cached {
-            return sums;
-        }
-        let bucket = |k: &RoutedKey| (k.kafka_hash % partitions) as usize;
-        let sums = match &self.split {
-            // A few keys differ from the base's: its sums, corrected.
-            Some(split) => {
-                let mut sums = split.base.partition_sums(partitions).to_vec();
-                for k in &split.removed {
-                    sums[bucket(k)] -= k.share;
-                }
-                for k in &split.added {
-                    sums[bucket(k)] += k.share;
-                }
-                sums
-            }
-            None => {
-                // The one pass over every key a count costs: the remainder
-                // by multiplication (Lemire's fastmod), not by division.
-                let modulo = FastMod::new(partitions);
-                let mut sums = vec![0.0; partitions as usize];
-                for k in &self.keys {
-                    sums[modulo.of(k.kafka_hash)] += k.share;
-                }
-                sums
-            }
-        };
-        let sums = Arc::new(sums);
-        let mut cache = self.partition_sums.lock().expect("no panic holds the lock");
-        if cache.held + sums.len() <= PARTITION_SUMS_CACHED {
-            cache.held += sums.len();
-            cache.by_count.insert(partitions, Arc::clone(&sums));
-        }
-        sums
-    }
-}
-
 /// The record keys of one strategy (in one month), with their shares of all
 /// events. Keys of known customers route exactly; the keys of a customer not
 /// yet on board route under each of the [`Relabelling`]'s drawn ids, and
@@ -262,10 +130,6 @@ pub struct KeySet {
     /// The largest share any single key carries: no partitioner can split it.
     pub largest_key_share: f64,
 }
-
-/// How many of the heaviest keys the quick refusal looks at. Skew comes from
-/// the few heavy keys; the long tail only adds to every partition alike.
-const HEAVIEST_KEYS: usize = 2048;
 
 /// Slack for comparing a partial sum with a limit: a partial sum taken in
 /// another order may round a hair above the full one.
@@ -319,65 +183,36 @@ impl KeySet {
 
     /// This set, keyed as [`KeyShape::SubKeys`] with one sub-key each (as
     /// [`KeySet::known`] made it from `customers`, in their order), with the
-    /// customers `split` lists split into that many sub-keys: only they are
-    /// hashed again.
+    /// customers `split` lists as `(id, sub_keys)` split into that many
+    /// sub-keys: only they are hashed again.
     pub fn split_customers(&self, customers: &[(i64, f64)], split: &[(i64, u32)]) -> KeySet {
-        let base = &self.known;
-        assert_eq!(base.keys.len(), customers.len(), "one key per customer");
-        let split: std::collections::HashMap<i64, u32> = split.iter().copied().collect();
-        let sub_keys = |id: i64| split.get(&id).copied().unwrap_or(1);
-        let mut keys = base.keys.clone();
-        let (mut removed, mut added) = (Vec::new(), Vec::new());
+        assert_eq!(self.known.len(), customers.len(), "one key per customer");
+        let mut wanted: Vec<(i64, u32)> = split.iter().copied().filter(|&(_, s)| s > 1).collect();
+        wanted.sort_unstable();
+        // The split customers are the hottest, near the front: the walk
+        // stops once each is found.
+        let mut found = Vec::with_capacity(wanted.len());
         for (i, &(id, share)) in customers.iter().enumerate() {
-            let s = sub_keys(id);
-            if s <= 1 {
-                continue;
+            if found.len() == wanted.len() {
+                break;
             }
-            removed.push(keys[i]);
-            let mut first = true;
-            route(id, share, KeyShape::SubKeys(s), |k| {
-                added.push(k);
-                if first {
-                    keys[i] = k;
-                    first = false;
-                } else {
-                    keys.push(k);
-                }
-            });
+            if let Ok(at) = wanted.binary_search_by_key(&id, |&(w, _)| w) {
+                let mut sub_keys = Vec::with_capacity(wanted[at].1 as usize);
+                route(id, share, KeyShape::SubKeys(wanted[at].1), |k| {
+                    sub_keys.push(k)
+                });
+                found.push((i, sub_keys));
+            }
         }
-        // The base's heaviest without the split keys, with their sub-keys: a
-        // subset of the keys, which is all the quick refusal needs.
-        let mut heaviest: Vec<RoutedKey> = base
-            .heaviest
-            .iter()
-            .filter(|k| {
-                !removed
-                    .iter()
-                    .any(|r| r.kafka_hash == k.kafka_hash && r.flink_hash == k.flink_hash)
-            })
-            .chain(&added)
-            .copied()
-            .collect();
-        heaviest.sort_by(|a, b| b.share.total_cmp(&a.share));
-        heaviest.truncate(HEAVIEST_KEYS);
-        let largest_share = keys.iter().map(|k| k.share).fold(0.0, f64::max);
+        let known = self.known.split(&found);
+        let largest_key_share = known.largest_share;
         KeySet {
-            known: Arc::new(KnownKeys {
-                keys,
-                heaviest,
-                largest_share,
-                partition_sums: Mutex::default(),
-                split: Some(Split {
-                    base: Arc::clone(base),
-                    removed,
-                    added,
-                }),
-            }),
+            known: Arc::new(known),
             scale: 1.0,
             kafka_landings: vec![Vec::new()],
             flink_landings: vec![Vec::new()],
             relabelling: Relabelling::EXACT,
-            largest_key_share: largest_share,
+            largest_key_share,
         }
     }
 
@@ -421,7 +256,7 @@ impl KeySet {
 
     /// Keys of known and unknown customers alike (one draw's worth).
     pub fn len(&self) -> usize {
-        self.known.keys.len() + self.kafka_landings[0].len()
+        self.known.len() + self.kafka_landings[0].len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -434,20 +269,12 @@ impl KeySet {
 
     /// The known keys' share of each of `partitions` partitions.
     fn known_partition_shares(&self, partitions: u32) -> Vec<f64> {
-        self.known
-            .partition_sums(partitions)
-            .iter()
-            .map(|s| s * self.scale)
-            .collect()
+        self.scaled(&self.known.sums(Partitioner::Kafka, partitions))
     }
 
-    /// The known keys' shares per bucket, `bucket(hash)` choosing it.
-    fn known_shares(&self, buckets: usize, bucket: impl Fn(&RoutedKey) -> usize) -> Vec<f64> {
-        let mut shares = vec![0.0; buckets];
-        for k in &self.known.keys {
-            shares[bucket(k)] += k.share * self.scale;
-        }
-        shares
+    /// Unscaled sums of the known keys, scaled to this month.
+    fn scaled(&self, sums: &[f64]) -> Vec<f64> {
+        sums.iter().map(|s| s * self.scale).collect()
     }
 
     /// Each partition's share of the events in draw `draw` when the topic
@@ -469,42 +296,66 @@ impl KeySet {
     }
 
     /// The hottest partition's share in each draw at `partitions`, or `None`
-    /// when the heaviest known keys alone already put more than
-    /// `limit_share` on one partition (newcomers only add to that), or, with
-    /// `need`, when fewer than that many draws stay within it. A `Some`
-    /// holds the exact shares, summed over every key.
+    /// when the known keys alone put more than `limit_share` on one
+    /// partition (newcomers only add to that), or when no draw the search
+    /// still `wants` can stay within it. A `None` is decided on as few keys
+    /// as it takes; a `Some` holds the exact shares, summed over every key.
     pub fn hottest_partition_shares_unless_over(
         &self,
         partitions: u32,
         limit_share: f64,
-        need: Option<usize>,
+        wanted: Wanted<'_>,
     ) -> Option<Vec<f64>> {
+        let over = limit_share * (1.0 + SUM_SLACK);
         let mut partial = vec![0.0; partitions as usize];
         for k in &self.known.heaviest {
             let p = &mut partial[(k.kafka_hash % partitions) as usize];
             *p += k.share * self.scale;
-            if *p > limit_share * (1.0 + SUM_SLACK) {
+            if *p > over {
                 return None;
             }
         }
         let bucket = |hash: u32| (hash % partitions) as usize;
         let landings = &self.kafka_landings;
-        // The heaviest keys' sums are a floor under the known ones: too few
-        // draws fitting on them refuses the count before every key is summed.
-        if let Some(need) = need
-            && landings.len() > 1
-        {
-            let mut scratch = partial.clone();
-            if !enough_draws_within(&partial, &mut scratch, landings, bucket, limit_share, need) {
-                return None;
+        // Any partial sums are a floor under the known ones: when the draws
+        // wanted do not fit on them, the count is refused before every key
+        // is summed.
+        let refuse = |floor: &[f64]| {
+            if max(floor) > over {
+                return true;
             }
+            if wanted.together.is_none() && wanted.any_of.is_none() {
+                return false;
+            }
+            let mut scratch = floor.to_vec();
+            let together = wanted.together.is_some_and(|need| {
+                enough_draws_within(floor, &mut scratch, landings, bucket, limit_share, need)
+            });
+            let mut any = || {
+                wanted.any_of.is_some_and(|draws| {
+                    draws
+                        .iter()
+                        .any(|&d| draw_within(floor, &mut scratch, &landings[d], bucket, over))
+                })
+            };
+            !(together || any())
+        };
+        if refuse(&partial) {
+            return None;
         }
-        let known = self.known_partition_shares(partitions);
-        if let Some(need) = need {
-            let mut scratch = known.clone();
-            if !enough_draws_within(&known, &mut scratch, landings, bucket, limit_share, need) {
-                return None;
-            }
+        // A partition over the limit on the known keys alone refuses the
+        // count as soon as its sum passes it.
+        let known = self.known.sums_unless(
+            Partitioner::Kafka,
+            partitions,
+            Refusal {
+                ceiling: over / self.scale,
+                floor_refuses: &mut |floor| refuse(&self.scaled(floor)),
+            },
+        )?;
+        let known = self.scaled(&known);
+        if refuse(&known) {
+            return None;
         }
         Some(hottest_per_draw(&known, &self.kafka_landings, bucket))
     }
@@ -515,13 +366,7 @@ impl KeySet {
     /// customer whose id is not known, the mean over the draws.
     pub fn moved_share(&self, from: u32, to: u32) -> f64 {
         let moves = |hash: u32| hash % from != hash % to;
-        let known: f64 = self
-            .known
-            .keys
-            .iter()
-            .filter(|k| moves(k.kafka_hash))
-            .map(|k| k.share * self.scale)
-            .sum();
+        let known = self.known.share_where(Partitioner::Kafka, moves) * self.scale;
         let unknown: f64 = self
             .kafka_landings
             .iter()
@@ -535,9 +380,7 @@ impl KeySet {
 
     /// The known keys' share of each key group for a given maxParallelism.
     pub fn known_key_group_shares(&self, max_parallelism: u32) -> Vec<f64> {
-        self.known_shares(max_parallelism as usize, |k| {
-            (k.flink_hash % max_parallelism) as usize
-        })
+        self.scaled(&self.known.sums(Partitioner::Flink, max_parallelism))
     }
 
     /// Each key group's share in draw `draw` for a given maxParallelism.
@@ -605,22 +448,7 @@ pub fn enough_draws_within(
     let may_fail = landings.len().saturating_sub(need);
     let mut failed = 0;
     for landed in landings {
-        let mut added = 0;
-        let mut over = false;
-        for &(hash, share) in landed {
-            let b = bucket(hash);
-            scratch[b] += share;
-            added += 1;
-            if scratch[b] > limit {
-                over = true;
-                break;
-            }
-        }
-        for &(hash, _) in &landed[..added] {
-            let b = bucket(hash);
-            scratch[b] = known[b];
-        }
-        if over {
+        if !draw_within(known, scratch, landed, &bucket, limit) {
             failed += 1;
             if failed > may_fail {
                 return false;
@@ -628,6 +456,53 @@ pub fn enough_draws_within(
         }
     }
     true
+}
+
+/// Whether one draw's unknown keys `landed` on top of `known` keep every
+/// bucket within `limit` (slack included): stops at the first bucket over.
+/// `scratch` must hold `known` and is left holding it.
+fn draw_within(
+    known: &[f64],
+    scratch: &mut [f64],
+    landed: &[(u32, f64)],
+    bucket: impl Fn(u32) -> usize,
+    limit: f64,
+) -> bool {
+    let mut added = 0;
+    let mut over = false;
+    for &(hash, share) in landed {
+        let b = bucket(hash);
+        scratch[b] += share;
+        added += 1;
+        if scratch[b] > limit {
+            over = true;
+            break;
+        }
+    }
+    for &(hash, _) in &landed[..added] {
+        let b = bucket(hash);
+        scratch[b] = known[b];
+    }
+    !over
+}
+
+/// Which draws a search still wants to fit at a count: a count at which
+/// none of them can is refused on partial sums, the exact shares unsummed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Wanted<'a> {
+    /// At least this many draws at the same count (the count a search chooses).
+    pub together: Option<usize>,
+    /// Or any one of these draws (those whose first fitting count the walk
+    /// has not met yet).
+    pub any_of: Option<&'a [usize]>,
+}
+
+impl Wanted<'_> {
+    /// Any count the known keys alone fit.
+    pub const ANY_COUNT: Wanted<'static> = Wanted {
+        together: None,
+        any_of: None,
+    };
 }
 
 /// Each subtask's share, given the key groups' shares: subtask
@@ -704,20 +579,6 @@ fn flink_hash(java_hash_code: i32) -> u32 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn fast_remainder_equals_the_remainder() {
-        let mut rng = crate::rng::Rng::new(7);
-        for d in [1, 2, 3, 7, 24, 902, 4096, 65_537, u32::MAX - 1, u32::MAX] {
-            let modulo = FastMod::new(d);
-            for x in [0, 1, d - 1, d, u32::MAX, u32::MAX - 1, 0x7FFF_FFFF] {
-                assert_eq!(modulo.of(x), (x % d) as usize, "{x} % {d}");
-            }
-            for _ in 0..10_000 {
-                let x = rng.next_u64() as u32;
-                assert_eq!(modulo.of(x), (x % d) as usize, "{x} % {d}");
-            }
-        }
-    }
     use crate::model::relabel::Relabelling;
     use partitioners::long_hash_code;
     use partitioners::{flink_subtask, kafka_partition, long_key_bytes};
@@ -804,26 +665,40 @@ mod tests {
 
     #[test]
     fn the_quick_refusal_never_refuses_a_count_that_fits() {
-        // 5,000 keys, a few heavy: more than the heaviest-key list holds.
-        let mut c: Vec<(i64, f64)> = (0..5000).map(|i| (i, 1.0)).collect();
+        // 20,000 keys, a few heavy: more than the heaviest-key list holds,
+        // and more than one step of the summing.
+        let mut c: Vec<(i64, f64)> = (0..20_000).map(|i| (i, 1.0)).collect();
         for (i, w) in [(7, 400.0), (8, 300.0), (9, 200.0)] {
             c[i].1 = w;
         }
         let total: f64 = c.iter().map(|x| x.1).sum();
         let c: Vec<(i64, f64)> = c.iter().map(|&(id, w)| (id, w / total)).collect();
+        // The exact shares from a set of their own, so that `set` is asked
+        // before it has summed a count whole: a refusal then stops on
+        // partial sums, and the next ask resumes them.
+        let reference = KeySet::customer_id(&c);
         let set = KeySet::customer_id(&c);
-        for n in 1..200 {
-            let exact = set.hottest_partition_shares(n)[0];
-            for limit in [exact * 0.9, exact, exact * 1.1] {
-                match set.hottest_partition_shares_unless_over(n, limit, None) {
-                    Some(s) => assert_eq!(s, vec![exact], "n = {n}"),
-                    None => assert!(exact > limit, "n = {n}: refused a count that fits"),
+        // The same customers as one sub-key each, the heaviest split in 4.
+        let split_reference = KeySet::sub_keys(&c, &BTreeMap::from([(7, 4)]));
+        let split = KeySet::known(&c, |_| KeyShape::SubKeys(1)).split_customers(&c, &[(7, 4)]);
+        for n in 1..120 {
+            for (reference, set) in [(&reference, &set), (&split_reference, &split)] {
+                let exact = reference.hottest_partition_shares(n)[0];
+                for limit in [exact * 0.9, exact * 0.999, exact, exact * 1.1] {
+                    let got = set.hottest_partition_shares_unless_over(n, limit, Wanted::ANY_COUNT);
+                    if exact > limit * (1.0 + SUM_SLACK) {
+                        assert_eq!(got, None, "n = {n}: a count that does not fit");
+                    } else {
+                        let got =
+                            got.unwrap_or_else(|| panic!("n = {n}: refused a count that fits"));
+                        assert!((got[0] - exact).abs() < 1e-12, "n = {n}");
+                    }
                 }
             }
         }
-        // The heaviest key alone (400 of 5,897) refuses a limit below it.
+        // The heaviest key alone (400 of 20,897) refuses a limit below it.
         assert_eq!(
-            set.hottest_partition_shares_unless_over(50, 390.0 / total, None),
+            set.hottest_partition_shares_unless_over(50, 390.0 / total, Wanted::ANY_COUNT),
             None
         );
         // With newcomers in 8 draws, asking that 6 fit: refused only when
@@ -841,7 +716,14 @@ mod tests {
             let exact = month.hottest_partition_shares(n);
             for limit in [0.21, 0.25, 0.3, 0.35] {
                 let within = exact.iter().filter(|&&h| h <= limit).count();
-                match month.hottest_partition_shares_unless_over(n, limit, Some(6)) {
+                match month.hottest_partition_shares_unless_over(
+                    n,
+                    limit,
+                    Wanted {
+                        together: Some(6),
+                        any_of: None,
+                    },
+                ) {
                     Some(s) => assert_eq!(s, exact, "n = {n}"),
                     None => assert!(within < 6, "n = {n}: refused with {within} draws within"),
                 }
