@@ -181,7 +181,12 @@ pub struct MonthPlan {
     /// The month's heaviest customers, known and onboarded, heaviest first.
     pub heaviest_customers: Vec<CustomerShare>,
     pub latency: latency::LatencyBudget,
+    /// What the month's fleet costs; a plan that does not carry the month
+    /// (see `carried`) has no price, whatever these sum to.
     pub cost: cost::Cost,
+    /// Whether the chosen strategy fits this month and scenario: when not,
+    /// the figures are the last the search reached, not a plan to fund.
+    pub carried: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -296,19 +301,21 @@ pub fn run(inputs: &Inputs) -> Model {
                 .map_or(true, |n| n > keyed_topic.partitions)
         })
         .map(|(m, _)| m);
-    let last = &plan.last().base;
-    let slos = slo::slos(
-        &a.slo,
-        last.latency.ingest_p99_ms,
-        last.latency.processing_p99_ms,
-        a.latency.query_p99_ms.value,
-    );
     let last_carried_month = decision
         .verdicts
         .iter()
         .find(|v| v.strategy == decision.chosen)
         .and_then(|v| v.first_infeasible_month)
         .map_or(plan.months(), |m| m.saturating_sub(1).max(1));
+    // The SLOs and the sensitivity stand on the last month the plan carries:
+    // past it, latencies and costs are those of a fleet that does not fit.
+    let last = &plan.get(last_carried_month).base;
+    let slos = slo::slos(
+        &a.slo,
+        last.latency.ingest_p99_ms,
+        last.latency.processing_p99_ms,
+        a.latency.query_p99_ms.value,
+    );
     let fault = fault::analyse(
         &plan.get(last_carried_month).base,
         arch,

@@ -48,10 +48,12 @@ pub struct Quarter {
     pub task_managers: Option<u32>,
     pub shards: u32,
     pub clickhouse_nodes: u32,
-    /// Sum of the quarter's monthly costs, per scenario.
-    pub cost_low: f64,
-    pub cost: f64,
-    pub cost_high: f64,
+    /// Sum of the quarter's monthly costs, per scenario; `None` when the
+    /// plan does not carry one of its months in that scenario: a fleet that
+    /// does not carry the load has no price to fund.
+    pub cost_low: Option<f64>,
+    pub cost: Option<f64>,
+    pub cost_high: Option<f64>,
     /// Today's footprint for the same months.
     pub cost_doing_nothing: f64,
     /// Whether today's footprint carries every month of the quarter.
@@ -64,7 +66,8 @@ pub struct Rollout {
     /// The first month (label) today's footprint no longer carries, and why.
     pub doing_nothing_fails: Option<String>,
     pub shortfalls: Vec<Shortfall>,
-    pub total_cost: f64,
+    /// The year's cost; `None` when a quarter has none.
+    pub total_cost: Option<f64>,
     pub total_cost_doing_nothing: f64,
 }
 
@@ -146,6 +149,8 @@ pub fn plan(
         carries.push((m, short.is_empty()));
     }
 
+    let priced = |p: &MonthPlan| p.carried.then_some(p.cost.total);
+    let add = |sum: Option<f64>, p: &MonthPlan| Some(sum? + priced(p)?);
     let mut quarters: Vec<Quarter> = Vec::new();
     for &m in &months {
         let label = label_of(m);
@@ -169,9 +174,9 @@ pub fn plan(
                 last.task_managers = max_opt(last.task_managers, base.flink.task_managers);
                 last.shards = last.shards.max(base.clickhouse.shards);
                 last.clickhouse_nodes = last.clickhouse_nodes.max(base.clickhouse.nodes);
-                last.cost_low += by.low.cost.total;
-                last.cost += base.cost.total;
-                last.cost_high += by.high.cost.total;
+                last.cost_low = add(last.cost_low, &by.low);
+                last.cost = add(last.cost, base);
+                last.cost_high = add(last.cost_high, &by.high);
                 last.cost_doing_nothing += cost_today_per_month;
                 last.today_carries &= ok;
             }
@@ -188,16 +193,16 @@ pub fn plan(
                 task_managers: base.flink.task_managers,
                 shards: base.clickhouse.shards,
                 clickhouse_nodes: base.clickhouse.nodes,
-                cost_low: by.low.cost.total,
-                cost: base.cost.total,
-                cost_high: by.high.cost.total,
+                cost_low: priced(&by.low),
+                cost: priced(base),
+                cost_high: priced(&by.high),
                 cost_doing_nothing: cost_today_per_month,
                 today_carries: ok,
             }),
         }
     }
     Rollout {
-        total_cost: quarters.iter().map(|q| q.cost).sum(),
+        total_cost: quarters.iter().map(|q| q.cost).sum::<Option<f64>>(),
         total_cost_doing_nothing: quarters.iter().map(|q| q.cost_doing_nothing).sum(),
         quarters,
         doing_nothing_fails,
@@ -228,7 +233,10 @@ mod tests {
             .sum();
         assert_eq!(months as usize, base.len());
         let by_month: f64 = base.iter().map(|p| p.cost.total).sum();
-        assert!((r.total_cost - by_month).abs() < 1e-6 * by_month);
+        let total = r
+            .total_cost
+            .expect("the committed plan carries every month");
+        assert!((total - by_month).abs() < 1e-6 * by_month);
         assert!((r.total_cost_doing_nothing - m.cost_today.total * base.len() as f64).abs() < 1e-6);
         // Every quarter holds the most any of its months needs.
         for q in &r.quarters {

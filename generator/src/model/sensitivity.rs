@@ -1,4 +1,4 @@
-//! Sensitivity: the plan's last month (base scenario) rerun with each
+//! Sensitivity: the last month the plan carries (base scenario) rerun with each
 //! uncertain assumption at its `low` and its `high`, everything else as is,
 //! under the chosen strategy. Shows which assumptions move cost and node counts.
 

@@ -621,6 +621,7 @@ impl<'a> Basis<'a> {
             heaviest_customers: self.heaviest_customers(load, HEAVIEST_CUSTOMERS_SHOWN),
             latency,
             cost,
+            carried: chosen.feasible,
         }
     }
 

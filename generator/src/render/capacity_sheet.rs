@@ -175,6 +175,14 @@ fn formula(formula: impl Into<String>, value: f64) -> Cell {
     }
 }
 
+/// What a cost cell says where the plan does not carry the month.
+const NOT_CARRIED: &str = "not carried";
+
+/// A quarter's sum, or [`NOT_CARRIED`] when one of its months has no price.
+fn priced(sum: String, cost: Option<f64>) -> Cell {
+    cost.map_or_else(|| Cell::Text(NOT_CARRIED.to_owned()), |c| formula(sum, c))
+}
+
 fn count(v: u32) -> f64 {
     f64::from(v)
 }
@@ -1151,7 +1159,14 @@ fn cost_sheet(
                         m.cost.flink,
                     )
                 } else {
-                    Cell::Number(m.cost.flink)
+                    Cell::Text(NOT_CARRIED.to_owned())
+                };
+                // A month the plan does not carry has no price: a sum would
+                // read as one and understate the quarter.
+                let total = if m.carried {
+                    formula("=C{r}+D{r}+E{r}", m.cost.total)
+                } else {
+                    Cell::Text(NOT_CARRIED.to_owned())
                 };
                 vec![
                     Cell::Number(count(m.month)),
@@ -1171,7 +1186,7 @@ fn cost_sheet(
                         ),
                         m.cost.clickhouse,
                     ),
-                    formula("=C{r}+D{r}+E{r}", m.cost.total),
+                    total,
                 ]
             })
             .collect(),
@@ -1240,9 +1255,9 @@ fn quarters_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> She
                     Cell::Text(q.label.clone()),
                     Cell::Number(count(q.from_month)),
                     Cell::Number(count(q.to_month)),
-                    formula(sum("low"), q.cost_low),
-                    formula(sum("base"), q.cost),
-                    formula(sum("high"), q.cost_high),
+                    priced(sum("low"), q.cost_low),
+                    priced(sum("base"), q.cost),
+                    priced(sum("high"), q.cost_high),
                     formula(
                         format!("=(C{{r}}-B{{r}}+1)*{today_per_month}"),
                         q.cost_doing_nothing,

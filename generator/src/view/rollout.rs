@@ -16,7 +16,9 @@ const OPEN_QUESTIONS: usize = 3;
 pub struct Rollout {
     pub risks: Risks,
     pub quarters: Vec<Quarter>,
-    pub total_cost: f64,
+    /// In whole USD, or a dash when a quarter has no price.
+    pub total_cost: String,
+    pub priced: bool,
     pub total_cost_doing_nothing: f64,
     /// The first month today's footprint no longer carries, and why.
     pub doing_nothing_fails: Option<String>,
@@ -42,10 +44,14 @@ pub struct Risks {
     pub partitions_move: Option<PartitionsMove>,
 }
 
-/// The last month if growth follows the high scenario.
+/// The last month the plan carries, if growth follows the high scenario.
 #[derive(Debug, Serialize)]
 pub struct HighGrowth {
     pub label: String,
+    /// Whether the plan carries that month in the high scenario too; when
+    /// not, `high_stops` is the first month it does not.
+    pub high_carried: bool,
+    pub high_stops: String,
     pub cost_high: f64,
     pub cost_base: f64,
     pub task_managers_high: String,
@@ -79,15 +85,23 @@ pub struct Quarter {
     pub label: String,
     /// The first quarter: the one the changes ship in.
     pub opens_plan: bool,
-    pub brokers: u32,
+    /// The capacity to have in place, or dashes in a quarter the plan does
+    /// not carry: what its search reached is no fleet to build.
+    pub brokers: String,
     pub partitions: String,
     pub keyed_subtasks: String,
     pub task_managers: String,
-    pub shards: u32,
-    pub clickhouse_nodes: u32,
-    pub cost_low: f64,
-    pub cost: f64,
-    pub cost_high: f64,
+    pub shards: String,
+    pub clickhouse_nodes: String,
+    /// In whole USD per scenario, or a dash where the plan does not carry
+    /// one of the quarter's months.
+    pub cost_low: String,
+    pub cost: String,
+    pub cost_high: String,
+    /// `low–high`, or a dash when either has no price.
+    pub cost_range: String,
+    /// Whether the base plan carries every month of the quarter.
+    pub priced: bool,
     pub cost_doing_nothing: f64,
     pub today_carries: bool,
 }
@@ -95,7 +109,8 @@ pub struct Quarter {
 #[derive(Debug, Serialize)]
 pub struct FirstQuarter {
     pub label: String,
-    pub cost: f64,
+    pub cost: String,
+    pub priced: bool,
 }
 
 /// A resource today's footprint is short of.
@@ -116,9 +131,14 @@ pub fn build(src: &Source<'_>) -> Rollout {
     let model = src.model;
     let r = &model.rollout;
     let m = &src.months;
-    let last = m.last();
+    // The risks stand on the last month the plan carries: past it there is
+    // no fleet to price.
+    let last = model.last_carried_month;
     let high = m.plan(last, Scenario::High);
     let base = m.plan(last, Scenario::Base);
+    let high_stops = (1..=last)
+        .find(|&month| !m.plan(month, Scenario::High).carried)
+        .map_or_else(String::new, |month| m.label(month).to_owned());
     let first = r.quarters.first().expect("the plan has quarters");
     let today_max = model.workload.keyed.max_parallelism;
     let topic = src.inputs.architecture.keyed_topic();
@@ -128,6 +148,8 @@ pub fn build(src: &Source<'_>) -> Rollout {
         risks: Risks {
             high_growth: HighGrowth {
                 label: m.label(last).to_owned(),
+                high_carried: high.carried,
+                high_stops,
                 cost_high: high.cost.total,
                 cost_base: base.cost.total,
                 task_managers_high: words::count(high.flink.task_managers),
@@ -149,23 +171,35 @@ pub fn build(src: &Source<'_>) -> Rollout {
             .quarters
             .iter()
             .enumerate()
-            .map(|(i, q)| Quarter {
-                label: q.label.clone(),
-                opens_plan: i == 0,
-                brokers: q.brokers,
-                partitions: words::count(q.partitions),
-                keyed_subtasks: words::count(q.keyed_subtasks),
-                task_managers: words::count(q.task_managers),
-                shards: q.shards,
-                clickhouse_nodes: q.clickhouse_nodes,
-                cost_low: q.cost_low,
-                cost: q.cost,
-                cost_high: q.cost_high,
-                cost_doing_nothing: q.cost_doing_nothing,
-                today_carries: q.today_carries,
+            .map(|(i, q)| {
+                let carried = q.cost.is_some();
+                let count = |n: Option<u32>| words::count(n.filter(|_| carried));
+                Quarter {
+                    label: q.label.clone(),
+                    opens_plan: i == 0,
+                    brokers: count(Some(q.brokers)),
+                    partitions: count(q.partitions),
+                    keyed_subtasks: count(q.keyed_subtasks),
+                    task_managers: count(q.task_managers),
+                    shards: count(Some(q.shards)),
+                    clickhouse_nodes: count(Some(q.clickhouse_nodes)),
+                    cost_low: words::usd(q.cost_low),
+                    cost: words::usd(q.cost),
+                    cost_high: words::usd(q.cost_high),
+                    cost_range: match (q.cost_low, q.cost_high) {
+                        (Some(low), Some(high)) => {
+                            format!("{}–{}", words::usd(Some(low)), words::usd(Some(high)))
+                        }
+                        _ => words::usd(None),
+                    },
+                    priced: carried,
+                    cost_doing_nothing: q.cost_doing_nothing,
+                    today_carries: q.today_carries,
+                }
             })
             .collect(),
-        total_cost: r.total_cost,
+        total_cost: words::usd(r.total_cost),
+        priced: r.total_cost.is_some(),
         total_cost_doing_nothing: r.total_cost_doing_nothing,
         doing_nothing_fails: r.doing_nothing_fails.clone(),
         shortfalls: r
@@ -185,7 +219,8 @@ pub fn build(src: &Source<'_>) -> Rollout {
             .collect(),
         first_quarter: FirstQuarter {
             label: first.label.clone(),
-            cost: first.cost,
+            cost: words::usd(first.cost),
+            priced: first.cost.is_some(),
         },
         max_parallelism_today: today_max,
         max_parallelism_change: (first.max_parallelism != today_max).then(|| {

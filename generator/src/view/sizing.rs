@@ -400,23 +400,30 @@ pub fn build(src: &Source<'_>) -> Sizing {
             rows_per_part: c.rows_per_part,
         }
     });
-    // A month priced only when its plan has a fleet: without a TaskManager
-    // count its Flink line would read 0 and its total too little.
-    let priced = |plan: &MonthPlan, usd: f64| {
-        if plan.flink.task_managers.is_some() {
-            words::figure_or_dash(usd, 0)
-        } else {
-            "—".to_owned()
+    // The Flink line needs a TaskManager count; the totals a month the plan
+    // carries: without either, a figure would read as a price.
+    let dash = || "—".to_owned();
+    let cost = by_month(m, |label, low, base, high| {
+        let total = |plan: &MonthPlan| {
+            if plan.carried {
+                words::figure_or_dash(plan.cost.total, 0)
+            } else {
+                dash()
+            }
+        };
+        CostRow {
+            label,
+            kafka: base.cost.kafka,
+            flink: if base.flink.task_managers.is_some() {
+                words::figure_or_dash(base.cost.flink, 0)
+            } else {
+                dash()
+            },
+            clickhouse: base.cost.clickhouse,
+            total_low: total(low),
+            total: total(base),
+            total_high: total(high),
         }
-    };
-    let cost = by_month(m, |label, low, base, high| CostRow {
-        label,
-        kafka: base.cost.kafka,
-        flink: priced(base, base.cost.flink),
-        clickhouse: base.cost.clickhouse,
-        total_low: priced(low, low.cost.total),
-        total: priced(base, base.cost.total),
-        total_high: priced(high, high.cost.total),
     });
     let source = model.vertices.first().expect("the job has a source vertex");
     Sizing {

@@ -39,6 +39,12 @@ pub fn count(count: Option<u32>) -> String {
     count.map_or_else(|| "—".to_owned(), |n| group(f64::from(n), 0))
 }
 
+/// A sum of money in whole USD, or a dash when it has none (a fleet that
+/// does not carry its months has no price).
+pub fn usd(amount: Option<f64>) -> String {
+    amount.map_or_else(|| "—".to_owned(), |v| group(v, 0))
+}
+
 /// A figure with `decimals` places, or a dash when it has no finite value
 /// (a checkpoint in a month whose job does not fit never completes).
 pub fn figure_or_dash(v: f64, decimals: usize) -> String {

@@ -145,7 +145,10 @@ fn the_readout_carries_the_decision_reasons_cost_risks_proof_and_asks() {
     }
     // Every quarter's cost is on the first page, as the model computed it.
     for q in &model.rollout.quarters {
-        let cost = specgen::render::markdown::group(q.cost, 0);
+        let cost = specgen::render::markdown::group(
+            q.cost.expect("the committed plan carries every quarter"),
+            0,
+        );
         assert!(first.contains(&q.label), "no {} on page 1", q.label);
         assert!(
             first.contains(&cost),

@@ -100,3 +100,86 @@ fn when_nothing_fits_the_documents_say_what_from_when_and_what_would() {
         "{faults}"
     );
 }
+
+#[test]
+fn a_quarter_the_plan_does_not_carry_has_no_price() {
+    let s = hyper_scratch();
+    let layout = Layout {
+        root: s.root().to_path_buf(),
+    };
+    let inputs = inputs::load(&layout.data()).unwrap_or_else(|e| panic!("{e}"));
+    let draft = build::draft(&layout, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    let m = &draft.model;
+    let carried_through = m.last_carried_month;
+    assert!(
+        carried_through < m.plan.months(),
+        "hyper growth outgrows the plan"
+    );
+
+    // The first quarter, priced by hand from data/: every month's brokers,
+    // TaskManagers and ClickHouse nodes at the unit prices, disks included.
+    let c = &inputs.assumptions.cost;
+    let arch = &inputs.architecture;
+    let gb = c.storage_gb_per_month.value;
+    let first = &m.rollout.quarters[0];
+    let mut by_hand = 0.0;
+    for month in first.from_month..=first.to_month {
+        let p = &m.plan.get(month).base;
+        assert!(p.carried, "month {month} of the first quarter");
+        by_hand += f64::from(p.brokers.brokers)
+            * (c.kafka_broker_per_month.value + arch.kafka.disk_per_broker_gb * gb)
+            + f64::from(p.flink.task_managers.unwrap()) * c.flink_task_manager_per_month.value
+            + f64::from(p.clickhouse.nodes)
+                * (c.clickhouse_replica_per_month.value + arch.clickhouse.disk_per_replica_gb * gb);
+    }
+    let priced = first.cost.expect("the first quarter is carried");
+    assert!(
+        (priced - by_hand).abs() < 1e-6 * by_hand,
+        "{priced} vs {by_hand}"
+    );
+
+    // A quarter with a month the base plan does not carry has no price,
+    // nor has the year: a sum over it would understate what it takes.
+    for q in &m.rollout.quarters {
+        assert_eq!(
+            q.cost.is_some(),
+            q.to_month <= carried_through,
+            "{}",
+            q.label
+        );
+    }
+    assert_eq!(m.rollout.total_cost, None);
+    let readout = &draft.chapters["readout.md"];
+    let unpriced = m
+        .rollout
+        .quarters
+        .iter()
+        .find(|q| q.cost.is_none())
+        .unwrap();
+    assert!(
+        readout.contains(&format!("| {} | — | ", unpriced.label)),
+        "{readout}"
+    );
+    assert!(readout.contains("| **Year** | **—** |"), "{readout}");
+    assert!(
+        readout.contains("the plan does not carry every month of it: no fleet to fund"),
+        "{readout}"
+    );
+    // The risks stand on the last month carried, not on one past it.
+    let carried = &m.growth.get(carried_through).base.label;
+    let last = &m.growth.get(m.plan.months()).base.label;
+    assert!(
+        readout.contains(&format!("moves {carried} between")),
+        "{readout}"
+    );
+    assert!(
+        !readout.contains(&format!("moves {last} between")),
+        "{readout}"
+    );
+    assert_eq!(m.sensitivity.month, carried_through);
+    let summary = &draft.chapters["summary.md"];
+    assert!(
+        summary.contains(&format!("it carries the load only through {carried}")),
+        "{summary}"
+    );
+}
