@@ -183,3 +183,62 @@ fn a_quarter_the_plan_does_not_carry_has_no_price() {
         "{summary}"
     );
 }
+
+#[test]
+fn when_the_high_forecast_outgrows_the_plan_first_the_risk_says_when() {
+    // The hyper forecast with the high scenario eight times as busy per
+    // customer from its third month: it stops fitting two months before the
+    // base scenario does (2027-05 against 2027-07).
+    let s = hyper_scratch();
+    let forecast = s.root().join("data/forecast.csv");
+    let text = std::fs::read_to_string(&forecast).unwrap();
+    let mut lines = text.lines();
+    let mut out = format!("{}\n", lines.next().unwrap());
+    for line in lines {
+        let cells: Vec<&str> = line.split(',').collect();
+        let month: u32 = cells[0].parse().unwrap();
+        if cells[2] == "high" && month >= 3 {
+            let rate: f64 = cells[4].parse().unwrap();
+            out.push_str(&format!(
+                "{},{},{},{},{}\n",
+                cells[0],
+                cells[1],
+                cells[2],
+                cells[3],
+                rate * 8.0
+            ));
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    std::fs::write(&forecast, out).unwrap();
+    let layout = Layout {
+        root: s.root().to_path_buf(),
+    };
+    let inputs = inputs::load(&layout.data()).unwrap_or_else(|e| panic!("{e}"));
+    let draft = build::draft(&layout, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    let m = &draft.model;
+    let carried = m.last_carried_month;
+    let high_stops = (1..=carried)
+        .find(|&month| !m.plan.get(month).high.carried)
+        .expect("the high forecast stops fitting first");
+    let (stops, carried) = (
+        &m.growth.get(high_stops).base.label,
+        &m.growth.get(carried).base.label,
+    );
+    let readout = &draft.chapters["readout.md"];
+    assert!(
+        readout.contains(&format!(
+            "outgrows the plan sooner: at the high forecast it stops carrying the load in {stops}, before {carried}."
+        )),
+        "{readout}"
+    );
+    let rollout = &draft.chapters["rollout.md"];
+    assert!(
+        rollout.contains(&format!(
+            "the plan stops carrying the load in {stops}, before {carried}, the last month it carries at the base forecast"
+        )),
+        "{rollout}"
+    );
+}
