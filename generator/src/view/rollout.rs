@@ -93,6 +93,8 @@ pub struct Quarter {
     pub task_managers: String,
     pub shards: String,
     pub clickhouse_nodes: String,
+    /// `shards (nodes)`, or one dash.
+    pub shards_and_nodes: String,
     /// In whole USD per scenario, or a dash where the plan does not carry
     /// one of the quarter's months.
     pub cost_low: String,
@@ -183,6 +185,15 @@ pub fn build(src: &Source<'_>) -> Rollout {
                     task_managers: count(q.task_managers),
                     shards: count(Some(q.shards)),
                     clickhouse_nodes: count(Some(q.clickhouse_nodes)),
+                    shards_and_nodes: if carried {
+                        format!(
+                            "{} ({})",
+                            count(Some(q.shards)),
+                            count(Some(q.clickhouse_nodes))
+                        )
+                    } else {
+                        count(None)
+                    },
                     cost_low: words::usd(q.cost_low),
                     cost: words::usd(q.cost),
                     cost_high: words::usd(q.cost_high),
