@@ -402,28 +402,15 @@ pub fn build(src: &Source<'_>) -> Sizing {
     });
     // The Flink line needs a TaskManager count; the totals a month the plan
     // carries: without either, a figure would read as a price.
-    let dash = || "—".to_owned();
-    let cost = by_month(m, |label, low, base, high| {
-        let total = |plan: &MonthPlan| {
-            if plan.carried {
-                words::figure_or_dash(plan.cost.total, 0)
-            } else {
-                dash()
-            }
-        };
-        CostRow {
-            label,
-            kafka: base.cost.kafka,
-            flink: if base.flink.task_managers.is_some() {
-                words::figure_or_dash(base.cost.flink, 0)
-            } else {
-                dash()
-            },
-            clickhouse: base.cost.clickhouse,
-            total_low: total(low),
-            total: total(base),
-            total_high: total(high),
-        }
+    let total = |plan: &MonthPlan| words::usd(plan.carried.then_some(plan.cost.total));
+    let cost = by_month(m, |label, low, base, high| CostRow {
+        label,
+        kafka: base.cost.kafka,
+        flink: words::usd(base.flink.task_managers.map(|_| base.cost.flink)),
+        clickhouse: base.cost.clickhouse,
+        total_low: total(low),
+        total: total(base),
+        total_high: total(high),
     });
     let source = model.vertices.first().expect("the job has a source vertex");
     Sizing {

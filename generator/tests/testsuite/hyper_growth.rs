@@ -14,14 +14,20 @@ pub fn hyper_scratch() -> Scratch {
     Scratch::overlay("data-hyper", HYPER_FILES)
 }
 
-#[test]
-fn when_nothing_fits_the_documents_say_what_from_when_and_what_would() {
-    let s = hyper_scratch();
+/// The inputs under `s` and the model and chapters drafted from them.
+fn drafted(s: &Scratch) -> (inputs::Inputs, build::Draft) {
     let layout = Layout {
         root: s.root().to_path_buf(),
     };
     let inputs = inputs::load(&layout.data()).unwrap_or_else(|e| panic!("{e}"));
     let draft = build::draft(&layout, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    (inputs, draft)
+}
+
+#[test]
+fn when_nothing_fits_the_documents_say_what_from_when_and_what_would() {
+    let s = hyper_scratch();
+    let (_, draft) = drafted(&s);
     let m = &draft.model;
     assert!(
         !m.decision.any_feasible,
@@ -104,11 +110,7 @@ fn when_nothing_fits_the_documents_say_what_from_when_and_what_would() {
 #[test]
 fn a_quarter_the_plan_does_not_carry_has_no_price() {
     let s = hyper_scratch();
-    let layout = Layout {
-        root: s.root().to_path_buf(),
-    };
-    let inputs = inputs::load(&layout.data()).unwrap_or_else(|e| panic!("{e}"));
-    let draft = build::draft(&layout, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    let (inputs, draft) = drafted(&s);
     let m = &draft.model;
     let carried_through = m.last_carried_month;
     assert!(
@@ -213,11 +215,7 @@ fn when_the_high_forecast_outgrows_the_plan_first_the_risk_says_when() {
         }
     }
     std::fs::write(&forecast, out).unwrap();
-    let layout = Layout {
-        root: s.root().to_path_buf(),
-    };
-    let inputs = inputs::load(&layout.data()).unwrap_or_else(|e| panic!("{e}"));
-    let draft = build::draft(&layout, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    let (_, draft) = drafted(&s);
     let m = &draft.model;
     let carried = m.last_carried_month;
     let high_stops = (1..=carried)
