@@ -65,7 +65,7 @@ pub struct KafkaAssumptions {
     pub disk_target_utilization: Assumption,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlinkAssumptions {
     /// Busy ratio the hottest subtask of any vertex may reach at the month's peak.
@@ -100,7 +100,7 @@ pub struct FlinkAssumptions {
 
 /// Customers whose id is not known when the plan is made (every planned
 /// onboarding): where their keys land is drawn, not known.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyAssumptions {
     /// Seeded relabellings each count is checked in: each draws a new id for

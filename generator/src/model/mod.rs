@@ -329,8 +329,18 @@ pub fn run(inputs: &Inputs) -> Model {
         basis.keyed_fingerprint(),
         *basis.max_parallelism.get(decision.chosen),
     );
-    let sensitivity =
-        sensitivity::analyse(&basis, inputs, &workload, last, decision.chosen, settled);
+    let sensitivity = sensitivity::analyse(
+        &basis,
+        inputs,
+        &workload,
+        last,
+        strategies
+            .get(last_carried_month)
+            .get(Scenario::Base)
+            .get(decision.chosen),
+        decision.chosen,
+        settled,
+    );
     let validation = validation(inputs);
     let today = basis.today_check();
     let sizing::Basis {

@@ -5,8 +5,9 @@
 use serde::Serialize;
 
 use super::MonthPlan;
-use super::growth;
-use super::index;
+use super::StrategyMonth;
+use super::growth::{self, MonthLoad};
+use super::index::{self, ByScenario, Monthly};
 use super::sizing::{Basis, KeyedFingerprint};
 use super::strategy::Strategy;
 use super::workload::Workload;
@@ -58,38 +59,38 @@ pub fn analyse(
     inputs: &Inputs,
     workload: &Workload,
     baseline: &MonthPlan,
+    sized: &StrategyMonth,
     strategy: Strategy,
     settled: (KeyedFingerprint, u32),
 ) -> Sensitivity {
     let month = baseline.month;
     let at = |name: &str, value: f64| {
-        let mut changed = inputs.clone();
-        set_assumption(&mut changed, name, value);
-        // The month is sized as the plan sizes it, on a basis recomputed from
-        // the changed assumption (the merge-safe rate and maxParallelism move too).
-        let keyed_topic = changed.architecture.keyed_topic();
-        let growth = growth::monthly_load(
-            &changed.forecast,
-            workload.topic(&keyed_topic.name).peak_to_mean,
-        );
-        let mut basis = Basis::sharing_keys(&changed, workload, &growth, plan_basis);
-        // Most assumptions leave the keyed fit alone: the plan's settled
-        // maxParallelism holds for them, and settling anew would only redo it.
-        if basis.keyed_fingerprint() == settled.0 {
-            basis.set_max_parallelism(strategy, settled.1);
-        } else {
-            basis.settle_max_parallelism(strategy, &growth);
-        }
-        let load = &growth.get(month).base;
-        let sized = basis.size_strategy(load, strategy);
-        // The last month's count: what it needs, never below today's.
-        let today = changed.architecture.keyed_topic().partitions;
-        let partitions = sized
-            .partitions
-            .partitions
-            .as_ref()
-            .map_or(today, |&n| n.max(today));
-        Nodes::of(&basis.plan_month(load, &sized, partitions))
+        let rerun = Rerun {
+            plan_basis,
+            inputs,
+            workload,
+            strategy,
+            settled,
+        };
+        rerun.with(name, value, |basis, changed, growth| {
+            let load = &growth.get(month).base;
+            // An assumption that moves nothing sizing reads (prices,
+            // ClickHouse, latency, broker limits) takes the plan's own
+            // sizing of the month.
+            let sized = if basis.sizes_as(plan_basis, load, strategy) {
+                sized.clone()
+            } else {
+                basis.size_strategy(load, strategy)
+            };
+            // The last month's count: what it needs, never below today's.
+            let today = changed.architecture.keyed_topic().partitions;
+            let partitions = sized
+                .partitions
+                .partitions
+                .as_ref()
+                .map_or(today, |&n| n.max(today));
+            Nodes::of(&basis.plan_month(load, &sized, partitions))
+        })
     };
     let ranged: Vec<(NamedAssumption, f64, f64)> = inputs
         .assumptions
@@ -135,6 +136,45 @@ pub fn analyse(
     }
 }
 
+/// What a rerun changes one assumption of.
+struct Rerun<'p, 'a> {
+    plan_basis: &'p Basis<'a>,
+    inputs: &'p Inputs,
+    workload: &'p Workload,
+    strategy: Strategy,
+    settled: (KeyedFingerprint, u32),
+}
+
+impl Rerun<'_, '_> {
+    /// `f` on a basis for the inputs with assumption `name` at `value`: the
+    /// month is sized as the plan sizes it, on a basis recomputed from the
+    /// changed assumption (the merge-safe rate and maxParallelism move too),
+    /// sharing the plan's keys.
+    fn with<R>(
+        &self,
+        name: &str,
+        value: f64,
+        f: impl FnOnce(&Basis<'_>, &Inputs, &Monthly<ByScenario<MonthLoad>>) -> R,
+    ) -> R {
+        let mut changed = self.inputs.clone();
+        set_assumption(&mut changed, name, value);
+        let keyed_topic = changed.architecture.keyed_topic();
+        let growth = growth::monthly_load(
+            &changed.forecast,
+            self.workload.topic(&keyed_topic.name).peak_to_mean,
+        );
+        let mut basis = Basis::sharing_keys(&changed, self.workload, &growth, self.plan_basis);
+        // Most assumptions leave the keyed fit alone: the plan's settled
+        // maxParallelism holds for them, and settling anew would only redo it.
+        if basis.keyed_fingerprint() == self.settled.0 {
+            basis.set_max_parallelism(self.strategy, self.settled.1);
+        } else {
+            basis.settle_max_parallelism(self.strategy, &growth);
+        }
+        f(&basis, &changed, &growth)
+    }
+}
+
 /// Sets the assumption `dotted` (e.g. `kafka.target_utilization`) to `value`.
 fn set_assumption(inputs: &mut Inputs, dotted: &str, value: f64) {
     let mut tree = serde_json::to_value(&inputs.assumptions).expect("assumptions serialize");
@@ -144,4 +184,89 @@ fn set_assumption(inputs: &mut Inputs, dotted: &str, value: f64) {
     }
     node["value"] = serde_json::json!(value);
     inputs.assumptions = serde_json::from_value(tree).expect("only a value changed");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::model::relabel::Walk;
+    use crate::model::workload;
+
+    /// The reruns that take the plan's sizing rest on `Basis::sizes_as`:
+    /// for each of them on the committed data, sizing afresh gives the
+    /// plan's sizing, so the shortcut changes no figure.
+    #[test]
+    fn a_rerun_that_takes_the_plans_sizing_would_have_sized_the_same() {
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data");
+        let inputs = crate::inputs::load(&data).unwrap();
+        let workload = workload::characterize(&inputs);
+        let keyed_topic = inputs.architecture.keyed_topic();
+        let growth = growth::monthly_load(
+            &inputs.forecast,
+            workload.topic(&keyed_topic.name).peak_to_mean,
+        );
+        let strategy = Strategy::SubKeys;
+        let mut plan_basis = Basis::new(&inputs, &workload, &growth);
+        plan_basis.settle_max_parallelism(strategy, &growth);
+        let settled = (
+            plan_basis.keyed_fingerprint(),
+            *plan_basis.max_parallelism.get(strategy),
+        );
+        let month = growth.months();
+        let load = &growth.get(month).base;
+        let planned = plan_basis.size_strategy(load, strategy);
+        // The plan sizes its last month walking every draw, for the spread:
+        // what the month costs does not depend on the walk.
+        let walked = plan_basis.size_strategies(load, Walk::EveryDraw);
+        let partitions = planned.partitions.partitions.unwrap();
+        assert_eq!(
+            Nodes::of(&plan_basis.plan_month(load, walked.get(strategy), partitions)),
+            Nodes::of(&plan_basis.plan_month(load, &planned, partitions)),
+        );
+
+        let rerun = Rerun {
+            plan_basis: &plan_basis,
+            inputs: &inputs,
+            workload: &workload,
+            strategy,
+            settled,
+        };
+        let (mut reused, mut fresh) = (Vec::new(), Vec::new());
+        for n in inputs.assumptions.list() {
+            let (Some(low), Some(high)) = (n.assumption.low, n.assumption.high) else {
+                continue;
+            };
+            for value in [low, high] {
+                rerun.with(&n.name, value, |basis, _, growth| {
+                    let load = &growth.get(month).base;
+                    if basis.sizes_as(&plan_basis, load, strategy) {
+                        assert_eq!(
+                            basis.size_strategy(load, strategy),
+                            planned,
+                            "{} = {value}",
+                            n.name
+                        );
+                        reused.push(n.name.clone());
+                    } else {
+                        fresh.push(n.name.clone());
+                    }
+                });
+            }
+        }
+        // Prices and broker limits move no routing; the partition limit does.
+        for name in [
+            "cost.kafka_broker_per_month",
+            "kafka.broker_storage_mb_per_s",
+        ] {
+            assert!(reused.iter().any(|r| r == name), "{name}: {reused:?}");
+        }
+        for name in [
+            "kafka.partition_produce_mb_per_s",
+            "flink.state_bytes_per_window_entry",
+        ] {
+            assert!(fresh.iter().any(|r| r == name), "{name}: {fresh:?}");
+        }
+    }
 }

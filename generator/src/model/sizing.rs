@@ -493,6 +493,20 @@ impl<'a> Basis<'a> {
         ByStrategy::from_fn(|s| self.size_with(load, s, &limits, &sub, walk))
     }
 
+    /// Whether strategy `s` in `load` sizes on this basis exactly as on
+    /// `other`, one sharing its keys: besides the keys, [`Self::size_strategy`]
+    /// reads the loads, the partition limits, the Flink and key assumptions
+    /// and the maxParallelism, and nothing else. The sensitivity reruns of
+    /// an assumption that moves none of them reuse the plan's sizing.
+    pub fn sizes_as(&self, other: &Basis<'_>, load: &MonthLoad, s: Strategy) -> bool {
+        let (a, b) = (&self.inputs.assumptions, &other.inputs.assumptions);
+        self.growth == other.growth
+            && self.partition_limits(load) == other.partition_limits(load)
+            && a.flink == b.flink
+            && a.keys == b.keys
+            && self.max_parallelism.get(s) == other.max_parallelism.get(s)
+    }
+
     /// One strategy in one month and scenario.
     pub fn size_strategy(&self, load: &MonthLoad, s: Strategy) -> StrategyMonth {
         let limits = self.partition_limits(load);

@@ -60,7 +60,7 @@ pub fn pdfs(
         message: "spec/templates must have a SUMMARY.md listing the chapters".into(),
     })?;
     let parts = summary_parts(summary);
-    let mut out = Vec::new();
+    let mut sources = Vec::new();
     for doc in DOCUMENTS {
         let files = parts.get(doc.part).ok_or_else(|| Error::Template {
             template: "SUMMARY.md".into(),
@@ -103,18 +103,38 @@ pub fn pdfs(
             "#import \"/style.typ\": conf\n#show: conf.with(title: {}, sample: {sample})\n\n{body}",
             typst_markup::string_literal(doc.title)
         );
-        let compiled = pdf::compile(&TypstDocument {
-            name: doc.file.trim_end_matches(".pdf").to_owned(),
-            main,
-            files: files_in_world,
-            date,
-        })?;
-        out.push(RenderedPdf {
-            file: doc.file,
-            compiled,
-        });
+        sources.push((
+            doc.file,
+            TypstDocument {
+                name: doc.file.trim_end_matches(".pdf").to_owned(),
+                main,
+                files: files_in_world,
+                date,
+            },
+        ));
     }
-    Ok(out)
+    // The spec takes most of the typesetting; the other documents are set
+    // beside it. Errors are reported in document order, as one by one.
+    let compiled: Vec<Result<pdf::Pdf>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = sources
+            .iter()
+            .map(|(_, source)| scope.spawn(|| pdf::compile(source)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("typesetting does not panic"))
+            .collect()
+    });
+    sources
+        .into_iter()
+        .zip(compiled)
+        .map(|((file, _), compiled)| {
+            Ok(RenderedPdf {
+                file,
+                compiled: compiled?,
+            })
+        })
+        .collect()
 }
 
 /// The chapters of each part of an mdBook `SUMMARY.md` (`# Part` lines, then `- [Title](file.md)`).
