@@ -2,7 +2,6 @@
 
 use serde::Serialize;
 
-use super::clickhouse::ClickHouseSizing;
 use crate::inputs::architecture::Architecture;
 use crate::inputs::assumptions::CostAssumptions;
 
@@ -17,18 +16,20 @@ pub struct Cost {
     pub total: f64,
 }
 
+/// What a fleet costs per month: brokers, TaskManagers and ClickHouse
+/// nodes (shards × replicas), each with its disk.
 pub fn monthly(
     brokers: u32,
-    task_managers: Option<u32>,
-    clickhouse: &ClickHouseSizing,
+    task_managers: u32,
+    clickhouse_nodes: u32,
     arch: &Architecture,
     a: &CostAssumptions,
 ) -> Cost {
     let gb = a.storage_gb_per_month.value;
     let kafka =
         f64::from(brokers) * (a.kafka_broker_per_month.value + arch.kafka.disk_per_broker_gb * gb);
-    let flink = f64::from(task_managers.unwrap_or(0)) * a.flink_task_manager_per_month.value;
-    let clickhouse = f64::from(clickhouse.nodes)
+    let flink = f64::from(task_managers) * a.flink_task_manager_per_month.value;
+    let clickhouse = f64::from(clickhouse_nodes)
         * (a.clickhouse_replica_per_month.value + arch.clickhouse.disk_per_replica_gb * gb);
     Cost {
         kafka,

@@ -324,7 +324,7 @@ pub fn run(inputs: &Inputs) -> Model {
     );
     let cost_today = cost::today(arch, &a.cost);
     let fleet_today = basis.fleet_today();
-    let rollout = rollout::plan(&plan, &strategies, &growth, arch, cost_today.total);
+    let rollout = rollout::plan(&plan, &strategies, &growth, arch, &a.cost, cost_today.total);
     let settled = (
         basis.keyed_fingerprint(),
         *basis.max_parallelism.get(decision.chosen),

@@ -2,13 +2,19 @@
 //! starts (the most any of its months needs, base scenario), what the quarter
 //! costs, and what doing nothing costs and whether today's footprint, keyed
 //! by `customer_id` as it is, still carries it.
+//!
+//! Capacity is bought by the quarter: what a quarter needs at its busiest
+//! month runs from its first day to its last, so a quarter costs its fleet's
+//! monthly price times its months, not the sum of each month's need.
 
 use serde::Serialize;
 
+use super::cost;
 use super::growth::MonthLoad;
 use super::index::{ByScenario, ByStrategy, Monthly};
 use super::{MonthPlan, StrategyMonth};
 use crate::inputs::architecture::Architecture;
+use crate::inputs::assumptions::CostAssumptions;
 use crate::inputs::forecast::CalendarMonth;
 
 /// What today's footprint can run short of.
@@ -48,9 +54,10 @@ pub struct Quarter {
     pub task_managers: Option<u32>,
     pub shards: u32,
     pub clickhouse_nodes: u32,
-    /// Sum of the quarter's monthly costs, per scenario; `None` when the
-    /// plan does not carry one of its months in that scenario: a fleet that
-    /// does not carry the load has no price to fund.
+    /// The quarter's fleet (the most any of its months needs, per
+    /// component) for each of its months, per scenario; `None` when the plan
+    /// does not carry one of its months in that scenario: a fleet that does
+    /// not carry the load has no price to fund.
     pub cost_low: Option<f64>,
     pub cost: Option<f64>,
     pub cost_high: Option<f64>,
@@ -69,6 +76,56 @@ pub struct Rollout {
     /// The year's cost; `None` when a quarter has none.
     pub total_cost: Option<f64>,
     pub total_cost_doing_nothing: f64,
+    /// What the plan costs over the year beyond today's run-rate (negative:
+    /// it saves); `None` when the year has no price.
+    pub increment_over_today: Option<f64>,
+}
+
+/// The most any month of a quarter needs in one scenario: what is bought
+/// for the whole quarter.
+#[derive(Debug, Clone, Copy)]
+struct Fleet {
+    brokers: u32,
+    task_managers: Option<u32>,
+    clickhouse_nodes: u32,
+    /// Whether the plan carries every month so far.
+    carried: bool,
+}
+
+impl Fleet {
+    fn of(p: &MonthPlan) -> Fleet {
+        Fleet {
+            brokers: p.brokers.brokers,
+            task_managers: p.flink.task_managers,
+            clickhouse_nodes: p.clickhouse.nodes,
+            carried: p.carried,
+        }
+    }
+
+    fn and(self, p: &MonthPlan) -> Fleet {
+        let next = Fleet::of(p);
+        Fleet {
+            brokers: self.brokers.max(next.brokers),
+            task_managers: self
+                .task_managers
+                .zip(next.task_managers)
+                .map(|(a, b)| a.max(b)),
+            clickhouse_nodes: self.clickhouse_nodes.max(next.clickhouse_nodes),
+            carried: self.carried && next.carried,
+        }
+    }
+
+    /// The fleet for `months` months; `None` when a month is not carried.
+    fn cost(&self, months: u32, arch: &Architecture, a: &CostAssumptions) -> Option<f64> {
+        let per_month = cost::monthly(
+            self.brokers,
+            self.task_managers?,
+            self.clickhouse_nodes,
+            arch,
+            a,
+        );
+        self.carried.then(|| f64::from(months) * per_month.total)
+    }
 }
 
 /// `YYYY-Qn` of a calendar month.
@@ -131,6 +188,7 @@ pub fn plan(
     strategies: &Monthly<ByScenario<ByStrategy<StrategyMonth>>>,
     growth: &Monthly<ByScenario<MonthLoad>>,
     arch: &Architecture,
+    prices: &CostAssumptions,
     cost_today_per_month: f64,
 ) -> Rollout {
     let label_of = |m: u32| growth.get(m).base.label.clone();
@@ -149,9 +207,9 @@ pub fn plan(
         carries.push((m, short.is_empty()));
     }
 
-    let priced = |p: &MonthPlan| p.carried.then_some(p.cost.total);
-    let add = |sum: Option<f64>, p: &MonthPlan| Some(sum? + priced(p)?);
     let mut quarters: Vec<Quarter> = Vec::new();
+    // Each quarter's fleet per scenario, beside `quarters`.
+    let mut fleets: Vec<ByScenario<Fleet>> = Vec::new();
     for &m in &months {
         let label = label_of(m);
         let q = quarter_of(growth.get(m).base.calendar);
@@ -174,36 +232,48 @@ pub fn plan(
                 last.task_managers = max_opt(last.task_managers, base.flink.task_managers);
                 last.shards = last.shards.max(base.clickhouse.shards);
                 last.clickhouse_nodes = last.clickhouse_nodes.max(base.clickhouse.nodes);
-                last.cost_low = add(last.cost_low, &by.low);
-                last.cost = add(last.cost, base);
-                last.cost_high = add(last.cost_high, &by.high);
+                let fleet = fleets.last_mut().expect("one per quarter");
+                *fleet = ByScenario::from_fn(|s| fleet.get(s).and(by.get(s)));
                 last.cost_doing_nothing += cost_today_per_month;
                 last.today_carries &= ok;
             }
-            None => quarters.push(Quarter {
-                label: q,
-                first_month: label.clone(),
-                last_month: label,
-                from_month: m,
-                to_month: m,
-                brokers: base.brokers.brokers,
-                partitions: Some(base.partitions_planned),
-                keyed_subtasks: keyed.and_then(|v| v.parallelism.ok()),
-                max_parallelism: keyed.map_or(0, |v| v.max_parallelism),
-                task_managers: base.flink.task_managers,
-                shards: base.clickhouse.shards,
-                clickhouse_nodes: base.clickhouse.nodes,
-                cost_low: priced(&by.low),
-                cost: priced(base),
-                cost_high: priced(&by.high),
-                cost_doing_nothing: cost_today_per_month,
-                today_carries: ok,
-            }),
+            None => {
+                fleets.push(ByScenario::from_fn(|s| Fleet::of(by.get(s))));
+                quarters.push(Quarter {
+                    label: q,
+                    first_month: label.clone(),
+                    last_month: label,
+                    from_month: m,
+                    to_month: m,
+                    brokers: base.brokers.brokers,
+                    partitions: Some(base.partitions_planned),
+                    keyed_subtasks: keyed.and_then(|v| v.parallelism.ok()),
+                    max_parallelism: keyed.map_or(0, |v| v.max_parallelism),
+                    task_managers: base.flink.task_managers,
+                    shards: base.clickhouse.shards,
+                    clickhouse_nodes: base.clickhouse.nodes,
+                    cost_low: None,
+                    cost: None,
+                    cost_high: None,
+                    cost_doing_nothing: cost_today_per_month,
+                    today_carries: ok,
+                })
+            }
         }
     }
+    for (q, fleet) in quarters.iter_mut().zip(&fleets) {
+        let months = q.to_month - q.from_month + 1;
+        let price = |f: &Fleet| f.cost(months, arch, prices);
+        q.cost_low = price(&fleet.low);
+        q.cost = price(&fleet.base);
+        q.cost_high = price(&fleet.high);
+    }
+    let total_cost = quarters.iter().map(|q| q.cost).sum::<Option<f64>>();
+    let total_cost_doing_nothing = quarters.iter().map(|q| q.cost_doing_nothing).sum();
     Rollout {
-        total_cost: quarters.iter().map(|q| q.cost).sum::<Option<f64>>(),
-        total_cost_doing_nothing: quarters.iter().map(|q| q.cost_doing_nothing).sum(),
+        total_cost,
+        total_cost_doing_nothing,
+        increment_over_today: total_cost.map(|t| t - total_cost_doing_nothing),
         quarters,
         doing_nothing_fails,
         shortfalls: first_shortfalls,
@@ -220,7 +290,7 @@ mod tests {
     use crate::model;
 
     #[test]
-    fn quarters_add_up_to_the_months_and_doing_nothing_fails_where_today_falls_short() {
+    fn quarters_fund_their_busiest_month_and_doing_nothing_fails_where_today_falls_short() {
         let mut inputs =
             inputs::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).unwrap();
         let m = model::run(&inputs);
@@ -232,11 +302,53 @@ mod tests {
             .map(|q| q.to_month - q.from_month + 1)
             .sum();
         assert_eq!(months as usize, base.len());
-        let by_month: f64 = base.iter().map(|p| p.cost.total).sum();
+        // Capacity is bought by the quarter: 2027-Q1 funds 8 brokers,
+        // 7 TaskManagers and 18 ClickHouse nodes (9 shards × 2 replicas) for
+        // its three months, at data/'s prices:
+        //   broker 368 + 12,000 GB × 0.08 = 1,328; node 561 + 8,000 × 0.08 = 1,201
+        //   (8 × 1,328 + 7 × 140 + 18 × 1,201) × 3 = 33,222 × 3 = 99,666 USD.
+        let q1 = &r.quarters[0];
+        assert_eq!(
+            (
+                q1.label.as_str(),
+                q1.brokers,
+                q1.task_managers,
+                q1.clickhouse_nodes
+            ),
+            ("2027-Q1", 8, Some(7), 18)
+        );
+        let prices = &inputs.assumptions.cost;
+        assert_eq!(
+            (
+                prices.kafka_broker_per_month.value,
+                prices.flink_task_manager_per_month.value,
+                prices.clickhouse_replica_per_month.value,
+                prices.storage_gb_per_month.value,
+                inputs.architecture.kafka.disk_per_broker_gb,
+                inputs.architecture.clickhouse.disk_per_replica_gb,
+            ),
+            (368.0, 140.0, 561.0, 0.08, 12_000.0, 8_000.0)
+        );
+        assert!((q1.cost.unwrap() - 99_666.0).abs() < 1e-6);
+        // A quarter funds at least what its months need one by one, and the
+        // year is its quarters.
+        for q in &r.quarters {
+            let needs: f64 = base
+                .iter()
+                .filter(|p| (q.from_month..=q.to_month).contains(&p.month))
+                .map(|p| p.cost.total)
+                .sum();
+            assert!(q.cost.unwrap() >= needs - 1e-6, "{}", q.label);
+        }
         let total = r
             .total_cost
             .expect("the committed plan carries every month");
-        assert!((total - by_month).abs() < 1e-6 * by_month);
+        let by_quarter: f64 = r.quarters.iter().map(|q| q.cost.unwrap()).sum();
+        assert!((total - by_quarter).abs() < 1e-6 * by_quarter);
+        assert_eq!(
+            r.increment_over_today,
+            Some(total - r.total_cost_doing_nothing)
+        );
         assert!((r.total_cost_doing_nothing - m.cost_today.total * base.len() as f64).abs() < 1e-6);
         // Every quarter holds the most any of its months needs.
         for q in &r.quarters {

@@ -614,10 +614,12 @@ impl<'a> Basis<'a> {
             &arch.flink,
             &a.latency,
         );
+        // A month whose keyed vertex fits no TaskManagers is not carried
+        // (its cost is shown as such); the rest of its fleet is priced.
         let cost = cost::monthly(
             brokers.brokers,
-            flink.task_managers,
-            &clickhouse,
+            flink.task_managers.unwrap_or(0),
+            clickhouse.nodes,
             arch,
             &a.cost,
         );

@@ -121,7 +121,7 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
     let latency = latency_sheet(inputs, model, &flink, &mut named);
     let cost = cost_sheet(inputs, model, &brokers, &flink, &mut named);
     let slo = slo_sheet(model);
-    let quarters = quarters_sheet(inputs, model, &mut named);
+    let quarters = quarters_sheet(inputs, model, [&brokers, &flink, &clickhouse], &mut named);
     let sheets = vec![
         forecast_sheet,
         onboarding_sheet,
@@ -178,7 +178,7 @@ fn formula(formula: impl Into<String>, value: f64) -> Cell {
 /// What a cost cell says where the plan does not carry the month.
 const NOT_CARRIED: &str = "not carried";
 
-/// A quarter's sum, or [`NOT_CARRIED`] when one of its months has no price.
+/// A quarter's cost, or [`NOT_CARRIED`] when one of its months has no price.
 fn priced(sum: String, cost: Option<f64>) -> Cell {
     cost.map_or_else(|| Cell::Text(NOT_CARRIED.to_owned()), |c| formula(sum, c))
 }
@@ -1193,9 +1193,17 @@ fn cost_sheet(
     }
 }
 
-/// The plan by quarter: each quarter's cost summed from the Cost sheet per
-/// scenario, beside what today's footprint costs over the same months.
-fn quarters_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet {
+/// The plan by quarter: capacity is bought by the quarter, so each quarter
+/// costs the most any of its months needs of each component (per scenario,
+/// read off the Kafka brokers, Flink and ClickHouse sheets) at its monthly
+/// price, for each of its months; beside it, what today's footprint costs
+/// over the same months.
+fn quarters_sheet(
+    inputs: &Inputs,
+    model: &Model,
+    [brokers_sheet, flink_sheet, clickhouse_sheet]: [&Sheet; 3],
+    named: &mut Vec<Named>,
+) -> Sheet {
     let arch = &inputs.architecture;
     let gb = n("cost.storage_gb_per_month");
     let brokers = today_count(
@@ -1224,23 +1232,44 @@ fn quarters_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> She
     );
     let kafka_disk = defined_name("architecture.kafka.disk_per_broker_gb");
     let ch_disk = defined_name("architecture.clickhouse.disk_per_replica_gb");
-    let today_per_month = format!(
-        "({brokers}*({}+{kafka_disk}*{gb})+{task_managers}*{}+{shards}*{replicas}*({}+{ch_disk}*{gb}))",
-        n("cost.kafka_broker_per_month"),
-        n("cost.flink_task_manager_per_month"),
-        n("cost.clickhouse_replica_per_month"),
+    let broker_price = format!("({}+{kafka_disk}*{gb})", n("cost.kafka_broker_per_month"));
+    let tm_price = n("cost.flink_task_manager_per_month");
+    let node_price = format!(
+        "({}+{ch_disk}*{gb})",
+        n("cost.clickhouse_replica_per_month")
     );
-    let sum = |scenario: &str| {
+    let today_per_month = format!(
+        "({brokers}*{broker_price}+{task_managers}*{tm_price}+{shards}*{replicas}*{node_price})"
+    );
+    // The most a column of a per-month sheet reaches over the quarter's
+    // months in one scenario (those sheets start with month, scenario).
+    let peak = |sheet: &Sheet, column: &str, scenario: &str| {
+        let name = format!("'{}'", sheet.name);
+        let c = col_of(sheet, column);
         format!(
-            "=SUMIFS(Cost!F:F,Cost!A:A,\">=\"&B{{r}},Cost!A:A,\"<=\"&C{{r}},Cost!B:B,\"{scenario}\")"
+            "_xlfn.MAXIFS({name}!{c}:{c},{name}!A:A,\">=\"&B{{r}},{name}!A:A,\"<=\"&C{{r}},{name}!B:B,\"{scenario}\")"
         )
     };
+    let fleet = |scenario: &str| {
+        [
+            peak(brokers_sheet, "brokers", scenario),
+            peak(flink_sheet, "task_managers", scenario),
+            peak(clickhouse_sheet, "nodes", scenario),
+        ]
+    };
+    let cost = |[b, tm, nodes]: [String; 3]| {
+        format!("=(C{{r}}-B{{r}}+1)*({b}*{broker_price}+{tm}*{tm_price}+{nodes}*{node_price})")
+    };
+    let [base_brokers, base_tms, base_nodes] = fleet("base");
     Sheet {
         name: "Quarters".into(),
         headers: headers(&[
             "quarter",
             "from_month",
             "to_month",
+            "base_brokers",
+            "base_task_managers",
+            "base_clickhouse_nodes",
             "low_usd",
             "base_usd",
             "high_usd",
@@ -1251,13 +1280,20 @@ fn quarters_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> She
             .quarters
             .iter()
             .map(|q| {
+                let tms = q.task_managers.map_or_else(
+                    || Cell::Text(NOT_CARRIED.to_owned()),
+                    |t| formula(format!("={base_tms}"), count(t)),
+                );
                 vec![
                     Cell::Text(q.label.clone()),
                     Cell::Number(count(q.from_month)),
                     Cell::Number(count(q.to_month)),
-                    priced(sum("low"), q.cost_low),
-                    priced(sum("base"), q.cost),
-                    priced(sum("high"), q.cost_high),
+                    formula(format!("={base_brokers}"), count(q.brokers)),
+                    tms,
+                    formula(format!("={base_nodes}"), count(q.clickhouse_nodes)),
+                    priced(cost(fleet("low")), q.cost_low),
+                    priced(cost(["D{r}".into(), "E{r}".into(), "F{r}".into()]), q.cost),
+                    priced(cost(fleet("high")), q.cost_high),
                     formula(
                         format!("=(C{{r}}-B{{r}}+1)*{today_per_month}"),
                         q.cost_doing_nothing,

@@ -20,6 +20,8 @@ pub struct Rollout {
     pub total_cost: String,
     pub priced: bool,
     pub total_cost_doing_nothing: f64,
+    /// The year's cost beyond today's run-rate, when the year has a price.
+    pub increment: Option<Increment>,
     /// The first month today's footprint no longer carries, and why.
     pub doing_nothing_fails: Option<String>,
     pub shortfalls: Vec<Shortfall>,
@@ -42,6 +44,17 @@ pub struct Risks {
     pub target_utilization: f64,
     /// Adding partitions to the keyed topic moves keys between partitions.
     pub partitions_move: Option<PartitionsMove>,
+}
+
+/// What the plan's year costs beside today's footprint over the same months.
+#[derive(Debug, Serialize)]
+pub struct Increment {
+    /// The difference, in whole USD, without its sign.
+    pub amount: String,
+    /// Whether the plan costs more than today's footprint (else less or the same).
+    pub more: bool,
+    /// Whether the two cost the same to the dollar.
+    pub same: bool,
 }
 
 /// The last month the plan carries, if growth follows the high scenario.
@@ -212,6 +225,11 @@ pub fn build(src: &Source<'_>) -> Rollout {
         total_cost: words::usd(r.total_cost),
         priced: r.total_cost.is_some(),
         total_cost_doing_nothing: r.total_cost_doing_nothing,
+        increment: r.increment_over_today.map(|d| Increment {
+            amount: words::usd(Some(d.abs())),
+            more: d.round() > 0.0,
+            same: d.round() == 0.0,
+        }),
         doing_nothing_fails: r.doing_nothing_fails.clone(),
         shortfalls: r
             .shortfalls

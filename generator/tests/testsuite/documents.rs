@@ -156,6 +156,14 @@ fn the_readout_carries_the_decision_reasons_cost_risks_proof_and_asks() {
             q.label
         );
     }
+    // Beside the year's total, what it costs beyond today's run-rate.
+    let increment = model.rollout.increment_over_today.expect("a priced year");
+    assert!(increment > 0.0, "the committed plan grows the fleet");
+    let increment = specgen::render::markdown::group(increment, 0);
+    assert!(
+        first.contains(&increment),
+        "no increment {increment} on page 1"
+    );
     let second = &texts[1];
     for part in [
         "Top risks and mitigations",

@@ -118,22 +118,29 @@ fn a_quarter_the_plan_does_not_carry_has_no_price() {
         "hyper growth outgrows the plan"
     );
 
-    // The first quarter, priced by hand from data/: every month's brokers,
-    // TaskManagers and ClickHouse nodes at the unit prices, disks included.
+    // The first quarter, priced by hand from data/: the most any of its
+    // months needs of brokers, TaskManagers and ClickHouse nodes, at the
+    // unit prices with disks, for each of its months.
     let c = &inputs.assumptions.cost;
     let arch = &inputs.architecture;
     let gb = c.storage_gb_per_month.value;
     let first = &m.rollout.quarters[0];
-    let mut by_hand = 0.0;
+    let (mut brokers, mut task_managers, mut nodes) = (0, 0, 0);
     for month in first.from_month..=first.to_month {
         let p = &m.plan.get(month).base;
         assert!(p.carried, "month {month} of the first quarter");
-        by_hand += f64::from(p.brokers.brokers)
-            * (c.kafka_broker_per_month.value + arch.kafka.disk_per_broker_gb * gb)
-            + f64::from(p.flink.task_managers.unwrap()) * c.flink_task_manager_per_month.value
-            + f64::from(p.clickhouse.nodes)
-                * (c.clickhouse_replica_per_month.value + arch.clickhouse.disk_per_replica_gb * gb);
+        brokers = brokers.max(p.brokers.brokers);
+        task_managers = task_managers.max(p.flink.task_managers.unwrap());
+        nodes = nodes.max(p.clickhouse.nodes);
     }
+    let months = f64::from(first.to_month - first.from_month + 1);
+    let by_hand = months
+        * (f64::from(brokers)
+            * (c.kafka_broker_per_month.value + arch.kafka.disk_per_broker_gb * gb)
+            + f64::from(task_managers) * c.flink_task_manager_per_month.value
+            + f64::from(nodes)
+                * (c.clickhouse_replica_per_month.value
+                    + arch.clickhouse.disk_per_replica_gb * gb));
     let priced = first.cost.expect("the first quarter is carried");
     assert!(
         (priced - by_hand).abs() < 1e-6 * by_hand,

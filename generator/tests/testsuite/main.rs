@@ -6,6 +6,7 @@ mod commit;
 mod diff;
 mod documents;
 mod flat_keys;
+mod funding;
 mod fuzz;
 mod helpers;
 mod hyper_growth;
