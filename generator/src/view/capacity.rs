@@ -44,6 +44,38 @@ pub struct Swing {
     pub high: f64,
     pub at_low: Nodes,
     pub at_high: Nodes,
+    /// The month's cost at the two ends, cheaper first, whichever end gives it.
+    pub cost_span: CostSpan,
+}
+
+/// A cost range read in order: "between the cheaper and the dearer".
+#[derive(Debug, Clone, Serialize)]
+pub struct CostSpan {
+    pub cheaper: f64,
+    /// The assumption's value that gives the cheaper cost.
+    pub cheaper_at: f64,
+    pub dearer: f64,
+    pub dearer_at: f64,
+    /// Both ends cost the same to the dollar: the assumption moves no money.
+    pub same: bool,
+}
+
+impl CostSpan {
+    fn of(s: &ModelSwing) -> CostSpan {
+        let (low, high) = (s.at_low.cost_per_month, s.at_high.cost_per_month);
+        let ((cheaper, cheaper_at), (dearer, dearer_at)) = if high < low {
+            ((high, s.high), (low, s.low))
+        } else {
+            ((low, s.low), (high, s.high))
+        };
+        CostSpan {
+            cheaper,
+            cheaper_at,
+            dearer,
+            dearer_at,
+            same: cheaper.round() == dearer.round(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -86,6 +118,7 @@ pub fn swings(src: &Source<'_>) -> Vec<Swing> {
             high: s.high,
             at_low: nodes(&s.at_low),
             at_high: nodes(&s.at_high),
+            cost_span: CostSpan::of(s),
         })
         .collect()
 }
@@ -123,5 +156,46 @@ pub fn build(src: &Source<'_>) -> Capacity {
             .cloned()
             .collect(),
         assumptions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::sensitivity::Nodes as ModelNodes;
+
+    fn swing(low: f64, high: f64, cost_at_low: f64, cost_at_high: f64) -> ModelSwing {
+        let at = |cost_per_month| ModelNodes {
+            brokers: 58,
+            task_managers: Some(86),
+            clickhouse_nodes: 132,
+            cost_per_month,
+        };
+        ModelSwing {
+            assumption: "clickhouse.merge_safe_max_parts".into(),
+            unit: "parts".into(),
+            value: 300.0,
+            low,
+            high,
+            at_low: at(cost_at_low),
+            at_high: at(cost_at_high),
+            cost_swing: (cost_at_high - cost_at_low).abs(),
+        }
+    }
+
+    /// More parts allowed means fewer shards: the high end is the cheaper
+    /// one, and the range still reads from the cheaper cost to the dearer.
+    #[test]
+    fn a_cost_range_reads_cheaper_first_whichever_end_gives_it() {
+        let span = CostSpan::of(&swing(200.0, 500.0, 276_420.0, 225_978.0));
+        assert_eq!(
+            (span.cheaper, span.cheaper_at, span.dearer, span.dearer_at),
+            (225_978.0, 500.0, 276_420.0, 200.0)
+        );
+        assert!(!span.same);
+        let span = CostSpan::of(&swing(20.0, 100.0, 247_596.0, 430_148.0));
+        assert_eq!((span.cheaper_at, span.dearer_at), (20.0, 100.0));
+        // Ends that differ by cents cost the same in whole dollars.
+        assert!(CostSpan::of(&swing(1.0, 2.0, 80_014.2, 80_014.4)).same);
     }
 }
