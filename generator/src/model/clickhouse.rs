@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::bound::{self, Binding};
 use super::ceil_u32;
 use super::kafka::BYTES_PER_GB;
 use crate::inputs::architecture::ClickHouse;
@@ -30,6 +31,37 @@ pub struct ClickHouseSizing {
     pub flush_interval_ms: f64,
     pub rows_per_part: f64,
     pub parts_per_s_per_shard: f64,
+    /// The bound that sets `shards`, and the one behind it.
+    pub binding: Binding<ShardBound>,
+}
+
+/// The bounds on the shard count, in the order a tie is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShardBound {
+    /// A shard's data cannot leave it without resharding.
+    Today,
+    Merges,
+    Disk,
+}
+
+impl ShardBound {
+    pub fn name(self) -> &'static str {
+        match self {
+            ShardBound::Today => "today's count",
+            ShardBound::Merges => "merges",
+            ShardBound::Disk => "disk",
+        }
+    }
+
+    /// What would relieve the bound.
+    pub fn lever(self) -> &'static str {
+        match self {
+            ShardBound::Today => "resharding, which moves every row of the shards taken out",
+            ShardBound::Merges => "larger insert batches (fewer, larger parts per row inserted)",
+            ShardBound::Disk => "shorter retention, larger disks or better compression",
+        }
+    }
 }
 
 pub fn size(
@@ -47,7 +79,12 @@ pub fn size(
         ceil_u32(retained_gb / (ch.disk_per_replica_gb * a.disk_target_utilization.value));
     // Never fewer shards than today: a shard's data cannot leave it without
     // a resharding, so the plan only adds.
-    let shards = for_merges.max(for_disk).max(ch.shards);
+    let binding = bound::binding(&[
+        (ShardBound::Today, ch.shards),
+        (ShardBound::Merges, for_merges),
+        (ShardBound::Disk, for_disk),
+    ]);
+    let shards = binding.count;
     let per_shard = peak_rows_per_s / f64::from(shards);
     let flush_interval_ms = a
         .async_insert_busy_timeout_ms
@@ -66,5 +103,6 @@ pub fn size(
         flush_interval_ms,
         rows_per_part: per_shard * flush_interval_ms / 1000.0,
         parts_per_s_per_shard: 1000.0 / flush_interval_ms,
+        binding,
     }
 }

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::bound::{self, Binding};
 use super::relabel::{FirstFits, Spread, Walk};
 use super::strategy::{KeySet, Wanted};
 use super::{Infeasible, ceil_u32};
@@ -257,6 +258,50 @@ pub struct BrokerSizing {
     /// Peak use of the busiest per-broker throughput limit (storage, network
     /// in or out) with `brokers` brokers: what a broker loss raises.
     pub throughput_utilization: f64,
+    /// The bound that sets `brokers`, and the one behind it.
+    pub binding: Binding<BrokerBound>,
+}
+
+/// The bounds on the broker count, in the order a tie is named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrokerBound {
+    /// The plan keeps what runs today: taking brokers out reassigns their partitions.
+    Today,
+    StorageThroughput,
+    NetworkIn,
+    NetworkOut,
+    Disk,
+    Partitions,
+    Replication,
+}
+
+impl BrokerBound {
+    pub fn name(self) -> &'static str {
+        match self {
+            BrokerBound::Today => "today's count",
+            BrokerBound::StorageThroughput => "storage throughput",
+            BrokerBound::NetworkIn => "network in",
+            BrokerBound::NetworkOut => "network out",
+            BrokerBound::Disk => "disk",
+            BrokerBound::Partitions => "partitions per broker",
+            BrokerBound::Replication => "the replication factor",
+        }
+    }
+
+    /// What would relieve the bound.
+    pub fn lever(self) -> &'static str {
+        match self {
+            BrokerBound::Today => "removing brokers, a reassignment of every partition on them",
+            BrokerBound::StorageThroughput => "disks with more throughput per broker",
+            BrokerBound::NetworkIn | BrokerBound::NetworkOut => {
+                "an instance type with more network per broker"
+            }
+            BrokerBound::Disk => "shorter retention, larger disks or tiered storage",
+            BrokerBound::Partitions => "fewer partitions",
+            BrokerBound::Replication => "a lower replication factor",
+        }
+    }
 }
 
 pub fn brokers(topics: &[TopicLoad], kafka: &Kafka, a: &KafkaAssumptions) -> BrokerSizing {
@@ -300,25 +345,24 @@ pub fn brokers(topics: &[TopicLoad], kafka: &Kafka, a: &KafkaAssumptions) -> Bro
         .map(|t| t.replication_factor)
         .max()
         .unwrap_or(1);
-    let brokers = [
-        for_storage_throughput,
-        for_network_in,
-        for_network_out,
-        for_disk,
-        for_partitions,
-        for_replication,
-    ]
-    .into_iter()
-    .max()
-    .unwrap_or(1)
     // Never fewer than run today: taking brokers out is a reassignment of
     // every partition on them, a decision of its own, not part of a sizing.
-    .max(kafka.brokers);
+    let binding = bound::binding(&[
+        (BrokerBound::Today, kafka.brokers),
+        (BrokerBound::StorageThroughput, for_storage_throughput),
+        (BrokerBound::NetworkIn, for_network_in),
+        (BrokerBound::NetworkOut, for_network_out),
+        (BrokerBound::Disk, for_disk),
+        (BrokerBound::Partitions, for_partitions),
+        (BrokerBound::Replication, for_replication),
+    ]);
+    let brokers = binding.count;
     let throughput_utilization = (replicated / a.broker_storage_mb_per_s.value)
         .max(replicated / a.broker_network_in_mb_per_s.value)
         .max(fanned_out / a.broker_network_out_mb_per_s.value)
         / f64::from(brokers);
     BrokerSizing {
+        binding,
         throughput_utilization,
         ingress_mb_per_s: ingress,
         for_storage_throughput,

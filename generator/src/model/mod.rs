@@ -10,6 +10,7 @@
 //! quarter, sensitivity, and the check against the benchmark. Results are
 //! indexed by month, scenario and strategy ([`index`]), never searched.
 
+pub mod bound;
 pub mod clickhouse;
 pub mod cost;
 pub mod decision;

@@ -36,6 +36,16 @@ impl Bound {
             Bound::Memory => "memory",
         }
     }
+
+    /// What would relieve the bound.
+    pub fn lever(self) -> &'static str {
+        match self {
+            Bound::Today => "removing TaskManagers (the job restarts on fewer)",
+            Bound::Slots => "more slots per TaskManager, where CPU and memory allow",
+            Bound::Cpu => "a cheaper per-record cost or TaskManagers with more vCPUs",
+            Bound::Memory => "less window state per key or TaskManagers with more memory",
+        }
+    }
 }
 
 /// One TaskManager as the plan runs it.

@@ -7,8 +7,10 @@ use super::text::Code;
 use super::{Months, Source, words};
 use crate::inputs::Scenario;
 use crate::model::MonthPlan;
+use crate::model::bound::{self, Binding};
+use crate::model::clickhouse::ShardBound;
 use crate::model::flink::{MIN_KEY_GROUPS_PER_SUBTASK, VertexSizing};
-use crate::model::kafka::{BYTES_PER_MB, TopicLoad};
+use crate::model::kafka::{BYTES_PER_MB, BrokerBound, TopicLoad};
 use crate::model::task_managers::{Bound, Shape};
 
 /// The keyed vertex of a month's sizing.
@@ -122,6 +124,33 @@ pub struct Sizing {
     pub flink: Flink,
     pub clickhouse: ClickHouse,
     pub cost: Vec<CostRow>,
+    /// What sets each component's count in the last month the plan carries.
+    pub binding: BindingView,
+}
+
+/// The bound that sets each count, for one month (base scenario).
+#[derive(Debug, Serialize)]
+pub struct BindingView {
+    pub label: String,
+    pub rows: Vec<BindingRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BindingRow {
+    pub component: &'static str,
+    pub count: u32,
+    pub set_by: &'static str,
+    /// The count were the binding bound relieved, and what would set it;
+    /// `None` when another bound gives the same count (relieving one moves nothing).
+    pub next: Option<NextBound>,
+    /// What would relieve the binding bound.
+    pub lever: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NextBound {
+    pub count: u32,
+    pub set_by: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -184,6 +213,8 @@ pub struct BrokerRow {
     pub low: u32,
     pub base: u32,
     pub high: u32,
+    /// The bound that sets the base count.
+    pub set_by: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -317,6 +348,8 @@ pub struct ShardRow {
     pub peak_rows_per_s_per_shard: f64,
     pub flush_interval_ms: f64,
     pub rows_per_part: f64,
+    /// The bound that sets the base count.
+    pub set_by: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -365,6 +398,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
             low: low.brokers.brokers,
             base: b.brokers,
             high: high.brokers.brokers,
+            set_by: b.binding.bound.name(),
         }
     });
     let keyed_months = by_month(m, |label, _, base, _| {
@@ -398,6 +432,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
             peak_rows_per_s_per_shard: c.peak_rows_per_s_per_shard,
             flush_interval_ms: c.flush_interval_ms,
             rows_per_part: c.rows_per_part,
+            set_by: c.binding.bound.name(),
         }
     });
     // The Flink line needs a TaskManager count; the totals a month the plan
@@ -413,7 +448,9 @@ pub fn build(src: &Source<'_>) -> Sizing {
         total_high: total(high),
     });
     let source = model.vertices.first().expect("the job has a source vertex");
+    let binding = binding_view(src);
     Sizing {
+        binding,
         kafka: Kafka {
             source_capacity_per_s: source.capacity_per_s,
             partitions,
@@ -563,5 +600,69 @@ fn fleet(src: &Source<'_>) -> Fleet {
         today,
         months,
         last,
+    }
+}
+
+/// What sets each count in the last month the plan carries, base scenario.
+fn binding_view(src: &Source<'_>) -> BindingView {
+    let month = src.model.last_carried_month;
+    let plan = src.months.plan(month, Scenario::Base);
+    fn row<B: Copy>(
+        component: &'static str,
+        b: &Binding<B>,
+        name: fn(B) -> &'static str,
+        lever: fn(B) -> &'static str,
+    ) -> BindingRow {
+        BindingRow {
+            component,
+            count: b.count,
+            set_by: name(b.bound),
+            next: b.next.filter(|n| n.count < b.count).map(|n| NextBound {
+                count: n.count,
+                set_by: name(n.bound),
+            }),
+            lever: lever(b.bound),
+        }
+    }
+    let mut rows = vec![row(
+        "Kafka brokers",
+        &plan.brokers.binding,
+        BrokerBound::name,
+        BrokerBound::lever,
+    )];
+    if let Some(f) = plan.flink.fleet.as_ref() {
+        // The fleet names its binding bound; the one behind it is the
+        // largest of the others.
+        let others: Vec<(Bound, u32)> = [
+            (Bound::Today, f.today),
+            (Bound::Slots, f.by_slots),
+            (Bound::Cpu, f.by_cpu),
+            (Bound::Memory, f.by_memory),
+        ]
+        .into_iter()
+        .filter(|&(b, _)| b != f.binding)
+        .collect();
+        let b = Binding {
+            bound: f.binding,
+            count: f.task_managers,
+            next: {
+                let o = bound::binding(&others);
+                Some(bound::Next {
+                    bound: o.bound,
+                    count: o.count,
+                })
+            },
+        };
+        rows.push(row("Flink TaskManagers", &b, Bound::name, Bound::lever));
+    }
+    rows.push(row(
+        "ClickHouse shards",
+        &plan.clickhouse.binding,
+        ShardBound::name,
+        ShardBound::lever,
+    ));
+    BindingView {
+        label: src.months.label(month).to_owned(),
+        rows,
     }
 }
