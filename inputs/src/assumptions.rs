@@ -63,6 +63,11 @@ pub struct KafkaAssumptions {
     pub max_partitions_per_broker: Assumption,
     /// Fraction of a broker's disk the retained data may fill.
     pub disk_target_utilization: Assumption,
+    /// Storage levers the plan weighs, not settings it runs with: a shorter
+    /// retention, larger disks, and the local window under tiered storage.
+    pub lever_retention_hours: Assumption,
+    pub lever_disk_per_broker_gb: Assumption,
+    pub lever_tiered_local_retention_hours: Assumption,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -179,6 +184,10 @@ pub struct CostAssumptions {
     pub flink_task_manager_per_month: Assumption,
     pub clickhouse_replica_per_month: Assumption,
     pub storage_gb_per_month: Assumption,
+    /// The cheaper disk the storage levers weigh.
+    pub lever_cold_disk_gb_per_month: Assumption,
+    /// Object storage for tiered storage's remote copy.
+    pub object_storage_gb_per_month: Assumption,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -431,6 +440,7 @@ pub const UNITS: &[(&str, f64, f64)] = &[
     ("buffers", 1.0, 10_000.0),
     ("KiB", 1.0, 1_048_576.0),
     ("h", 0.01, 8_760.0),
+    ("GB", 1.0, 1_000_000.0),
     ("parts", 1.0, 100_000.0),
     ("ms", 0.001, 3_600_000.0),
     ("s", 0.001, 604_800.0),

@@ -27,6 +27,7 @@ pub mod routing;
 pub mod sensitivity;
 pub mod sizing;
 pub mod slo;
+pub mod storage_levers;
 pub mod strategy;
 pub mod task_managers;
 pub mod validation;
@@ -237,6 +238,8 @@ pub struct Model {
     pub fault: fault::FaultTolerance,
     /// The base plan by quarter, against doing nothing.
     pub rollout: rollout::Rollout,
+    /// The Kafka storage levers weighed on the last month the plan carries.
+    pub storage_levers: storage_levers::StorageLevers,
 }
 
 pub fn run(inputs: &Inputs) -> Model {
@@ -330,6 +333,7 @@ pub fn run(inputs: &Inputs) -> Model {
         basis.keyed_fingerprint(),
         *basis.max_parallelism.get(decision.chosen),
     );
+    let storage_levers = storage_levers::weigh(last, &arch.kafka, a);
     let sensitivity = sensitivity::analyse(
         &basis,
         inputs,
@@ -372,6 +376,7 @@ pub fn run(inputs: &Inputs) -> Model {
         last_carried_month,
         fault,
         rollout,
+        storage_levers,
     }
 }
 

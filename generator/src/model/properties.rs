@@ -44,6 +44,9 @@ fn kafka_assumptions() -> KafkaAssumptions {
         consumer_groups: a(1.0),
         max_partitions_per_broker: a(4000.0),
         disk_target_utilization: a(0.7),
+        lever_retention_hours: a(24.0),
+        lever_disk_per_broker_gb: a(16_000.0),
+        lever_tiered_local_retention_hours: a(12.0),
     }
 }
 

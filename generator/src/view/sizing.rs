@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::text::Code;
+use super::text::{Code, Text};
 use super::{Months, Source, words};
 use crate::inputs::Scenario;
 use crate::model::MonthPlan;
@@ -11,7 +11,9 @@ use crate::model::bound::{self, Binding};
 use crate::model::clickhouse::ShardBound;
 use crate::model::flink::{MIN_KEY_GROUPS_PER_SUBTASK, VertexSizing};
 use crate::model::kafka::{BYTES_PER_MB, BrokerBound, TopicLoad};
+use crate::model::storage_levers::{Lever, LeverCost, Maturity};
 use crate::model::task_managers::{Bound, Shape};
+use crate::render::markdown::group;
 
 /// The keyed vertex of a month's sizing.
 fn keyed(plan: &MonthPlan) -> &VertexSizing {
@@ -128,6 +130,37 @@ pub struct Sizing {
     pub binding: BindingView,
 }
 
+/// The Kafka storage levers, each recomputed on one month (base scenario).
+#[derive(Debug, Serialize)]
+pub struct StorageView {
+    pub label: String,
+    pub rows: Vec<StorageRow>,
+    /// The lever that saves most, when one saves anything.
+    pub best: Option<BestLever>,
+    /// What the Kafka version that runs makes of tiered storage: "early
+    /// access in Kafka 3.6, not for production: …".
+    pub tiered_maturity: String,
+    pub tiered_available: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StorageRow {
+    pub lever: String,
+    pub brokers: u32,
+    pub set_by: &'static str,
+    pub kafka_usd_per_month: String,
+    /// What it saves on the plan's Kafka line; a minus when it costs more.
+    pub saving_usd_per_month: String,
+    pub gives_up: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BestLever {
+    pub lever: String,
+    pub saving_usd_per_month: String,
+    pub brokers: u32,
+}
+
 /// The bound that sets each count, for one month (base scenario).
 #[derive(Debug, Serialize)]
 pub struct BindingView {
@@ -160,6 +193,8 @@ pub struct Kafka {
     pub partitions: Vec<PartitionRow>,
     pub schedule: PartitionScheduleView,
     pub brokers: Vec<BrokerRow>,
+    /// The storage levers weighed on the last month the plan carries.
+    pub storage: StorageView,
 }
 
 /// The keyed topic's partition increases under the plan's policy, and the
@@ -449,6 +484,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
     });
     let source = model.vertices.first().expect("the job has a source vertex");
     let binding = binding_view(src);
+    let storage = storage_view(src);
     Sizing {
         binding,
         kafka: Kafka {
@@ -486,6 +522,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
                     > model.partition_schedule.base.increases.len(),
             },
             brokers,
+            storage,
         },
         flink: Flink {
             vertices: model
@@ -664,5 +701,122 @@ fn binding_view(src: &Source<'_>) -> BindingView {
     BindingView {
         label: src.months.label(month).to_owned(),
         rows,
+    }
+}
+
+/// What each storage lever is, in words, and what it gives up.
+fn lever_words(
+    l: &LeverCost,
+    planned_disk_gb: f64,
+    maturity: Maturity,
+    version: &str,
+) -> (String, String) {
+    let n = |v: f64| group(v, 0);
+    match l.lever {
+        Lever::AsPlanned => (
+            format!("As planned: {} GB disks", n(l.setting)),
+            "nothing".to_owned(),
+        ),
+        Lever::ShorterRetention => (
+            format!("Retention at most {} h", n(l.setting)),
+            format!(
+                "replay further back than {} h: a backfill past it needs another source",
+                n(l.setting)
+            ),
+        ),
+        Lever::LargerDisks if l.setting > planned_disk_gb => (
+            format!("{} GB disks per broker", n(l.setting)),
+            "more data to copy when a broker is replaced, so a longer re-replication".to_owned(),
+        ),
+        // The "larger" disk the data names is not: it is weighed as it is.
+        Lever::LargerDisks => (
+            format!("{} GB disks per broker", n(l.setting)),
+            "disk headroom: each broker holds less".to_owned(),
+        ),
+        Lever::CheaperDisks => (
+            // A price as written in data/: "0.045", not "0.0450".
+            format!("Disks at {} USD per GB-month", l.setting),
+            "disk latency: a consumer that falls behind and reads from disk slows down".to_owned(),
+        ),
+        Lever::TieredStorage => (
+            format!("Tiered storage, {} h kept on the brokers", n(l.setting)),
+            format!(
+                "{}; reads past the local window come from object storage",
+                tiered_words(maturity, version)
+            ),
+        ),
+    }
+}
+
+/// How ready tiered storage is in the version that runs.
+fn tiered_words(maturity: Maturity, version: &str) -> String {
+    match maturity {
+        Maturity::Unavailable => format!("not in Kafka {version}: it came in 3.6"),
+        Maturity::EarlyAccess => {
+            format!("early access in Kafka {version}, not for production: it needs 3.9 or later")
+        }
+        Maturity::Production => format!("production-ready in Kafka {version}"),
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
+}
+
+/// A saving in whole USD; a minus sign when the lever costs more.
+fn saving(v: f64) -> String {
+    if v.round() < 0.0 {
+        format!("−{}", group(-v, 0))
+    } else {
+        group(v, 0)
+    }
+}
+
+fn storage_view(src: &Source<'_>) -> StorageView {
+    let s = &src.model.storage_levers;
+    // The version is data text: escaped here, once, for every use.
+    let version = Text::new(&s.kafka_version);
+    let words = |l: &LeverCost| {
+        lever_words(
+            l,
+            s.planned.setting,
+            s.tiered_maturity,
+            version.as_markdown(),
+        )
+    };
+    let rows = std::iter::once(&s.planned)
+        .chain(&s.levers)
+        .map(|l| {
+            let (lever, gives_up) = words(l);
+            StorageRow {
+                lever,
+                brokers: l.brokers,
+                set_by: l.binding.name(),
+                kafka_usd_per_month: group(l.kafka_usd_per_month, 0),
+                saving_usd_per_month: saving(l.saving_usd_per_month),
+                gives_up,
+            }
+        })
+        .collect();
+    let best = s
+        .levers
+        .iter()
+        .filter(|l| l.saving_usd_per_month.round() > 0.0)
+        .max_by(|a, b| a.saving_usd_per_month.total_cmp(&b.saving_usd_per_month))
+        .map(|l| BestLever {
+            // Mid-sentence: "the largest saving is retention at most 24 h".
+            lever: lower_first(&words(l).0),
+            saving_usd_per_month: saving(l.saving_usd_per_month),
+            brokers: l.brokers,
+        });
+    StorageView {
+        label: src.months.label(s.month).to_owned(),
+        rows,
+        best,
+        tiered_maturity: tiered_words(s.tiered_maturity, version.as_markdown()),
+        tiered_available: s.tiered_maturity != Maturity::Unavailable,
     }
 }

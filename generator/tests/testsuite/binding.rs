@@ -71,3 +71,42 @@ fn the_last_month_names_the_bound_that_sets_each_count_and_the_next() {
         .expect("the brokers table's 2027-12 row");
     assert!(brokers_row.ends_with("| disk |"), "{brokers_row}");
 }
+
+/// The storage levers' prose in its other branches: a Kafka without tiered
+/// storage, and a plan no lever makes cheaper (disks so large that retained
+/// bytes bind nothing, and a "cheaper" disk that costs more).
+#[test]
+fn storage_levers_read_right_when_none_saves_and_tiered_storage_is_absent() {
+    let layout = Layout { root: repo_root() };
+    let mut inputs = inputs::load(&layout.data()).unwrap_or_else(|e| panic!("{e}"));
+    inputs.architecture.kafka.version = "3.5".to_owned();
+    inputs.architecture.kafka.disk_per_broker_gb = 1_000_000.0;
+    inputs.assumptions.kafka.lever_disk_per_broker_gb.value = 2_000_000.0;
+    inputs.assumptions.cost.lever_cold_disk_gb_per_month.value = 0.1;
+    let draft = build::draft(&layout, &inputs).unwrap_or_else(|e| panic!("{e}"));
+    let s = &draft.model.storage_levers;
+    assert!(
+        s.levers.iter().all(|l| l.saving_usd_per_month <= 0.0),
+        "{s:?}"
+    );
+    let sizing = &draft.chapters["sizing.md"];
+    assert!(
+        sizing.contains("No lever saves money on this plan"),
+        "{sizing}"
+    );
+    assert!(!sizing.contains("The largest saving is"), "{sizing}");
+    assert!(
+        sizing.contains("Tiered storage is not in Kafka 3.5: it came in 3.6 (KIP-405)."),
+        "{sizing}"
+    );
+    assert!(!sizing.contains("| Tiered storage,"), "{sizing}");
+    // Cheaper disks that cost more: 0.1 against 0.08 USD per GB-month on
+    // 1,000,000 GB per broker is 20,000 USD more per broker.
+    let brokers = s.planned.brokers;
+    let row = sizing
+        .lines()
+        .find(|l| l.starts_with("| Disks at 0.1 USD per GB-month |"))
+        .expect("the cheaper-disk row");
+    let more = specgen::render::markdown::group(f64::from(brokers) * 20_000.0, 0);
+    assert!(row.contains(&format!("| −{more} |")), "{row}");
+}
