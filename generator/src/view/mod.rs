@@ -142,7 +142,9 @@ pub struct Headline {
     /// Events/s one key or sub-key may carry before it is split.
     pub sub_key_limit_per_s: f64,
     /// Customers split into sub-keys.
-    pub split_customers: usize,
+    pub split_count: usize,
+    /// The same in words: "no customer", "one customer", "22 customers".
+    pub split_customers: String,
 }
 
 impl Headline {
@@ -162,7 +164,11 @@ impl Headline {
             total_p99_finite: plan.latency.total_p99_ms.is_finite(),
             target_s: plan.latency.target_ms / 1000.0,
             sub_key_limit_per_s: plan.sub_key_limit_per_s,
-            split_customers: plan.sub_keys.len(),
+            split_count: plan.sub_keys.len(),
+            split_customers: match plan.sub_keys.len() {
+                0 => "no customer".to_owned(),
+                n => words::counted(n as u64, "customer", "customers"),
+            },
         }
     }
 }

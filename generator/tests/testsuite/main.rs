@@ -15,6 +15,7 @@ mod inputs;
 mod links;
 mod owned_files;
 mod plan_properties;
+mod prose;
 mod sparse_inputs;
 mod stale_bench;
 mod synth;
