@@ -137,6 +137,9 @@ pub struct StorageView {
     pub rows: Vec<StorageRow>,
     /// The lever that saves most, when one saves anything.
     pub best: Option<BestLever>,
+    /// The levers that save money, most first, their savings rounded for
+    /// the readout.
+    pub savers: Vec<Saver>,
     /// What the Kafka version that runs makes of tiered storage: "early
     /// access in Kafka 3.6, not for production: …".
     pub tiered_maturity: String,
@@ -150,6 +153,14 @@ pub struct StorageRow {
     pub set_by: &'static str,
     pub kafka_usd_per_month: String,
     /// What it saves on the plan's Kafka line; a minus when it costs more.
+    pub saving_usd_per_month: String,
+    pub gives_up: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Saver {
+    pub lever: String,
+    /// Two significant figures: "49,000".
     pub saving_usd_per_month: String,
     pub gives_up: String,
 }
@@ -715,12 +726,12 @@ fn lever_words(
     match l.lever {
         Lever::AsPlanned => (
             format!("As planned: {} GB disks", n(l.setting)),
-            "nothing".to_owned(),
+            "—".to_owned(),
         ),
         Lever::ShorterRetention => (
             format!("Retention at most {} h", n(l.setting)),
             format!(
-                "replay further back than {} h: a backfill past it needs another source",
+                "no replay further back than {} h; a backfill past it needs another source",
                 n(l.setting)
             ),
         ),
@@ -731,17 +742,17 @@ fn lever_words(
         // The "larger" disk the data names is not: it is weighed as it is.
         Lever::LargerDisks => (
             format!("{} GB disks per broker", n(l.setting)),
-            "disk headroom: each broker holds less".to_owned(),
+            "less disk headroom on each broker".to_owned(),
         ),
         Lever::CheaperDisks => (
             // A price as written in data/: "0.045", not "0.0450".
             format!("Disks at {} USD per GB-month", l.setting),
-            "disk latency: a consumer that falls behind and reads from disk slows down".to_owned(),
+            "disk latency for a consumer that falls behind and reads from disk".to_owned(),
         ),
         Lever::TieredStorage => (
             format!("Tiered storage, {} h kept on the brokers", n(l.setting)),
             format!(
-                "{}; reads past the local window come from object storage",
+                "a feature {}; reads past the local window come from object storage",
                 tiered_words(maturity, version)
             ),
         ),
@@ -752,9 +763,9 @@ fn lever_words(
 fn tiered_words(maturity: Maturity, version: &str) -> String {
     match maturity {
         Maturity::Unavailable => format!("not in Kafka {version}: it came in 3.6"),
-        Maturity::EarlyAccess => {
-            format!("early access in Kafka {version}, not for production: it needs 3.9 or later")
-        }
+        Maturity::EarlyAccess => format!(
+            "in early access in Kafka {version}, not for production (it needs 3.9 or later)"
+        ),
         Maturity::Production => format!("production-ready in Kafka {version}"),
     }
 }
@@ -812,10 +823,28 @@ fn storage_view(src: &Source<'_>) -> StorageView {
             saving_usd_per_month: saving(l.saving_usd_per_month),
             brokers: l.brokers,
         });
+    let mut saving_levers: Vec<&LeverCost> = s
+        .levers
+        .iter()
+        .filter(|l| l.saving_usd_per_month.round() > 0.0)
+        .collect();
+    saving_levers.sort_by(|a, b| b.saving_usd_per_month.total_cmp(&a.saving_usd_per_month));
+    let savers = saving_levers
+        .into_iter()
+        .map(|l| {
+            let (lever, gives_up) = words(l);
+            Saver {
+                lever,
+                saving_usd_per_month: words::about(l.saving_usd_per_month),
+                gives_up,
+            }
+        })
+        .collect();
     StorageView {
         label: src.months.label(s.month).to_owned(),
         rows,
         best,
+        savers,
         tiered_maturity: tiered_words(s.tiered_maturity, version.as_markdown()),
         tiered_available: s.tiered_maturity != Maturity::Unavailable,
     }

@@ -45,6 +45,18 @@ pub fn usd(amount: Option<f64>) -> String {
     amount.map_or_else(|| "—".to_owned(), |v| group(v, 0))
 }
 
+/// A figure rounded for a reader to two significant figures: 49,136 →
+/// "49,000", 4,512 → "4,500", 0.0137 → "0.014".
+pub fn about(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return group(v, 0);
+    }
+    let exponent = v.abs().log10().floor() as i32 - 1;
+    let step = 10f64.powi(exponent);
+    let decimals = usize::try_from(-exponent).unwrap_or(0);
+    group((v / step).round() * step, decimals)
+}
+
 /// A figure with `decimals` places, or a dash when it has no finite value
 /// (a checkpoint in a month whose job does not fit never completes).
 pub fn figure_or_dash(v: f64, decimals: usize) -> String {
@@ -320,6 +332,16 @@ pub fn compact(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn about_keeps_two_significant_figures() {
+        assert_eq!(about(49_136.0), "49,000");
+        assert_eq!(about(4_512.0), "4,500");
+        assert_eq!(about(45_414.0), "45,000");
+        assert_eq!(about(95.0), "95");
+        assert_eq!(about(0.0137), "0.014");
+        assert_eq!(about(0.0), "0");
+    }
 
     #[test]
     fn a_lone_one_takes_the_singular_of_a_word_unit() {

@@ -70,6 +70,17 @@ fn the_last_month_names_the_bound_that_sets_each_count_and_the_next() {
         .find(|l| l.starts_with("| 2027-12 | ") && l.contains("**58**"))
         .expect("the brokers table's 2027-12 row");
     assert!(brokers_row.ends_with("| disk |"), "{brokers_row}");
+
+    // The readout lists the storage levers that save, most first, rounded
+    // for a reader: 49,136 → about 49,000; 45,414 → about 45,000.
+    let readout = &draft.chapters["readout.md"];
+    let retention = readout
+        .find("- **Retention at most 24 h**: about 49,000 USD per month less on Kafka")
+        .expect("the retention lever in the readout");
+    let tiered = readout
+        .find("- **Tiered storage, 12 h kept on the brokers**: about 45,000 USD per month")
+        .expect("the tiered-storage lever in the readout");
+    assert!(retention < tiered, "{readout}");
 }
 
 /// The storage levers' prose in its other branches: a Kafka without tiered
@@ -100,6 +111,7 @@ fn storage_levers_read_right_when_none_saves_and_tiered_storage_is_absent() {
         "{sizing}"
     );
     assert!(!sizing.contains("| Tiered storage,"), "{sizing}");
+    assert!(!draft.chapters["readout.md"].contains("## Cost levers"));
     // Cheaper disks that cost more: 0.1 against 0.08 USD per GB-month on
     // 1,000,000 GB per broker is 20,000 USD more per broker.
     let brokers = s.planned.brokers;
