@@ -57,6 +57,16 @@ pub struct Increment {
     pub same: bool,
 }
 
+impl Increment {
+    fn of(difference: f64) -> Increment {
+        Increment {
+            amount: words::usd(Some(difference.abs())),
+            more: difference.round() > 0.0,
+            same: difference.round() == 0.0,
+        }
+    }
+}
+
 /// The last month the plan carries, if growth follows the high scenario.
 #[derive(Debug, Serialize)]
 pub struct HighGrowth {
@@ -126,6 +136,9 @@ pub struct FirstQuarter {
     pub label: String,
     pub cost: String,
     pub priced: bool,
+    /// The quarter's cost beside today's footprint over the same months,
+    /// when it has a price.
+    pub against_today: Option<Increment>,
 }
 
 /// A resource today's footprint is short of.
@@ -225,11 +238,7 @@ pub fn build(src: &Source<'_>) -> Rollout {
         total_cost: words::usd(r.total_cost),
         priced: r.total_cost.is_some(),
         total_cost_doing_nothing: r.total_cost_doing_nothing,
-        increment: r.increment_over_today.map(|d| Increment {
-            amount: words::usd(Some(d.abs())),
-            more: d.round() > 0.0,
-            same: d.round() == 0.0,
-        }),
+        increment: r.increment_over_today.map(Increment::of),
         doing_nothing_fails: r.doing_nothing_fails.clone(),
         shortfalls: r
             .shortfalls
@@ -250,6 +259,9 @@ pub fn build(src: &Source<'_>) -> Rollout {
             label: first.label.clone(),
             cost: words::usd(first.cost),
             priced: first.cost.is_some(),
+            against_today: first
+                .cost
+                .map(|c| Increment::of(c - first.cost_doing_nothing)),
         },
         max_parallelism_today: today_max,
         max_parallelism_change: (first.max_parallelism != today_max).then(|| {

@@ -164,6 +164,14 @@ fn the_readout_carries_the_decision_reasons_cost_risks_proof_and_asks() {
         first.contains(&increment),
         "no increment {increment} on page 1"
     );
+    // The ask, beside today's run-rate: 2027-Q1 funds 99,666 USD against
+    // 3 × 18,556 = 55,668 for today's footprint, 43,998 over it.
+    let readout =
+        std::fs::read_to_string(crate::helpers::repo_root().join("spec/src/readout.md")).unwrap();
+    assert!(
+        readout.contains("fund 2027-Q1 at\n99,666 USD (43,998 USD over today's run-rate)"),
+        "{readout}"
+    );
     let second = &texts[1];
     for part in [
         "Top risks and mitigations",
