@@ -26,8 +26,7 @@ pub fn monthly(
     a: &CostAssumptions,
 ) -> Cost {
     let gb = a.storage_gb_per_month.value;
-    let kafka =
-        f64::from(brokers) * (a.kafka_broker_per_month.value + arch.kafka.disk_per_broker_gb * gb);
+    let kafka = brokers_per_month(brokers, arch.kafka.disk_per_broker_gb, gb, a);
     let flink = f64::from(task_managers) * a.flink_task_manager_per_month.value;
     let clickhouse = f64::from(clickhouse_nodes)
         * (a.clickhouse_replica_per_month.value + arch.clickhouse.disk_per_replica_gb * gb);
@@ -41,16 +40,17 @@ pub fn monthly(
 
 /// What today's footprint costs per month: doing nothing.
 pub fn today(arch: &Architecture, a: &CostAssumptions) -> Cost {
-    let gb = a.storage_gb_per_month.value;
-    let kafka = f64::from(arch.kafka.brokers)
-        * (a.kafka_broker_per_month.value + arch.kafka.disk_per_broker_gb * gb);
-    let flink = f64::from(arch.flink.task_managers) * a.flink_task_manager_per_month.value;
-    let clickhouse = f64::from(arch.clickhouse.shards * arch.clickhouse.replicas)
-        * (a.clickhouse_replica_per_month.value + arch.clickhouse.disk_per_replica_gb * gb);
-    Cost {
-        kafka,
-        flink,
-        clickhouse,
-        total: kafka + flink + clickhouse,
-    }
+    monthly(
+        arch.kafka.brokers,
+        arch.flink.task_managers,
+        arch.clickhouse.shards * arch.clickhouse.replicas,
+        arch,
+        a,
+    )
+}
+
+/// `brokers` with disks of `disk_gb` at `gb_price` per GB-month: the Kafka
+/// line of a month's cost, and of each storage lever's.
+pub fn brokers_per_month(brokers: u32, disk_gb: f64, gb_price: f64, a: &CostAssumptions) -> f64 {
+    f64::from(brokers) * (a.kafka_broker_per_month.value + disk_gb * gb_price)
 }

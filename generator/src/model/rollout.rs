@@ -225,13 +225,10 @@ pub fn plan(
             Some(last) => {
                 last.last_month = label;
                 last.to_month = m;
-                last.brokers = last.brokers.max(base.brokers.brokers);
                 last.partitions = max_opt(last.partitions, Some(base.partitions_planned));
                 last.keyed_subtasks =
                     max_opt(last.keyed_subtasks, keyed.and_then(|v| v.parallelism.ok()));
-                last.task_managers = max_opt(last.task_managers, base.flink.task_managers);
                 last.shards = last.shards.max(base.clickhouse.shards);
-                last.clickhouse_nodes = last.clickhouse_nodes.max(base.clickhouse.nodes);
                 let fleet = fleets.last_mut().expect("one per quarter");
                 *fleet = ByScenario::from_fn(|s| fleet.get(s).and(by.get(s)));
                 last.cost_doing_nothing += cost_today_per_month;
@@ -261,7 +258,11 @@ pub fn plan(
             }
         }
     }
+    // The base fleet is the capacity each quarter puts in place.
     for (q, fleet) in quarters.iter_mut().zip(&fleets) {
+        q.brokers = fleet.base.brokers;
+        q.task_managers = fleet.base.task_managers;
+        q.clickhouse_nodes = fleet.base.clickhouse_nodes;
         let months = q.to_month - q.from_month + 1;
         let price = |f: &Fleet| f.cost(months, arch, prices);
         q.cost_low = price(&fleet.low);

@@ -64,14 +64,14 @@ pub fn analyse(
     settled: (KeyedFingerprint, u32),
 ) -> Sensitivity {
     let month = baseline.month;
+    let rerun = Rerun {
+        plan_basis,
+        inputs,
+        workload,
+        strategy,
+        settled,
+    };
     let at = |name: &str, value: f64| {
-        let rerun = Rerun {
-            plan_basis,
-            inputs,
-            workload,
-            strategy,
-            settled,
-        };
         rerun.with(name, value, |basis, changed, growth| {
             let load = &growth.get(month).base;
             // An assumption that moves nothing sizing reads (prices,

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::MonthPlan;
+use super::cost;
 use super::kafka::{self, BYTES_PER_GB, BYTES_PER_MB, BrokerBound, TopicLoad};
 use crate::inputs::architecture::Kafka;
 use crate::inputs::assumptions::Assumptions;
@@ -72,31 +73,30 @@ pub struct StorageLevers {
     pub kafka_version: String,
 }
 
-/// Brokers × (instance + disk × price per GB), plus `remote_gb` in object storage.
-fn kafka_cost(brokers: u32, disk_gb: f64, disk_price: f64, remote_gb: f64, a: &Assumptions) -> f64 {
-    f64::from(brokers) * (a.cost.kafka_broker_per_month.value + disk_gb * disk_price)
-        + remote_gb * a.cost.object_storage_gb_per_month.value
-}
-
 pub fn weigh(plan: &MonthPlan, kafka_arch: &Kafka, a: &Assumptions) -> StorageLevers {
     let disk_price = a.cost.storage_gb_per_month.value;
-    let planned_cost = kafka_cost(
-        plan.brokers.brokers,
-        kafka_arch.disk_per_broker_gb,
-        disk_price,
-        0.0,
-        a,
-    );
+    // The plan's own Kafka line, as the month's cost has it.
+    let planned = LeverCost {
+        lever: Lever::AsPlanned,
+        setting: kafka_arch.disk_per_broker_gb,
+        brokers: plan.brokers.brokers,
+        binding: plan.brokers.binding.bound,
+        kafka_usd_per_month: plan.cost.kafka,
+        saving_usd_per_month: 0.0,
+    };
+    // Each lever: the broker bounds rerun on what it changes, the brokers
+    // with their disks, plus `remote_gb` in object storage.
     let row = |lever, setting, topics: &[TopicLoad], arch: &Kafka, price: f64, remote_gb: f64| {
         let b = kafka::brokers(topics, arch, &a.kafka);
-        let cost = kafka_cost(b.brokers, arch.disk_per_broker_gb, price, remote_gb, a);
+        let cost = cost::brokers_per_month(b.brokers, arch.disk_per_broker_gb, price, &a.cost)
+            + remote_gb * a.cost.object_storage_gb_per_month.value;
         LeverCost {
             lever,
             setting,
             brokers: b.brokers,
             binding: b.binding.bound,
             kafka_usd_per_month: cost,
-            saving_usd_per_month: planned_cost - cost,
+            saving_usd_per_month: planned.kafka_usd_per_month - cost,
         }
     };
     let with_retention = |hours: f64| -> Vec<TopicLoad> {
@@ -108,14 +108,6 @@ pub fn weigh(plan: &MonthPlan, kafka_arch: &Kafka, a: &Assumptions) -> StorageLe
             })
             .collect()
     };
-    let planned = row(
-        Lever::AsPlanned,
-        kafka_arch.disk_per_broker_gb,
-        &plan.topics,
-        kafka_arch,
-        disk_price,
-        0.0,
-    );
     let retention = a.kafka.lever_retention_hours.value;
     let larger = Kafka {
         disk_per_broker_gb: a.kafka.lever_disk_per_broker_gb.value,

@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use super::bound::{self, Binding, Next};
 use super::ceil_u32;
 use crate::inputs::assumptions::FlinkAssumptions;
 
@@ -104,6 +105,8 @@ pub struct TaskManagerFleet {
     pub today: u32,
     pub task_managers: u32,
     pub binding: Bound,
+    /// The largest of the other bounds: the count were `binding` relieved.
+    pub next: Option<Next<Bound>>,
     /// The widest vertex's parallelism: the slots the job takes.
     pub slots: u32,
     /// The lever when slots bind: TaskManagers set by the other bounds, and
@@ -146,15 +149,6 @@ pub fn network_buffers(vertices: &[VertexLoad], exclusive: f64, floating: f64) -
         .sum()
 }
 
-/// The largest bound and what it is; on a tie, the first named. Today's
-/// count is at least one (validated), so the count is too.
-fn largest(bounds: &[(Bound, u32)]) -> (Bound, u32) {
-    bounds.iter().copied().fold(
-        (Bound::Today, 0),
-        |best, (b, n)| if n > best.1 { (b, n) } else { best },
-    )
-}
-
 impl TaskManagerFleet {
     /// What the plan's rules give without today's floor.
     pub fn by_rules(&self) -> u32 {
@@ -187,13 +181,22 @@ pub fn size(
     // the block cache, beside write buffers taking their ratio of managed memory.
     let state_memory_gib = state_bytes / BYTES_PER_GIB / (1.0 - a.rocksdb_write_buffer_ratio.value);
     let by_memory = ceil_u32((network_gib + state_memory_gib) / shape.free_gib());
-    let (binding, task_managers) = largest(&[
+    // The largest bound sets the count; on a tie, the first named.
+    let Binding {
+        bound: binding,
+        count: task_managers,
+        next,
+    } = bound::binding(&[
         (Bound::Today, today),
         (Bound::Slots, by_slots),
         (Bound::Cpu, by_cpu),
         (Bound::Memory, by_memory),
     ]);
-    let (without_slot_binding, without_slot_bound) = largest(&[
+    let Binding {
+        bound: without_slot_binding,
+        count: without_slot_bound,
+        ..
+    } = bound::binding(&[
         (Bound::Today, today),
         (Bound::Cpu, by_cpu),
         (Bound::Memory, by_memory),
@@ -210,6 +213,7 @@ pub fn size(
         today,
         task_managers,
         binding,
+        next,
         busy_vcpu,
         cpu_utilization: busy_vcpu / (n * shape.vcpu),
         network_buffers,

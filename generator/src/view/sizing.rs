@@ -7,7 +7,7 @@ use super::text::{Code, Text};
 use super::{Months, Source, words};
 use crate::inputs::Scenario;
 use crate::model::MonthPlan;
-use crate::model::bound::{self, Binding};
+use crate::model::bound::Binding;
 use crate::model::clickhouse::ShardBound;
 use crate::model::flink::{MIN_KEY_GROUPS_PER_SUBTASK, VertexSizing};
 use crate::model::kafka::{BYTES_PER_MB, BrokerBound, TopicLoad};
@@ -679,27 +679,10 @@ fn binding_view(src: &Source<'_>) -> BindingView {
         BrokerBound::lever,
     )];
     if let Some(f) = plan.flink.fleet.as_ref() {
-        // The fleet names its binding bound; the one behind it is the
-        // largest of the others.
-        let others: Vec<(Bound, u32)> = [
-            (Bound::Today, f.today),
-            (Bound::Slots, f.by_slots),
-            (Bound::Cpu, f.by_cpu),
-            (Bound::Memory, f.by_memory),
-        ]
-        .into_iter()
-        .filter(|&(b, _)| b != f.binding)
-        .collect();
         let b = Binding {
             bound: f.binding,
             count: f.task_managers,
-            next: {
-                let o = bound::binding(&others);
-                Some(bound::Next {
-                    bound: o.bound,
-                    count: o.count,
-                })
-            },
+            next: f.next,
         };
         rows.push(row("Flink TaskManagers", &b, Bound::name, Bound::lever));
     }
@@ -812,23 +795,20 @@ fn storage_view(src: &Source<'_>) -> StorageView {
             }
         })
         .collect();
-    let best = s
-        .levers
-        .iter()
-        .filter(|l| l.saving_usd_per_month.round() > 0.0)
-        .max_by(|a, b| a.saving_usd_per_month.total_cmp(&b.saving_usd_per_month))
-        .map(|l| BestLever {
-            // Mid-sentence: "the largest saving is retention at most 24 h".
-            lever: lower_first(&words(l).0),
-            saving_usd_per_month: saving(l.saving_usd_per_month),
-            brokers: l.brokers,
-        });
+    // The levers that save, most first: the readout lists them, the spec
+    // names the first.
     let mut saving_levers: Vec<&LeverCost> = s
         .levers
         .iter()
         .filter(|l| l.saving_usd_per_month.round() > 0.0)
         .collect();
     saving_levers.sort_by(|a, b| b.saving_usd_per_month.total_cmp(&a.saving_usd_per_month));
+    let best = saving_levers.first().map(|l| BestLever {
+        // Mid-sentence: "the largest saving is retention at most 24 h".
+        lever: lower_first(&words(l).0),
+        saving_usd_per_month: saving(l.saving_usd_per_month),
+        brokers: l.brokers,
+    });
     let savers = saving_levers
         .into_iter()
         .map(|l| {
