@@ -72,6 +72,11 @@ fuzz seconds="300":
 bench: system-deps
     cargo run --release --locked -p bench-prototype -- --data data
 
+# Rerun only the prototype's fault experiments (one planned kill, then the seeded kill points
+# per strategy) and replace the fault section of data/bench/results.json (a few minutes).
+bench-faults: system-deps
+    cargo run --release --locked -p bench-prototype -- --data data --faults-only
+
 # Criterion micro-benchmarks of the prototype: per-record cost of each state backend,
 # each partitioner, the channel hop.
 bench-micro: system-deps

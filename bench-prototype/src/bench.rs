@@ -12,14 +12,16 @@ use pipeline_inputs::Production;
 use crate::config::{BackendKind, Common, Plan, Strategy, Targets};
 use crate::error::{BenchError, Result};
 use crate::event::{EventGenerator, Record};
-use crate::fault::{compare, fault_job, kill_offset, run_with_fault};
+use crate::fault::{
+    compare, fault_job, kill_offset, kill_point_job, kill_points, run_with_fault, tally,
+};
 use crate::keys::KeyDistribution;
 use crate::partition::PartitionerSpec;
 use crate::report::{
-    DriverResult, FaultResults, Machine, NativeResults, NativeRun, Parameters, Report, ScaleResult,
-    StrategySweep, Target, round,
+    DriverResult, FaultResults, KillPoints, Machine, NativeResults, NativeRun, Parameters, Report,
+    ScaleResult, StrategySweep, Target, round,
 };
-use crate::runtime::{Fault, Guarantee, JobSpec, Mode, Pacing, Stop, run_job};
+use crate::runtime::{Fault, Guarantee, JobSpec, KillAt, Mode, Pacing, Stop, run_job};
 use crate::sweep::{PointSetup, criterion_text, run_point, subtask_shares, sweep};
 use pipeline_inputs::metrics::PooledRate;
 
@@ -56,10 +58,12 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
 
     // One step per run below: driver, two native runs, each sweep point per
     // strategy, the scale run, a fault-free and a faulty exactly-once run per
-    // strategy, then at-least-once and no checkpoints.
+    // strategy, then at-least-once and no checkpoints, then per strategy a
+    // fault-free run and every kill point in both guarantees.
     let strategies = Strategy::ALL.len() as u64;
     let sweep_points = plan.sweep.rates.len() as u64 + u64::from(plan.sweep.refine_steps);
-    let steps = 3 + sweep_points * strategies + 1 + 2 * strategies + 2;
+    let kill_runs = strategies * (1 + 2 * u64::from(plan.kill_points.points));
+    let steps = 3 + sweep_points * strategies + 1 + 2 * strategies + 2 + kill_runs;
     let bar = if options.progress {
         let b = ProgressBar::new(steps);
         b.set_style(
@@ -71,18 +75,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
         ProgressBar::hidden()
     };
 
-    let spec_for = |strategy: Strategy, parallelism: u32| -> PartitionerSpec {
-        let (max_parallelism, _) = max_parallelism_for(parallelism, keyed_operator.max_parallelism);
-        PartitionerSpec {
-            strategy,
-            parallelism,
-            max_parallelism,
-            event_type_names: keys.event_type_names.clone(),
-            hot_customers: keys.customers_with_share_at_least(common.sticky_min_share),
-            sub_keys: common.sub_keys,
-            sticky_batch_records: common.sticky_batch_records,
-        }
-    };
+    let spec_for = partitioner_specs(keyed_operator.max_parallelism, &keys, common);
 
     // The driver alone.
     bar.set_message("driver alone");
@@ -177,75 +170,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
     };
     bar.inc(1);
 
-    // Fault injection.
-    let fplan = &plan.fault;
-    let fault = Fault {
-        subtask: fplan.kill_subtask as usize,
-        at_offset: kill_offset(fplan),
-    };
-    let mut exactly_once = BTreeMap::new();
-    let mut customer_reference = None;
-    for strategy in Strategy::ALL {
-        let pspec = spec_for(strategy, fplan.parallelism);
-        bar.set_message(format!("fault: {} fault-free", strategy.name()));
-        let reference = run_job(
-            &fault_job(
-                common,
-                &pspec,
-                fplan.backend,
-                fplan,
-                Guarantee::ExactlyOnce,
-                None,
-            ),
-            &generator,
-        )?;
-        bar.inc(1);
-        bar.set_message(format!("fault: {} exactly-once", strategy.name()));
-        let spec = fault_job(
-            common,
-            &pspec,
-            fplan.backend,
-            fplan,
-            Guarantee::ExactlyOnce,
-            Some(fault),
-        );
-        exactly_once.insert(strategy, run_with_fault(&spec, &generator, &reference)?);
-        bar.inc(1);
-        if strategy == Strategy::Customer {
-            customer_reference = Some(reference);
-        }
-    }
-    let reference = customer_reference
-        .ok_or_else(|| BenchError::Runtime("no customer-strategy reference run".into()))?;
-    let pspec = spec_for(Strategy::Customer, fplan.parallelism);
-    bar.set_message("fault: at-least-once");
-    let alo = run_job(
-        &fault_job(
-            common,
-            &pspec,
-            fplan.backend,
-            fplan,
-            Guarantee::AtLeastOnce,
-            Some(fault),
-        ),
-        &generator,
-    )?;
-    let at_least_once = compare(Guarantee::AtLeastOnce, &reference, &alo);
-    bar.inc(1);
-    bar.set_message("fault: no checkpoints");
-    let none = run_job(
-        &fault_job(
-            common,
-            &pspec,
-            fplan.backend,
-            fplan,
-            Guarantee::NoCheckpoints,
-            Some(fault),
-        ),
-        &generator,
-    )?;
-    let no_checkpoints = compare(Guarantee::NoCheckpoints, &reference, &none);
-    bar.inc(1);
+    let fault = fault_results(common, plan, &generator, &spec_for, &bar)?;
     bar.finish_and_clear();
 
     let cores = std::thread::available_parallelism()
@@ -298,22 +223,215 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
         },
         sweep: sweeps,
         scale,
-        fault: FaultResults {
-            parallelism: fplan.parallelism,
-            events: fplan.events,
-            rate: fplan.rate,
-            kill_subtask: fplan.kill_subtask,
-            kill_at_offset: fault.at_offset,
-            checkpoint_interval_ms: fplan.checkpoint_interval_ms,
-            exactly_once,
-            at_least_once,
-            no_checkpoints,
-        },
+        fault,
         targets,
         findings,
     };
     write_report(&options.out, &report)?;
     Ok(report)
+}
+
+/// The partitioner of a strategy at a parallelism, for this run's keys.
+fn partitioner_specs<'a>(
+    production_max_parallelism: u32,
+    keys: &'a KeyDistribution,
+    common: &'a Common,
+) -> impl Fn(Strategy, u32) -> PartitionerSpec + 'a {
+    move |strategy, parallelism| {
+        let (max_parallelism, _) = max_parallelism_for(parallelism, production_max_parallelism);
+        PartitionerSpec {
+            strategy,
+            parallelism,
+            max_parallelism,
+            event_type_names: keys.event_type_names.clone(),
+            hot_customers: keys.customers_with_share_at_least(common.sticky_min_share),
+            sub_keys: common.sub_keys,
+            sticky_batch_records: common.sticky_batch_records,
+        }
+    }
+}
+
+/// Reruns the fault experiments alone (`just bench-faults`) and replaces the
+/// `fault` section of the report already at `options.out`, which must come
+/// from a run of the same mode; the section records this command.
+pub fn run_faults_only(options: &BenchOptions) -> Result<Report> {
+    let mut report = pipeline_inputs::bench::load(&options.out)?.ok_or_else(|| {
+        BenchError::Runtime(format!(
+            "{}: no report to update; run the whole bench first",
+            options.out.display()
+        ))
+    })?;
+    if report.mode != options.mode {
+        return Err(BenchError::Runtime(format!(
+            "{}: a {} run's report; rerun its faults in the same mode",
+            options.out.display(),
+            report.mode.name()
+        )));
+    }
+    let inputs = pipeline_inputs::load_production(&options.data_dir)?;
+    let scenarios = pipeline_inputs::load_scenarios(&options.scenarios, &inputs)?;
+    let plan = match options.mode {
+        RunMode::Full => &scenarios.full,
+        RunMode::Quick => &scenarios.quick,
+    };
+    let common = &scenarios.common;
+    let keys = Arc::new(KeyDistribution::from_inputs(&inputs.keys));
+    let generator = EventGenerator::new(common, Arc::clone(&keys));
+    let spec_for = partitioner_specs(
+        inputs.architecture.keyed_operator().max_parallelism,
+        &keys,
+        common,
+    );
+    let strategies = Strategy::ALL.len() as u64;
+    let steps = 2 * strategies + 2 + strategies * (1 + 2 * u64::from(plan.kill_points.points));
+    let bar = if options.progress {
+        let b = ProgressBar::new(steps);
+        b.set_style(
+            ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        b
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut fault = fault_results(common, plan, &generator, &spec_for, &bar)?;
+    bar.finish_and_clear();
+    fault.command = Some(options.command.clone());
+    fault.git_revision = git_revision(&options.data_dir);
+    report.fault = fault;
+    write_report(&options.out, &report)?;
+    Ok(report)
+}
+
+/// The fault experiments: one planned kill per strategy and guarantee, then
+/// the seeded kill points.
+fn fault_results(
+    common: &Common,
+    plan: &Plan,
+    generator: &EventGenerator,
+    spec_for: &dyn Fn(Strategy, u32) -> PartitionerSpec,
+    bar: &ProgressBar,
+) -> Result<FaultResults> {
+    // One planned kill.
+    let fplan = &plan.fault;
+    let fault = Fault {
+        subtask: fplan.kill_subtask as usize,
+        at: KillAt::Offset(kill_offset(fplan)),
+    };
+    let mut exactly_once = BTreeMap::new();
+    let mut customer_reference = None;
+    for strategy in Strategy::ALL {
+        let pspec = spec_for(strategy, fplan.parallelism);
+        bar.set_message(format!("fault: {} fault-free", strategy.name()));
+        let reference = run_job(
+            &fault_job(
+                common,
+                &pspec,
+                fplan.backend,
+                fplan,
+                Guarantee::ExactlyOnce,
+                Vec::new(),
+            ),
+            &generator,
+        )?;
+        bar.inc(1);
+        bar.set_message(format!("fault: {} exactly-once", strategy.name()));
+        let spec = fault_job(
+            common,
+            &pspec,
+            fplan.backend,
+            fplan,
+            Guarantee::ExactlyOnce,
+            vec![fault],
+        );
+        exactly_once.insert(strategy, run_with_fault(&spec, &generator, &reference)?);
+        bar.inc(1);
+        if strategy == Strategy::Customer {
+            customer_reference = Some(reference);
+        }
+    }
+    let reference = customer_reference
+        .ok_or_else(|| BenchError::Runtime("no customer-strategy reference run".into()))?;
+    let pspec = spec_for(Strategy::Customer, fplan.parallelism);
+    bar.set_message("fault: at-least-once");
+    let alo = run_job(
+        &fault_job(
+            common,
+            &pspec,
+            fplan.backend,
+            fplan,
+            Guarantee::AtLeastOnce,
+            vec![fault],
+        ),
+        &generator,
+    )?;
+    let at_least_once = compare(Guarantee::AtLeastOnce, &reference, &alo);
+    bar.inc(1);
+    bar.set_message("fault: no checkpoints");
+    let none = run_job(
+        &fault_job(
+            common,
+            &pspec,
+            fplan.backend,
+            fplan,
+            Guarantee::NoCheckpoints,
+            vec![fault],
+        ),
+        &generator,
+    )?;
+    let no_checkpoints = compare(Guarantee::NoCheckpoints, &reference, &none);
+    bar.inc(1);
+
+    // Seeded kill points: the same points for every strategy and guarantee.
+    let kplan = &plan.kill_points;
+    let seed = common.seed;
+    let points = kill_points(seed, kplan.points, kplan.parallelism, kplan.events);
+    let mut kill_exactly_once = BTreeMap::new();
+    let mut kill_at_least_once = BTreeMap::new();
+    for strategy in Strategy::ALL {
+        let pspec = spec_for(strategy, kplan.parallelism);
+        bar.set_message(format!("kill points: {} fault-free", strategy.name()));
+        let reference = run_job(
+            &kill_point_job(common, &pspec, kplan, Guarantee::ExactlyOnce, Vec::new()),
+            &generator,
+        )?;
+        bar.inc(1);
+        for (guarantee, into) in [
+            (Guarantee::ExactlyOnce, &mut kill_exactly_once),
+            (Guarantee::AtLeastOnce, &mut kill_at_least_once),
+        ] {
+            bar.set_message(format!("kill points: {} {guarantee:?}", strategy.name()));
+            let mut runs = Vec::with_capacity(points.len());
+            for point in &points {
+                let spec = kill_point_job(common, &pspec, kplan, guarantee, point.faults.clone());
+                runs.push(run_with_fault(&spec, &generator, &reference)?);
+                bar.inc(1);
+            }
+            into.insert(strategy, tally(&points, &runs));
+        }
+    }
+    Ok(FaultResults {
+        parallelism: fplan.parallelism,
+        events: fplan.events,
+        rate: fplan.rate,
+        kill_subtask: fplan.kill_subtask,
+        kill_at_offset: kill_offset(fplan),
+        checkpoint_interval_ms: fplan.checkpoint_interval_ms,
+        exactly_once,
+        at_least_once,
+        no_checkpoints,
+        kill_points: Some(KillPoints {
+            parallelism: kplan.parallelism,
+            events: kplan.events,
+            nominal_rate: kplan.nominal_rate,
+            checkpoint_interval_ms: kplan.checkpoint_interval_ms,
+            seed,
+            exactly_once: kill_exactly_once,
+            at_least_once: kill_at_least_once,
+        }),
+        command: None,
+        git_revision: None,
+    })
 }
 
 fn target(name: &str, target: f64, measured: f64) -> Target {
@@ -348,7 +466,7 @@ fn native_run(
         guarantee: Guarantee::ExactlyOnce,
         checkpoint_interval: None,
         measure: None,
-        fault: None,
+        faults: Vec::new(),
     };
     let r = run_job(&spec, generator)?;
     let per = |cpu: f64| {

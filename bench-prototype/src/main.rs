@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use bench_prototype::bench::{BenchOptions, RunMode, run};
+use bench_prototype::bench::{BenchOptions, RunMode, run, run_faults_only};
 use bench_prototype::report::Report;
 use clap::Parser;
 
@@ -46,6 +46,11 @@ struct Cli {
     /// Draw no progress bars (for logs and CI)
     #[arg(long)]
     no_progress: bool,
+
+    /// Rerun only the fault experiments (one planned kill, the seeded kill
+    /// points) and replace the `fault` section of the report at --out
+    #[arg(long)]
+    faults_only: bool,
 }
 
 impl Cli {
@@ -110,8 +115,14 @@ fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     // Exits 0 for --help and --version, 2 with clap's message for bad arguments.
     let cli = Cli::parse_from(&args);
+    let faults_only = cli.faults_only;
     let options = cli.into_options(recorded_command(&args));
-    match run(&options) {
+    let result = if faults_only {
+        run_faults_only(&options)
+    } else {
+        run(&options)
+    };
+    match result {
         Ok(report) => {
             print_summary(&options, &report);
             ExitCode::SUCCESS

@@ -15,9 +15,12 @@
 //! sticky strategies: it merges the partial results per customer (keeping
 //! the latest partial per sub-key, so a re-fired partial replaces its
 //! predecessor) and fires on its own watermark, the minimum over its inputs.
-//! For the customer strategy it passes results through.
+//! Its output depends only on what each input sent, never on how the inputs
+//! interleaved: a partial takes effect when the minimum watermark passes the
+//! watermark its input had sent before it (see [`MergeOperator`]). For the
+//! customer strategy it passes results through.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::codec::Reader;
 use crate::error::{BenchError, Result};
@@ -80,7 +83,7 @@ pub enum Outcome {
 }
 
 const WINDOW_MAGIC: u64 = 0x5749_4e44_4f57_0001;
-const MERGE_MAGIC: u64 = 0x4d45_5247_4530_0001;
+const MERGE_MAGIC: u64 = 0x4d45_5247_4530_0002;
 
 /// Event-time tumbling-window count/sum/max per key.
 pub struct WindowOperator<B: StateBackend> {
@@ -234,11 +237,35 @@ impl<B: StateBackend> WindowOperator<B> {
 }
 
 /// Second phase: merges partial results per customer, or passes them through.
+///
+/// Why partials are staged. The merge reads P inputs whose messages
+/// interleave differently in every run: a late partial of input A may arrive
+/// before or after the watermark of input B that lets the merge fire the
+/// window. Applied on arrival, as this operator first did, the partial was
+/// either folded silently into the window's first row or emitted as an
+/// update after it, so the rows written depended on thread scheduling. A
+/// failover replays the inputs after the last checkpoint and interleaves
+/// them anew, so an exactly-once run wrote different update rows than the
+/// fault-free run with the same final table: the 5 (composite) and 1
+/// (sticky) "duplicate rows" of the first committed fault runs, which no
+/// idempotent sink could have deduplicated either (ClickHouse deduplicates a
+/// replayed insert by the hash of its block, which must be the same block).
+///
+/// So a partial is tagged with the watermark its input had sent before it
+/// and takes effect only when the merge's watermark (the minimum over the
+/// inputs) passes that tag. Every input carries the same watermarks in the
+/// same order, so the minimum advances through the same values in every
+/// run, and at each advance the set of partials that take effect is the
+/// same: those each input sent before that watermark. Late updates are then
+/// emitted once per customer and watermark, in key order.
 pub struct MergeOperator {
     spec: WindowSpec,
     merge: bool,
     input_watermarks: Vec<i64>,
     watermark: i64,
+    /// Per input, partials not yet applied, in arrival order, each with the
+    /// watermark its input had sent before it.
+    staged: Vec<VecDeque<(i64, WindowResult)>>,
     /// (window, customer) -> latest partial per sub-key.
     partials: BTreeMap<(i64, i64), Vec<(i32, Acc)>>,
     /// Windows with partials: start -> whether it has fired.
@@ -252,6 +279,7 @@ impl MergeOperator {
             merge,
             input_watermarks: vec![i64::MIN; inputs],
             watermark: i64::MIN,
+            staged: (0..inputs).map(|_| VecDeque::new()).collect(),
             partials: BTreeMap::new(),
             windows: BTreeMap::new(),
         }
@@ -269,7 +297,9 @@ impl MergeOperator {
         acc
     }
 
-    pub fn on_results(&mut self, rows: &[WindowResult], out: &mut Vec<FinalRow>) {
+    /// Results of `input`. Passed through at once without a merge stage;
+    /// otherwise staged until the merge's watermark passes the input's.
+    pub fn on_results(&mut self, input: usize, rows: &[WindowResult], out: &mut Vec<FinalRow>) {
         if !self.merge {
             out.extend(rows.iter().map(|r| FinalRow {
                 window_start: r.window_start,
@@ -278,33 +308,19 @@ impl MergeOperator {
             }));
             return;
         }
-        for r in rows {
-            let parts = self
-                .partials
-                .entry((r.window_start, r.key.customer_id))
-                .or_default();
-            match parts.iter_mut().find(|(sub, _)| *sub == r.key.sub) {
-                Some(p) => p.1 = r.acc,
-                None => parts.push((r.key.sub, r.acc)),
-            }
-            let due = self.spec.max_timestamp(r.window_start) <= self.watermark;
-            let fired = self.windows.entry(r.window_start).or_insert(false);
-            // A partial for a window this operator already fired is a late
-            // update: emit the customer's new total at once, as the window
-            // operator does for a late but allowed record.
-            if *fired || due {
-                *fired = true;
-                out.push(FinalRow {
-                    window_start: r.window_start,
-                    customer_id: r.key.customer_id,
-                    acc: Self::merged(parts),
-                });
-            }
+        let tag = self
+            .input_watermarks
+            .get(input)
+            .copied()
+            .unwrap_or(i64::MIN);
+        if let Some(queue) = self.staged.get_mut(input) {
+            queue.extend(rows.iter().map(|r| (tag, *r)));
         }
     }
 
-    /// A watermark from `input`; fires and cleans up once the minimum over
-    /// all inputs advances.
+    /// A watermark from `input`; once the minimum over all inputs advances,
+    /// applies the partials sent before it, emits the new totals of windows
+    /// that fired already, fires the windows now due and drops expired ones.
     pub fn on_watermark(&mut self, input: usize, watermark: i64, out: &mut Vec<FinalRow>) {
         if let Some(w) = self.input_watermarks.get_mut(input) {
             *w = (*w).max(watermark);
@@ -321,6 +337,41 @@ impl MergeOperator {
         self.watermark = min;
         if !self.merge {
             return;
+        }
+        // Partials each input sent before its watermark reached `min`, input
+        // by input: the same set, in the same order, in every run.
+        let mut updated: BTreeSet<(i64, i64)> = BTreeSet::new();
+        for queue in &mut self.staged {
+            while let Some(&(tag, r)) = queue.front() {
+                if tag >= min {
+                    break;
+                }
+                queue.pop_front();
+                let parts = self
+                    .partials
+                    .entry((r.window_start, r.key.customer_id))
+                    .or_default();
+                match parts.iter_mut().find(|(sub, _)| *sub == r.key.sub) {
+                    Some(p) => p.1 = r.acc,
+                    None => parts.push((r.key.sub, r.acc)),
+                }
+                let fired = self.windows.entry(r.window_start).or_insert(false);
+                // A partial for a window this operator already fired is a
+                // late update: the customer's new total is emitted below, as
+                // the window operator re-fires for a late but allowed record.
+                if *fired {
+                    updated.insert((r.window_start, r.key.customer_id));
+                }
+            }
+        }
+        for key in updated {
+            if let Some(parts) = self.partials.get(&key) {
+                out.push(FinalRow {
+                    window_start: key.0,
+                    customer_id: key.1,
+                    acc: Self::merged(parts),
+                });
+            }
         }
         let mut expired = Vec::new();
         for (&start, fired) in self.windows.iter_mut() {
@@ -364,6 +415,18 @@ impl MergeOperator {
         for w in &self.input_watermarks {
             out.extend_from_slice(&w.to_le_bytes());
         }
+        // Staged partials are state too: a barrier-aligned snapshot holds
+        // what each input sent before its barrier, applied or not.
+        for queue in &self.staged {
+            out.extend_from_slice(&(queue.len() as u64).to_le_bytes());
+            for (tag, r) in queue {
+                out.extend_from_slice(&tag.to_le_bytes());
+                out.extend_from_slice(&r.window_start.to_le_bytes());
+                out.extend_from_slice(&r.key.customer_id.to_le_bytes());
+                out.extend_from_slice(&r.key.sub.to_le_bytes());
+                out.extend_from_slice(&r.acc.encode());
+            }
+        }
         out.extend_from_slice(&(self.windows.len() as u64).to_le_bytes());
         for (&start, &fired) in &self.windows {
             out.extend_from_slice(&start.to_le_bytes());
@@ -399,6 +462,28 @@ impl MergeOperator {
         for _ in 0..inputs {
             input_watermarks.push(r.i64()?);
         }
+        let mut staged = Vec::with_capacity(inputs);
+        for _ in 0..inputs {
+            let n = r.u64()?;
+            let mut queue = VecDeque::new();
+            for _ in 0..n {
+                let tag = r.i64()?;
+                let window_start = r.i64()?;
+                let customer_id = r.i64()?;
+                let sub = r.i32()?;
+                let acc = Acc::decode(r.bytes(Acc::ENCODED_LEN)?)
+                    .ok_or_else(|| BenchError::Snapshot("short accumulator".into()))?;
+                queue.push_back((
+                    tag,
+                    WindowResult {
+                        window_start,
+                        key: Key { customer_id, sub },
+                        acc,
+                    },
+                ));
+            }
+            staged.push(queue);
+        }
         let mut windows = BTreeMap::new();
         for _ in 0..r.u64()? {
             let start = r.i64()?;
@@ -425,6 +510,7 @@ impl MergeOperator {
         }
         self.watermark = watermark;
         self.input_watermarks = input_watermarks;
+        self.staged = staged;
         self.windows = windows;
         self.partials = partials;
         Ok(())
@@ -559,7 +645,7 @@ mod tests {
             },
             acc: Acc { count, sum, max },
         };
-        m.on_results(&[part(0, 2, 10, 6), part(1, 1, 3, 3)], &mut out);
+        m.on_results(0, &[part(0, 2, 10, 6), part(1, 1, 3, 3)], &mut out);
         assert!(out.is_empty());
         m.on_watermark(0, 9_999, &mut out);
         assert!(out.is_empty(), "the other input has not passed the window");
@@ -571,12 +657,119 @@ mod tests {
         };
         assert_eq!(out, vec![row(3, 13, 6)]);
         out.clear();
-        // A re-fired partial of sub-key 1 replaces the old one.
-        m.on_results(&[part(1, 2, 12, 9)], &mut out);
-        assert_eq!(out, vec![row(4, 22, 9)]);
+        // A re-fired partial of sub-key 1 replaces the old one, once both
+        // inputs' watermarks have passed the one input 0 sent before it.
+        m.on_results(0, &[part(1, 2, 12, 9)], &mut out);
+        assert!(out.is_empty());
         let snap = m.snapshot();
         let mut m2 = MergeOperator::new(SPEC, 2, true);
         m2.restore(&snap).unwrap();
-        assert_eq!(m2.snapshot(), snap);
+        assert_eq!(m2.snapshot(), snap, "staged partials are in the snapshot");
+        for op in [&mut m, &mut m2] {
+            op.on_watermark(0, 10_500, &mut out);
+            assert!(out.is_empty());
+            op.on_watermark(1, 10_500, &mut out);
+            assert_eq!(out, vec![row(4, 22, 9)]);
+            out.clear();
+        }
+    }
+
+    /// What one input of the merge sends, in its order.
+    #[derive(Clone)]
+    enum Sent {
+        Rows(Vec<WindowResult>),
+        Watermark(i64),
+    }
+
+    fn deliver(m: &mut MergeOperator, input: usize, msg: &Sent, out: &mut Vec<FinalRow>) {
+        match msg {
+            Sent::Rows(rows) => m.on_results(input, rows, out),
+            Sent::Watermark(wm) => m.on_watermark(input, *wm, out),
+        }
+    }
+
+    /// Rows written more often than in `reference` (a multiset difference,
+    /// as the fault comparison counts them).
+    fn extra_rows(got: &[FinalRow], reference: &[FinalRow]) -> usize {
+        let mut left = reference.to_vec();
+        got.iter()
+            .filter(|r| match left.iter().position(|x| x == *r) {
+                Some(i) => {
+                    left.swap_remove(i);
+                    false
+                }
+                None => true,
+            })
+            .count()
+    }
+
+    /// The committed fault runs' duplicates, reduced to two inputs. Input 1
+    /// re-fires a late partial after its watermark passed the window. The
+    /// fault-free run reads input 1 ahead of input 0; the run that fails over
+    /// restores the merge from the barrier (taken after both inputs' first
+    /// partials) and reads the replayed inputs the other way round. The
+    /// written rows must be the same multiset: the same rows, none twice.
+    #[test]
+    fn merge_rows_do_not_depend_on_how_a_replay_interleaves_its_inputs() {
+        let part = |sub, count| WindowResult {
+            window_start: 0,
+            key: Key {
+                customer_id: 7,
+                sub,
+            },
+            acc: Acc {
+                count,
+                sum: count as i64,
+                max: 1,
+            },
+        };
+        let before_barrier = [
+            (0, Sent::Rows(vec![part(0, 2)])),
+            (1, Sent::Rows(vec![part(1, 1)])),
+        ];
+        let input0 = [Sent::Watermark(9_999), Sent::Watermark(10_500)];
+        let input1 = [
+            Sent::Watermark(9_999),
+            Sent::Rows(vec![part(1, 2)]),
+            Sent::Watermark(10_500),
+        ];
+        // Fault-free: input 1 entirely, then input 0.
+        let mut reference = Vec::new();
+        let mut m = MergeOperator::new(SPEC, 2, true);
+        for (i, msg) in &before_barrier {
+            deliver(&mut m, *i, msg, &mut reference);
+        }
+        let snapshot = m.snapshot();
+        for msg in &input1 {
+            deliver(&mut m, 1, msg, &mut reference);
+        }
+        for msg in &input0 {
+            deliver(&mut m, 0, msg, &mut reference);
+        }
+        // Failover: restored from the barrier's snapshot (the rows written
+        // before it are committed and equal in both runs), then input 0's
+        // first watermark, input 1 entirely, input 0's second watermark.
+        let mut replayed = Vec::new();
+        let mut m = MergeOperator::new(SPEC, 2, true);
+        m.restore(&snapshot).unwrap();
+        deliver(&mut m, 0, &input0[0], &mut replayed);
+        for msg in &input1 {
+            deliver(&mut m, 1, msg, &mut replayed);
+        }
+        deliver(&mut m, 0, &input0[1], &mut replayed);
+
+        let total = |count| FinalRow {
+            window_start: 0,
+            customer_id: 7,
+            acc: Acc {
+                count,
+                sum: count as i64,
+                max: 1,
+            },
+        };
+        // The window fires with 3 events, then the late partial updates it to 4.
+        assert_eq!(reference, vec![total(3), total(4)]);
+        assert_eq!(extra_rows(&replayed, &reference), 0, "{replayed:?}");
+        assert_eq!(extra_rows(&reference, &replayed), 0, "{replayed:?}");
     }
 }

@@ -17,7 +17,9 @@
 
 use partitioners::{flink_subtask, keys, murmur_hash};
 
+use crate::codec::Reader;
 use crate::config::Strategy;
+use crate::error::{BenchError, Result};
 use crate::event::Key;
 
 /// Flink's `assignKeyToParallelOperator` for one (max parallelism,
@@ -66,6 +68,21 @@ pub trait Partitioner: Send {
     fn route(&mut self, key: Key) -> usize;
     /// Whether partial results per key must be merged per customer downstream.
     fn merges_downstream(&self) -> bool;
+    /// The partitioner's own state, which the source checkpoints with its
+    /// offset: empty for a stateless one.
+    fn snapshot(&self) -> Vec<u8> {
+        Vec::new()
+    }
+    /// Replaces the state with a snapshot.
+    fn restore(&mut self, bytes: &[u8]) -> Result<()> {
+        if bytes.is_empty() {
+            Ok(())
+        } else {
+            Err(BenchError::Snapshot(
+                "state for a stateless partitioner".into(),
+            ))
+        }
+    }
 }
 
 /// Flink key groups of `customer_id`.
@@ -242,6 +259,52 @@ impl Partitioner for StickySubKeys {
     fn merges_downstream(&self) -> bool {
         true
     }
+
+    /// Each hot customer's current sub-key and the events left on it. A
+    /// source restored without them would start every rotation over at
+    /// sub-key 0, and the replay would key events differently from the run
+    /// it replaces.
+    fn snapshot(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for slot in self.slots.iter().flatten() {
+            out.extend_from_slice(&slot.customer_id.to_le_bytes());
+            out.extend_from_slice(&slot.sub.to_le_bytes());
+            out.extend_from_slice(&slot.remaining.to_le_bytes());
+        }
+        out
+    }
+
+    fn restore(&mut self, bytes: &[u8]) -> Result<()> {
+        let mut r = Reader::new(bytes);
+        while r.remaining() > 0 {
+            let customer_id = r.i64()?;
+            let sub = r.i32()? as u32;
+            let remaining = r.i32()? as u32;
+            let mut i = self.slot_of(customer_id);
+            loop {
+                match &mut self.slots[i] {
+                    Some(slot) if slot.customer_id == customer_id => {
+                        if sub >= self.sub_keys || remaining == 0 || remaining > self.batch_records
+                        {
+                            return Err(BenchError::Snapshot(format!(
+                                "sub-key {sub} with {remaining} events left for customer {customer_id}"
+                            )));
+                        }
+                        slot.sub = sub;
+                        slot.remaining = remaining;
+                        break;
+                    }
+                    Some(_) => i = (i + 1) & self.mask,
+                    None => {
+                        return Err(BenchError::Snapshot(format!(
+                            "customer {customer_id} is not split into sub-keys"
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One of the three strategies, dispatched without a virtual call per record.
@@ -311,6 +374,22 @@ impl Partitioner for AnyPartitioner {
             AnyPartitioner::Customer(p) => p.merges_downstream(),
             AnyPartitioner::Composite(p) => p.merges_downstream(),
             AnyPartitioner::Sticky(p) => p.merges_downstream(),
+        }
+    }
+
+    fn snapshot(&self) -> Vec<u8> {
+        match self {
+            AnyPartitioner::Customer(p) => p.snapshot(),
+            AnyPartitioner::Composite(p) => p.snapshot(),
+            AnyPartitioner::Sticky(p) => p.snapshot(),
+        }
+    }
+
+    fn restore(&mut self, bytes: &[u8]) -> Result<()> {
+        match self {
+            AnyPartitioner::Customer(p) => p.restore(bytes),
+            AnyPartitioner::Composite(p) => p.restore(bytes),
+            AnyPartitioner::Sticky(p) => p.restore(bytes),
         }
     }
 }
@@ -399,5 +478,25 @@ mod tests {
         };
         let hash = tuple2_hash_code(long_hash_code(100_017), integer_hash_code(2));
         assert_eq!(p.route(key), flink_subtask(hash, 128, 64) as usize);
+    }
+
+    /// A source restored from a checkpoint keys the replayed events as the
+    /// run it replaces did: the rotation is part of the checkpoint.
+    #[test]
+    fn sticky_rotation_survives_a_restore() {
+        let mut p = StickySubKeys::new(64, 128, &[100_017, 100_342], 3, 2);
+        for _ in 0..3 {
+            p.key(100_017, 0);
+        }
+        let snapshot = p.snapshot();
+        let after: Vec<i32> = (0..5).map(|_| p.key(100_017, 0).sub).collect();
+        let mut restored = StickySubKeys::new(64, 128, &[100_017, 100_342], 3, 2);
+        restored.restore(&snapshot).unwrap();
+        let replayed: Vec<i32> = (0..5).map(|_| restored.key(100_017, 0).sub).collect();
+        assert_eq!(replayed, after);
+        assert_eq!(after, vec![1, 2, 2, 0, 0]);
+        assert!(restored.restore(&snapshot[..5]).is_err());
+        let mut other = StickySubKeys::new(64, 128, &[7], 3, 2);
+        assert!(other.restore(&snapshot).is_err(), "not its hot customers");
     }
 }

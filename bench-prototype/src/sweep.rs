@@ -97,7 +97,7 @@ pub fn run_point(
         guarantee: Guarantee::ExactlyOnce,
         checkpoint_interval: Some(Duration::from_millis(setup.checkpoint_interval_ms)),
         measure: Some((warm, len)),
-        fault: None,
+        faults: Vec::new(),
     };
     let result = run_job(&spec, generator)?;
     let point = rate_point(&setup.common, rate, &result);

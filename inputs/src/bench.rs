@@ -18,7 +18,8 @@
 //! - `sweep`: per strategy (`customer`, `composite`, `sticky`), per offered
 //!   rate, in calibrated mode — see [`StrategySweep`] and [`RatePoint`].
 //! - `scale`: the 256-subtask calibrated run — a [`RatePoint`] plus its setup.
-//! - `fault`: fault-injection results — see [`FaultResults`].
+//! - `fault`: fault-injection results — see [`FaultResults`] and, for the
+//!   seeded kill points, [`KillPoints`].
 //! - `findings`: short texts on targets missed and where the time goes.
 
 use std::collections::BTreeMap;
@@ -233,6 +234,62 @@ pub struct FaultResults {
     /// Customer strategy.
     pub at_least_once: FaultRun,
     pub no_checkpoints: FaultRun,
+    /// Many seeded kill points per strategy. Absent from reports written
+    /// before kill points were run.
+    #[serde(default)]
+    pub kill_points: Option<KillPoints>,
+    /// Set when this section was rerun alone (`just bench-faults`) into a
+    /// report whose other sections an earlier run wrote: the rerun's command
+    /// line and revision. `null`: the top-level `command` made it.
+    #[serde(default)]
+    pub command: Option<String>,
+    #[serde(default)]
+    pub git_revision: Option<String>,
+}
+
+/// Seeded random kill points per strategy (any subtask, any offset, during a
+/// checkpoint, during recovery, twice in a row), each run compared with the
+/// same job without a fault; exactly-once and at-least-once at the same points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KillPoints {
+    pub parallelism: u32,
+    pub events: u64,
+    /// Closed loop: event times follow this rate, the source runs as fast as
+    /// backpressure allows.
+    pub nominal_rate: f64,
+    pub checkpoint_interval_ms: u64,
+    /// Seed of the kill points (the events use the common seed).
+    pub seed: u64,
+    pub exactly_once: BTreeMap<Strategy, KillTally>,
+    pub at_least_once: BTreeMap<Strategy, KillTally>,
+}
+
+/// What the kill points of one strategy and guarantee did, summed over the points.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KillTally {
+    /// Runs, each killed once or twice and recovered.
+    pub points: u32,
+    /// Subtasks killed over all runs.
+    pub kills: u32,
+    /// Runs by where they were killed: at a record, during a checkpoint
+    /// (between a subtask's barrier and the checkpoint's completion), during
+    /// recovery (a second subtask dies as it restores), twice in a row (the
+    /// recovering attempt killed again at a random point).
+    pub at_offset: u32,
+    pub during_checkpoint: u32,
+    pub during_recovery: u32,
+    pub twice: u32,
+    /// Runs whose last recovery restored a completed checkpoint (the others
+    /// were killed before the first checkpoint completed and started over).
+    pub restored_from_checkpoint: u32,
+    /// Rows the fault-free run wrote that the run did not, and rows the run
+    /// wrote more often than the fault-free run (multiset differences).
+    pub lost_rows: u64,
+    pub duplicate_rows: u64,
+    /// Events counted in the fault-free final table but not in the run's.
+    pub lost_events: u64,
+    /// Runs with a lost or a duplicated row.
+    pub runs_with_lost_or_duplicate_rows: u32,
 }
 
 /// A run with one subtask killed, compared with the same run without a fault.
@@ -246,15 +303,18 @@ pub struct FaultRun {
     pub checkpoint_bytes_p50: f64,
     /// The final table (last row per window and customer) equals the fault-free run's.
     pub table_equal: bool,
-    /// The multiset of rows written equals the fault-free run's. Meaningful
-    /// for the customer strategy: with a merge stage, late updates depend on
-    /// how its inputs interleave, so rows differ between fault-free runs too
-    /// and the final table is the criterion.
+    /// The multiset of rows written equals the fault-free run's (every
+    /// strategy: the merge stage's rows do not depend on how its inputs
+    /// interleave).
     pub rows_equal: bool,
     pub rows_written: u64,
     pub rows_reference: u64,
-    /// Rows written more often than the fault-free run wrote them (same caveat).
+    /// Rows written more often than the fault-free run wrote them.
     pub duplicate_rows: u64,
+    /// Rows the fault-free run wrote more often than this run. Absent from
+    /// reports written before it was counted.
+    #[serde(default)]
+    pub lost_rows: u64,
     /// Events counted in the fault-free table but missing from this one.
     pub lost_events: u64,
     pub total_events_in_reference: u64,

@@ -149,6 +149,22 @@ pub struct FaultPlan {
     pub backend: BackendKind,
 }
 
+/// Seeded random kill points per strategy: any subtask, any offset, during a
+/// checkpoint, during recovery, twice in a row; each run compared with the
+/// same job without a fault.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KillPointsPlan {
+    /// Kill points per strategy.
+    pub points: u32,
+    pub parallelism: u32,
+    pub events: u64,
+    /// Closed loop: the source runs as fast as backpressure allows, and
+    /// event times follow this rate.
+    pub nominal_rate: f64,
+    pub checkpoint_interval_ms: u64,
+    pub backend: BackendKind,
+}
+
 /// The speed targets the run checks itself against.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Targets {
@@ -165,6 +181,7 @@ pub struct Plan {
     pub sweep: SweepPlan,
     pub scale: ScalePlan,
     pub fault: FaultPlan,
+    pub kill_points: KillPointsPlan,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -223,6 +240,7 @@ struct RawPlan {
     sweep: RawSweep,
     scale: RawScale,
     fault: RawFault,
+    kill_points: RawKillPoints,
 }
 
 #[derive(Deserialize)]
@@ -269,6 +287,17 @@ struct RawFault {
     rate: Spanned<f64>,
     kill_subtask: Spanned<i64>,
     kill_at_fraction: Spanned<f64>,
+    checkpoint_interval_ms: Spanned<i64>,
+    backend: BackendKind,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKillPoints {
+    points: Spanned<i64>,
+    parallelism: Spanned<i64>,
+    events: Spanned<i64>,
+    nominal_rate: Spanned<f64>,
     checkpoint_interval_ms: Spanned<i64>,
     backend: BackendKind,
 }
@@ -519,11 +548,27 @@ fn plan(
         )? as u64,
         backend: f.backend,
     };
+    let c = checker("kill_points");
+    let k = &raw.kill_points;
+    let kill_points = KillPointsPlan {
+        points: c.int(&k.points, "points", 1, 100_000)? as u32,
+        parallelism: c.int(&k.parallelism, "parallelism", 1, MAX_PARALLELISM)? as u32,
+        events: c.int(&k.events, "events", 1, 1 << 40)? as u64,
+        nominal_rate: c.positive(&k.nominal_rate, "nominal_rate", MAX_RATE)?,
+        checkpoint_interval_ms: c.int(
+            &k.checkpoint_interval_ms,
+            "checkpoint_interval_ms",
+            1,
+            3_600_000,
+        )? as u64,
+        backend: k.backend,
+    };
     Ok(Plan {
         native,
         driver,
         sweep,
         scale,
         fault,
+        kill_points,
     })
 }

@@ -100,13 +100,16 @@ pub(super) fn run_attempt(
             max_event_time: i64::MIN,
             next_watermark_ns: common.watermark_interval_ms * 1_000_000,
             last_watermark: i64::MIN,
+            partitioner: Vec::new(),
         },
         StartFrom::Checkpoint(cp) => {
             merge_op.restore(&cp.sink)?;
-            cp.source
+            cp.source.clone()
         }
-        StartFrom::Position(s) => *s,
+        StartFrom::Position(s) => s.clone(),
     };
+    let mut partitioner = AnyPartitioner::new(&spec.partitioner);
+    partitioner.restore(&source_state.partitioner)?;
 
     let shared = Arc::new(Shared {
         start: Instant::now(),
@@ -146,7 +149,7 @@ pub(super) fn run_attempt(
             StartFrom::Checkpoint(cp) => Some(cp.clone()),
             _ => None,
         },
-        source_position: source_state,
+        source_position: source_state.clone(),
         records_processed: 0,
         late_records: 0,
         checkpoints: Vec::new(),
@@ -166,7 +169,7 @@ pub(super) fn run_attempt(
             let mut source = Source {
                 spec,
                 generator,
-                partitioner: AnyPartitioner::new(&spec.partitioner),
+                partitioner,
                 schedule,
                 time_offset_ns,
                 state: source_state,
@@ -182,7 +185,7 @@ pub(super) fn run_attempt(
             };
             scope.spawn(move || {
                 let exit = source.run();
-                let position = source.state;
+                let position = source.checkpoint_state();
                 let _ = coord.send(CoordMsg::Ack {
                     id: u64::MAX,
                     task: TaskId::Source,

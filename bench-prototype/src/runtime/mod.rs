@@ -97,11 +97,28 @@ pub enum Guarantee {
     NoCheckpoints,
 }
 
-/// Kill one subtask when it first sees a record at or after an offset.
+/// Where in its input a killed subtask dies. Each kind also fires at the
+/// end of the input if its point never comes, so a planned kill always
+/// happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KillAt {
+    /// When the subtask first sees a record at or after this offset.
+    Offset(u64),
+    /// During a checkpoint: at the first barrier after a record at or after
+    /// `after_offset`, once the subtask has snapshotted and acknowledged it,
+    /// before (`forwarded: false`) or after it sent the barrier on to the
+    /// sink; the checkpoint is in flight, and may still complete.
+    Barrier { after_offset: u64, forwarded: bool },
+    /// During recovery: as soon as the subtask has restored its state,
+    /// before it reads any input.
+    Restore,
+}
+
+/// Kill one keyed subtask of one attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fault {
     pub subtask: usize,
-    pub at_offset: u64,
+    pub at: KillAt,
 }
 
 /// Everything a job run needs.
@@ -119,7 +136,9 @@ pub struct JobSpec {
     /// The measured window `[warmup, warmup + measure)`, for latency,
     /// busy/backpressured/idle and throughput.
     pub measure: Option<(Duration, Duration)>,
-    pub fault: Option<Fault>,
+    /// The faults of successive attempts: the first kills the first attempt,
+    /// the second the attempt that recovers from it, and so on.
+    pub faults: Vec<Fault>,
 }
 
 /// What a run measured.
@@ -127,6 +146,8 @@ pub struct JobSpec {
 pub struct JobResult {
     pub wall_s: f64,
     pub attempts: u32,
+    /// Per recovery, the checkpoint it restored (`None`: it started over).
+    pub restored_from: Vec<Option<u64>>,
     /// Records processed by the keyed subtasks over all attempts (replays included).
     pub records_processed: u64,
     pub late_records: u64,
@@ -169,6 +190,7 @@ pub fn run_job(spec: &JobSpec, generator: &EventGenerator) -> Result<JobResult> 
     let mut external = ExternalSink::default();
     let mut start_from = StartFrom::Scratch;
     let mut attempts = 0u32;
+    let mut restored_from = Vec::new();
     let mut records_processed = 0u64;
     // Restored operators carry the side-output count in their snapshot, so
     // the last attempt's count is the job's.
@@ -180,7 +202,7 @@ pub fn run_job(spec: &JobSpec, generator: &EventGenerator) -> Result<JobResult> 
     let mut events_emitted = 0;
     loop {
         attempts += 1;
-        let fault = if attempts == 1 { spec.fault } else { None };
+        let fault = spec.faults.get(attempts as usize - 1).copied();
         let out = run_attempt(
             spec,
             generator,
@@ -216,6 +238,10 @@ pub fn run_job(spec: &JobSpec, generator: &EventGenerator) -> Result<JobResult> 
             },
             Guarantee::NoCheckpoints => StartFrom::Position(out.source_position),
         };
+        restored_from.push(match &start_from {
+            StartFrom::Checkpoint(cp) => Some(cp.id),
+            _ => None,
+        });
         if attempts > 10 {
             return Err(BenchError::Runtime("more than 10 failovers".into()));
         }
@@ -223,6 +249,7 @@ pub fn run_job(spec: &JobSpec, generator: &EventGenerator) -> Result<JobResult> 
     Ok(JobResult {
         wall_s: wall.elapsed().as_secs_f64(),
         attempts,
+        restored_from,
         records_processed,
         late_records,
         checkpoints,

@@ -91,7 +91,7 @@ pub(super) fn run_sink(
         }
         match msg {
             ResultMsg::Rows(rows) => {
-                op.on_results(&rows, &mut out);
+                op.on_results(input, &rows, &mut out);
             }
             ResultMsg::Watermark(wm) => op.on_watermark(input, wm, &mut out),
             ResultMsg::Barrier(id) => {

@@ -17,22 +17,26 @@ use crate::error::Result;
 use crate::event::{EventGenerator, Record, Schedule};
 use crate::partition::{AnyPartitioner, Partitioner};
 
-/// The source's checkpointed position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The source's checkpointed position, with its partitioner's state (the
+/// sticky strategy's rotation), so a replay keys events as the run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct SourceState {
     pub(super) next_offset: u64,
     pub(super) max_event_time: i64,
     pub(super) next_watermark_ns: u64,
     pub(super) last_watermark: i64,
+    pub(super) partitioner: Vec<u8>,
 }
 
 impl SourceState {
     pub(super) fn encode(&self) -> Vec<u8> {
-        let mut b = Vec::with_capacity(32);
+        let mut b = Vec::with_capacity(40 + self.partitioner.len());
         b.extend_from_slice(&self.next_offset.to_le_bytes());
         b.extend_from_slice(&self.max_event_time.to_le_bytes());
         b.extend_from_slice(&self.next_watermark_ns.to_le_bytes());
         b.extend_from_slice(&self.last_watermark.to_le_bytes());
+        b.extend_from_slice(&(self.partitioner.len() as u64).to_le_bytes());
+        b.extend_from_slice(&self.partitioner);
         b
     }
 
@@ -43,6 +47,10 @@ impl SourceState {
             max_event_time: r.i64()?,
             next_watermark_ns: r.u64()?,
             last_watermark: r.i64()?,
+            partitioner: {
+                let n = r.u64()? as usize;
+                r.bytes(n)?.to_vec()
+            },
         })
     }
 }
@@ -82,6 +90,14 @@ impl Source<'_> {
         match self.run_inner() {
             Ok(()) => Exit::Finished,
             Err(SendError::Closed) => Exit::Cancelled,
+        }
+    }
+
+    /// The position with the partitioner's current state.
+    pub(super) fn checkpoint_state(&self) -> SourceState {
+        SourceState {
+            partitioner: self.partitioner.snapshot(),
+            ..self.state.clone()
         }
     }
 
@@ -251,7 +267,7 @@ impl Source<'_> {
             let _ = self.coord.send(CoordMsg::Ack {
                 id: requested,
                 task: TaskId::Source,
-                state: self.state.encode(),
+                state: self.checkpoint_state().encode(),
             });
         }
         Ok(())

@@ -12,7 +12,7 @@ use hdrhistogram::Histogram;
 use super::attempt::Shared;
 use super::coordinator::{CoordMsg, Exit, TaskId};
 use super::network::{DataMsg, ResultMsg};
-use super::{Fault, JobSpec, Mode, Pacing};
+use super::{Fault, JobSpec, KillAt, Mode, Pacing};
 use crate::error::{BenchError, Result};
 use crate::event::Record;
 use crate::operator::{WindowOperator, WindowResult};
@@ -65,6 +65,18 @@ impl Subtask<'_> {
         // Virtual clock (ns since start): when this subtask is free again.
         let mut vclock = 0u64;
         let mut rows: Vec<WindowResult> = Vec::new();
+        let kill_at = self.fault.map(|f| f.at);
+        if kill_at == Some(KillAt::Restore) {
+            return Ok(Exit::Killed);
+        }
+        // A barrier kill is armed once the subtask has seen its offset.
+        let mut armed = matches!(
+            kill_at,
+            Some(KillAt::Barrier {
+                after_offset: 0,
+                ..
+            })
+        );
         loop {
             let wait_start = self.shared.now_ns();
             let msg = match self.rx.recv() {
@@ -78,10 +90,16 @@ impl Subtask<'_> {
             let start = vclock.max(t_recv);
             match msg {
                 DataMsg::Records(mut batch) => {
-                    if let Some(f) = self.fault
-                        && batch.iter().any(|r| r.offset >= f.at_offset)
-                    {
-                        return Ok(Exit::Killed);
+                    match kill_at {
+                        Some(KillAt::Offset(at)) if batch.iter().any(|r| r.offset >= at) => {
+                            return Ok(Exit::Killed);
+                        }
+                        Some(KillAt::Barrier { after_offset, .. })
+                            if batch.iter().any(|r| r.offset >= after_offset) =>
+                        {
+                            armed = true;
+                        }
+                        _ => {}
                     }
                     for r in &batch {
                         self.op.process(r, &mut rows)?;
@@ -140,12 +158,22 @@ impl Subtask<'_> {
                         task: TaskId::Subtask(self.index),
                         state,
                     });
+                    if armed && let Some(KillAt::Barrier { forwarded, .. }) = kill_at {
+                        if forwarded {
+                            self.emit(ResultMsg::Barrier(id))?;
+                        }
+                        return Ok(Exit::Killed);
+                    }
                     backpressured += self.emit(ResultMsg::Barrier(id))?;
                     let work = self.shared.now_ns() - t_recv;
                     vclock = start + work;
                     busy += work;
                 }
                 DataMsg::End => {
+                    if kill_at.is_some() {
+                        // The planned point never came: die before finishing.
+                        return Ok(Exit::Killed);
+                    }
                     self.emit(ResultMsg::End)?;
                     clock.records.store(records, Ordering::Relaxed);
                     return Ok(Exit::Finished);

@@ -3,7 +3,7 @@
 
 use bench_prototype::config::{BackendKind, FaultPlan, Strategy};
 use bench_prototype::fault::{compare, fault_job, kill_offset};
-use bench_prototype::runtime::{Fault, Guarantee, run_job};
+use bench_prototype::runtime::{Fault, Guarantee, KillAt, run_job};
 
 use crate::common::{generator, partitioner, small_windows};
 
@@ -26,16 +26,24 @@ fn exactly_once_after_a_kill_equals_the_fault_free_run() {
     let plan = plan();
     let fault = Fault {
         subtask: 1,
-        at_offset: kill_offset(&plan),
+        at: KillAt::Offset(kill_offset(&plan)),
     };
     for (strategy, backend) in [
         (Strategy::Customer, BackendKind::Heap),
+        (Strategy::Composite, BackendKind::Heap),
         (Strategy::Sticky, BackendKind::Heap),
         (Strategy::Customer, BackendKind::Rocksdb),
     ] {
         let p = partitioner(strategy, plan.parallelism, &common);
         let reference = run_job(
-            &fault_job(&common, &p, backend, &plan, Guarantee::ExactlyOnce, None),
+            &fault_job(
+                &common,
+                &p,
+                backend,
+                &plan,
+                Guarantee::ExactlyOnce,
+                Vec::new(),
+            ),
             &g,
         )
         .unwrap_or_else(|e| panic!("{e}"));
@@ -47,7 +55,7 @@ fn exactly_once_after_a_kill_equals_the_fault_free_run() {
                 backend,
                 &plan,
                 Guarantee::ExactlyOnce,
-                Some(fault),
+                vec![fault],
             ),
             &g,
         )
@@ -59,14 +67,14 @@ fn exactly_once_after_a_kill_equals_the_fault_free_run() {
         );
         assert!(r.restored_from_checkpoint, "{strategy:?}: {r:?}");
         assert!(r.table_equal, "{strategy:?}: {r:?}");
-        if strategy == Strategy::Customer {
-            // Without a merge stage the rows themselves are deterministic, so
-            // the written rows must match one for one. (The merge stage's
-            // late updates depend on how its inputs interleave, in a
-            // fault-free run too; there the final table is the criterion.)
-            assert!(r.rows_equal, "{strategy:?}: {r:?}");
-            assert_eq!(r.duplicate_rows, 0, "{r:?}");
-        }
+        // The rows themselves, one for one: with a merge stage too, whose
+        // rows do not depend on how its inputs interleave.
+        assert!(r.rows_equal, "{strategy:?}: {r:?}");
+        assert_eq!(
+            (r.duplicate_rows, r.lost_rows),
+            (0, 0),
+            "{strategy:?}: {r:?}"
+        );
         assert_eq!(r.lost_events, 0, "{r:?}");
         assert!(
             r.records_processed > reference.records_processed,
@@ -82,7 +90,7 @@ fn at_least_once_counts_duplicates_and_no_checkpoints_counts_losses() {
     let plan = plan();
     let fault = Fault {
         subtask: 1,
-        at_offset: kill_offset(&plan),
+        at: KillAt::Offset(kill_offset(&plan)),
     };
     let p = partitioner(Strategy::Customer, plan.parallelism, &common);
     let reference = run_job(
@@ -92,7 +100,7 @@ fn at_least_once_counts_duplicates_and_no_checkpoints_counts_losses() {
             BackendKind::Heap,
             &plan,
             Guarantee::ExactlyOnce,
-            None,
+            Vec::new(),
         ),
         &g,
     )
@@ -104,7 +112,7 @@ fn at_least_once_counts_duplicates_and_no_checkpoints_counts_losses() {
             BackendKind::Heap,
             &plan,
             Guarantee::AtLeastOnce,
-            Some(fault),
+            vec![fault],
         ),
         &g,
     )
@@ -125,7 +133,7 @@ fn at_least_once_counts_duplicates_and_no_checkpoints_counts_losses() {
             BackendKind::Heap,
             &plan,
             Guarantee::NoCheckpoints,
-            Some(fault),
+            vec![fault],
         ),
         &g,
     )

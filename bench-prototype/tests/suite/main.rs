@@ -3,5 +3,6 @@
 
 mod common;
 mod fault;
+mod kill_points;
 mod quick;
 mod runtime;

@@ -26,7 +26,7 @@ fn bounded(strategy: Strategy, parallelism: u32, backend: BackendKind, events: u
         guarantee: Guarantee::ExactlyOnce,
         checkpoint_interval: Some(Duration::from_millis(30)),
         measure: None,
-        fault: None,
+        faults: Vec::new(),
     }
 }
 

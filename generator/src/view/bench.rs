@@ -132,6 +132,46 @@ pub struct Fault {
     pub exactly_once: Vec<ExactlyOnceRun>,
     pub at_least_once: FaultRun,
     pub no_checkpoints: FaultRun,
+    /// The seeded kill points, when the report has them.
+    pub kill_points: Option<KillPoints>,
+    /// The verdict: every exactly-once run (the single kill and every kill
+    /// point) wrote the fault-free run's rows, none lost, none twice, and
+    /// counted every event. Computed from the counts below, so the prose
+    /// claims exactness only when they are all zero.
+    pub exactly_once_exact: bool,
+    /// Over every exactly-once run: rows lost, rows written twice, events lost.
+    pub exactly_once_lost_rows: f64,
+    pub exactly_once_duplicate_rows: f64,
+    pub exactly_once_lost_events: f64,
+}
+
+/// Seeded kill points per strategy, exactly-once and at-least-once at the same points.
+#[derive(Debug, Serialize)]
+pub struct KillPoints {
+    pub parallelism: u64,
+    pub events: f64,
+    pub checkpoint_interval_ms: f64,
+    /// Kill points of each strategy (the fewest, should they differ).
+    pub points_per_strategy: f64,
+    pub strategies: Vec<KillPointRow>,
+    /// Rows at-least-once wrote twice over all strategies' points.
+    pub at_least_once_duplicate_rows: f64,
+}
+
+/// One strategy's kill points.
+#[derive(Debug, Serialize)]
+pub struct KillPointRow {
+    pub strategy: String,
+    pub points: f64,
+    pub kills: f64,
+    pub during_checkpoint: f64,
+    pub during_recovery: f64,
+    pub twice: f64,
+    pub restored_from_checkpoint: f64,
+    pub lost_rows: f64,
+    pub duplicate_rows: f64,
+    pub lost_events: f64,
+    pub at_least_once_duplicate_rows: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -145,6 +185,7 @@ pub struct ExactlyOnceRun {
 #[derive(Debug, Serialize)]
 pub struct FaultRun {
     pub table_equal: bool,
+    pub lost_rows: f64,
     pub duplicate_rows: f64,
     pub lost_events: f64,
     pub lossy_on_failure_rate: f64,
@@ -163,10 +204,51 @@ pub struct Target {
 fn fault_run(run: &report::FaultRun) -> FaultRun {
     FaultRun {
         table_equal: run.table_equal,
+        lost_rows: run.lost_rows as f64,
         duplicate_rows: run.duplicate_rows as f64,
         lost_events: run.lost_events as f64,
         lossy_on_failure_rate: run.lossy_on_failure_rate,
         recovery_wall_s: run.recovery_wall_s,
+    }
+}
+
+/// The kill points as the documents print them, by the prototype's strategy name.
+fn kill_points(k: &report::KillPoints) -> KillPoints {
+    let mut strategies: Vec<KillPointRow> = k
+        .exactly_once
+        .iter()
+        .map(|(strategy, t)| KillPointRow {
+            strategy: strategy.name().to_owned(),
+            points: f64::from(t.points),
+            kills: f64::from(t.kills),
+            during_checkpoint: f64::from(t.during_checkpoint),
+            during_recovery: f64::from(t.during_recovery),
+            twice: f64::from(t.twice),
+            restored_from_checkpoint: f64::from(t.restored_from_checkpoint),
+            lost_rows: t.lost_rows as f64,
+            duplicate_rows: t.duplicate_rows as f64,
+            lost_events: t.lost_events as f64,
+            at_least_once_duplicate_rows: k
+                .at_least_once
+                .get(strategy)
+                .map_or(0.0, |a| a.duplicate_rows as f64),
+        })
+        .collect();
+    strategies.sort_by(|a, b| a.strategy.cmp(&b.strategy));
+    KillPoints {
+        parallelism: u64::from(k.parallelism),
+        events: k.events as f64,
+        checkpoint_interval_ms: k.checkpoint_interval_ms as f64,
+        points_per_strategy: strategies
+            .iter()
+            .map(|s| s.points)
+            .reduce(f64::min)
+            .unwrap_or(0.0),
+        at_least_once_duplicate_rows: strategies
+            .iter()
+            .map(|s| s.at_least_once_duplicate_rows)
+            .sum(),
+        strategies,
     }
 }
 
@@ -190,6 +272,24 @@ pub fn build(
         })
         .collect();
     exactly_once.sort_by(|a, b| a.strategy.cmp(&b.strategy));
+    let kill = r.fault.kill_points.as_ref().map(kill_points);
+    // Every exactly-once run, the single kill and the kill points alike.
+    let (lost_rows, duplicate_rows, lost_events) = exactly_once
+        .iter()
+        .map(|e| (e.run.lost_rows, e.run.duplicate_rows, e.run.lost_events))
+        .chain(
+            kill.iter()
+                .flat_map(|k| &k.strategies)
+                .map(|s| (s.lost_rows, s.duplicate_rows, s.lost_events)),
+        )
+        .fold((0.0, 0.0, 0.0), |(l, d, e), (l2, d2, e2)| {
+            (l + l2, d + d2, e + e2)
+        });
+    let exactly_once_exact = !exactly_once.is_empty()
+        && exactly_once.iter().all(|e| e.run.table_equal)
+        && lost_rows == 0.0
+        && duplicate_rows == 0.0
+        && lost_events == 0.0;
     let p = &r.parameters;
     Ok(Bench {
         machine: Machine {
@@ -268,6 +368,11 @@ pub fn build(
             exactly_once,
             at_least_once: fault_run(&r.fault.at_least_once),
             no_checkpoints: fault_run(&r.fault.no_checkpoints),
+            kill_points: kill,
+            exactly_once_exact,
+            exactly_once_lost_rows: lost_rows,
+            exactly_once_duplicate_rows: duplicate_rows,
+            exactly_once_lost_events: lost_events,
         },
         targets: r
             .targets
