@@ -332,7 +332,7 @@ fn fault_results(
                 Guarantee::ExactlyOnce,
                 Vec::new(),
             ),
-            &generator,
+            generator,
         )?;
         bar.inc(1);
         bar.set_message(format!("fault: {} exactly-once", strategy.name()));
@@ -344,7 +344,7 @@ fn fault_results(
             Guarantee::ExactlyOnce,
             vec![fault],
         );
-        exactly_once.insert(strategy, run_with_fault(&spec, &generator, &reference)?);
+        exactly_once.insert(strategy, run_with_fault(&spec, generator, &reference)?);
         bar.inc(1);
         if strategy == Strategy::Customer {
             customer_reference = Some(reference);
@@ -363,7 +363,7 @@ fn fault_results(
             Guarantee::AtLeastOnce,
             vec![fault],
         ),
-        &generator,
+        generator,
     )?;
     let at_least_once = compare(Guarantee::AtLeastOnce, &reference, &alo);
     bar.inc(1);
@@ -377,7 +377,7 @@ fn fault_results(
             Guarantee::NoCheckpoints,
             vec![fault],
         ),
-        &generator,
+        generator,
     )?;
     let no_checkpoints = compare(Guarantee::NoCheckpoints, &reference, &none);
     bar.inc(1);
@@ -393,7 +393,7 @@ fn fault_results(
         bar.set_message(format!("kill points: {} fault-free", strategy.name()));
         let reference = run_job(
             &kill_point_job(common, &pspec, kplan, Guarantee::ExactlyOnce, Vec::new()),
-            &generator,
+            generator,
         )?;
         bar.inc(1);
         for (guarantee, into) in [
@@ -404,7 +404,7 @@ fn fault_results(
             let mut runs = Vec::with_capacity(points.len());
             for point in &points {
                 let spec = kill_point_job(common, &pspec, kplan, guarantee, point.faults.clone());
-                runs.push(run_with_fault(&spec, &generator, &reference)?);
+                runs.push(run_with_fault(&spec, generator, &reference)?);
                 bar.inc(1);
             }
             into.insert(strategy, tally(&points, &runs));

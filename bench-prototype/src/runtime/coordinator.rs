@@ -165,9 +165,12 @@ pub(super) fn coordinate(
             ));
             next_checkpoint = spec.checkpoint_interval.map(|d| now + d);
         }
-        let wait = next_tick
-            .saturating_duration_since(Instant::now())
-            .min(tick);
+        // Wake for whichever comes first, the metrics tick or the next
+        // checkpoint: sleeping a whole tick would stretch a checkpoint
+        // interval shorter than the tick to the tick, and a run shorter
+        // than the tick would never take one.
+        let wake = next_checkpoint.map_or(next_tick, |at| at.min(next_tick));
+        let wait = wake.saturating_duration_since(Instant::now()).min(tick);
         match rx.recv_timeout(wait) {
             Ok(CoordMsg::Ack { id, task, state }) => {
                 if id == u64::MAX {

@@ -102,6 +102,11 @@ fn exactly_once_loses_and_duplicates_no_row_at_any_kill_point() {
         );
         assert_eq!(t.points, POINTS);
         assert!(t.kills > POINTS, "some points kill twice: {t:?}");
-        assert!(t.restored_from_checkpoint > 0, "{t:?}");
+        // Most kills land after a checkpoint completed, so recovery is
+        // exercised from a restored snapshot, not only from the start.
+        assert!(
+            t.restored_from_checkpoint >= POINTS / 3,
+            "too few runs restored a checkpoint: {t:?}"
+        );
     }
 }

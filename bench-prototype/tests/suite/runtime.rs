@@ -131,3 +131,33 @@ fn subtask_shares_follow_flinks_key_groups() {
     let max = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
     assert!(max(&sticky) < max(&shares), "{sticky:?} vs {shares:?}");
 }
+
+/// A checkpoint interval shorter than the metrics tick is kept: the
+/// coordinator wakes for the next checkpoint, not only for the next sample.
+/// Half a second paced at 20k events/s, a checkpoint every 20 ms and a tick
+/// of a whole second: about 25 checkpoints are due. A coordinator that slept
+/// through the tick would take none before the input ends.
+#[test]
+fn checkpoints_follow_their_interval_when_it_is_shorter_than_the_metrics_tick() {
+    let mut common = small_windows();
+    common.lag_sample_interval_ms = 1_000;
+    let spec = JobSpec {
+        partitioner: partitioner(Strategy::Customer, 2, &common),
+        common: common.clone(),
+        backend: BackendKind::Heap,
+        mode: Mode::Native,
+        pacing: Pacing::Open { rate: 20_000.0 },
+        stop: Stop::AfterEvents(10_000),
+        guarantee: Guarantee::ExactlyOnce,
+        checkpoint_interval: Some(Duration::from_millis(20)),
+        measure: None,
+        faults: Vec::new(),
+    };
+    let r = run_job(&spec, &generator(&common)).unwrap_or_else(|e| panic!("{e}"));
+    // Wide margin for a loaded machine: a third of the due checkpoints.
+    assert!(
+        r.checkpoints.len() >= 8,
+        "{} checkpoints in a 0.5 s run at a 20 ms interval",
+        r.checkpoints.len()
+    );
+}
