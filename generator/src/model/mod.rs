@@ -13,6 +13,7 @@
 pub mod clickhouse;
 pub mod cost;
 pub mod decision;
+pub mod engine_validation;
 pub mod fault;
 pub mod flink;
 pub mod growth;
