@@ -4,6 +4,7 @@ mod alt_data;
 mod build;
 mod diff;
 mod documents;
+mod engine_bench;
 mod helpers;
 mod inputs;
 mod links;
