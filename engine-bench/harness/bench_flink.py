@@ -248,8 +248,12 @@ def main():
     ap.add_argument("--build-dir", default="target/flink-job", help="where the plan, classes and jar go")
     ap.add_argument("--cache-dir", default="target/flink-cache", help="where the Flink distribution is downloaded")
     ap.add_argument("--backend", choices=("heap", "rocksdb"), default="heap")
-    ap.add_argument("--service-scale", type=float, default=1.0,
-                    help="multiply the production service time by this (see engine-bench/README.md)")
+    # At the production service time (about 42 us) every strategy topped out near the same
+    # rate on two shared cores: the machine's CPU, not the hottest subtask, was the limit.
+    # Three times that keeps the whole job well under the CPU, so the hottest subtask
+    # saturates first, which is what the model predicts (see engine-bench/README.md).
+    ap.add_argument("--service-scale", type=float, default=3.0,
+                    help="multiply the production per-record service time by this (default 3)")
     ap.add_argument("--source-parallelism", type=int, default=2)
     ap.add_argument("--repeats", type=int, help="bisections per strategy (default: 3 full, 1 quick)")
     ap.add_argument("--port", type=int, default=18081, help="REST port of the local cluster")
