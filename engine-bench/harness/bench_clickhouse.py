@@ -37,7 +37,7 @@ import environment  # noqa: E402
 CHDB_VERSION = "4.4.0"
 
 MODES = {
-    "full": {"batch_sizes": [1000, 5000, 20000, 100000], "probe_s": 20.0, "refine_steps": 2, "max_probes": 9, "dedup_scale": 1.0},
+    "full": {"batch_sizes": [1000, 5000, 20000, 100000], "probe_s": 12.0, "refine_steps": 1, "max_probes": 7, "dedup_scale": 1.0},
     # The deduplication test at a tenth of the window and the replay (same ratio), so it
     # inserts hundreds of blocks, not thousands.
     "quick": {"batch_sizes": [2000, 20000], "probe_s": 4.0, "refine_steps": 0, "max_probes": 4, "dedup_scale": 0.1},
