@@ -129,12 +129,16 @@ class FlinkRest:
     def subtask_metrics(self, job_id, vertex_id, parallelism, names):
         """{subtask index: {metric: value}} for task metrics of one vertex, read per subtask
         index through the vertex endpoint (`get=0.busyTimeMsPerSecond,1.busy...`)."""
-        wanted = [f"{i}.{n}" for i in range(parallelism) for n in names]
         out = {i: {} for i in range(parallelism)}
-        # Keep URLs short: a few metrics per request.
-        step = 40
-        for k in range(0, len(wanted), step):
-            q = urllib.parse.quote(",".join(wanted[k : k + step]), safe=",.")
+        # One request per group of subtasks, every metric of a subtask in the same one: the
+        # REST server refreshes its metric store between requests, so counters compared
+        # with each other must come from one answer. A group is as many subtasks as keep the
+        # request line under Netty's 4096 bytes.
+        per_subtask = max(len(f"{parallelism}.{n},") for n in names) * len(names)
+        group = max(1, 3500 // per_subtask)
+        for first in range(0, parallelism, group):
+            wanted = [f"{i}.{n}" for i in range(first, min(parallelism, first + group)) for n in names]
+            q = urllib.parse.quote(",".join(wanted), safe=",.")
             for m in self.get(f"/jobs/{job_id}/vertices/{vertex_id}/metrics?get={q}"):
                 idx, _, name = m["id"].partition(".")
                 out[int(idx)][name] = m["value"]
