@@ -136,7 +136,7 @@ pub struct EngineStrategyCheck {
     pub strategy: BenchStrategy,
     /// The hottest subtask's share of events: Flink's key groups over the
     /// key distribution (predicted) and the records it received (measured,
-    /// pooled over every probe).
+    /// pooled over the sustained probes).
     pub predicted_hottest_share: f64,
     pub measured_hottest_share: f64,
     pub predicted_hottest_subtask: u32,
@@ -179,8 +179,15 @@ pub fn check(results: &FlinkResults, keys: &KeyDistribution) -> EngineCheck {
             );
             let (predicted_hottest_subtask, predicted_hottest_share) = argmax(&shares);
             let probes: Vec<&Probe> = runs.repeats.iter().flat_map(|r| &r.probes).collect();
+            // Shares from the sustained probes: under backpressure the saturated subtask
+            // processes less than its share while the others drain their buffers.
+            let sustained: Vec<&Probe> = probes.iter().copied().filter(|pr| pr.sustained).collect();
             let mut records = vec![0.0; p.keyed_parallelism as usize];
-            for probe in &probes {
+            for probe in if sustained.is_empty() {
+                &probes
+            } else {
+                &sustained
+            } {
                 for st in &probe.subtasks {
                     if let Some(r) = records.get_mut(st.subtask as usize) {
                         *r += st.records_in;
