@@ -115,3 +115,30 @@ bench-scale *counts="3988 100000 1000000":
         awk -v c="$count" -v ns="$((end - start))" -v rss="$rss" \
             'BEGIN { printf "%10s tail customers: %7.1f s, peak memory %s\n", c, ns / 1e9, rss }'
     done
+
+# The real Flink 1.18 job (engine-bench/): each strategy's sustainable throughput on a
+# loopback standalone cluster, against the model (about 20 minutes on 2 cores); writes
+# data/bench/flink-results.json and prints predicted, measured and error. Downloads Flink
+# from PyPI (apache-flink-libraries) into target/ and compiles the job with javac.
+# `just bench-flink --cluster http://HOST:8081` runs the same job on a running cluster.
+[positional-arguments]
+bench-flink *args:
+    cargo build --release --locked -q -p specgen
+    python3 engine-bench/harness/bench_flink.py --specgen "${CARGO_TARGET_DIR:-target}/release/specgen" "$@"
+
+# The same code paths in a few minutes, one repeat, coarse bisection; writes under target/.
+bench-flink-quick:
+    just bench-flink --quick
+
+# ClickHouse (chDB from PyPI, in-process): active parts and merges against insert batch
+# size and rate, the merge-safe rate fitted against batch size, and the idempotent sink's
+# deduplication window; writes data/bench/clickhouse-results.json (`--quick`: target/).
+[positional-arguments]
+bench-clickhouse *args:
+    cargo build --release --locked -q -p specgen
+    python3 engine-bench/harness/bench_clickhouse.py --specgen "${CARGO_TARGET_DIR:-target}/release/specgen" "$@"
+
+# The real-engine tests `just test` skips (python3, a JDK and PyPI): the quick modes of
+# bench-flink and bench-clickhouse end to end, a few minutes.
+test-engines:
+    cargo test --locked -p specgen --test testsuite engine_bench -- --include-ignored

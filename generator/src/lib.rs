@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod diff;
+pub mod engine;
 pub mod error;
 pub mod model;
 pub mod render;

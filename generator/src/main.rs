@@ -61,6 +61,31 @@ failing when a verdict flips:
         #[arg(long, value_enum)]
         fail_on: Option<FailOn>,
     },
+    /// Write the plan the real Flink benchmark job replays (key distribution,
+    /// window, service time, parallelism), derived from data/.
+    FlinkPlan {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Write the plan of the ClickHouse (chDB) experiment: the raw table's
+    /// batching and row size, the parts limit and the model's dedup window.
+    ClickhousePlan {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Compare a real Flink benchmark run with the model: predicted and
+    /// measured sustainable throughput per strategy, and the error.
+    FlinkCheck {
+        #[arg(
+            long,
+            value_name = "FILE",
+            default_value = "data/bench/flink-results.json"
+        )]
+        results: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -118,6 +143,28 @@ fn main() -> ExitCode {
                     ExitCode::from(2)
                 }
             };
+        }
+        Command::FlinkPlan { out } => specgen::engine::write_plan(&cli.root, &out).map(|plan| {
+            println!(
+                "wrote {} ({} customers, {} event types)",
+                out.display(),
+                plan.customers.len(),
+                plan.event_types.len()
+            )
+        }),
+        Command::ClickhousePlan { out } => specgen::engine::write_clickhouse_plan(&cli.root, &out)
+            .map(|plan| println!("wrote {} (table {})", out.display(), plan.table)),
+        Command::FlinkCheck { results, json } => {
+            specgen::engine::check(&cli.root, &cli.root.join(results)).map(|check| {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&check).expect("plain numbers and names")
+                    );
+                } else {
+                    print!("{}", specgen::engine::check_text(&check));
+                }
+            })
         }
         Command::Build => specgen::build::build(&cli.root).map(|report| print!("{report}")),
         Command::Synth { seed } => {

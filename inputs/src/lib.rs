@@ -12,6 +12,7 @@
 pub mod architecture;
 pub mod assumptions;
 pub mod bench;
+pub mod engine_bench;
 pub mod error;
 mod file;
 pub mod forecast;

@@ -14,6 +14,7 @@ pub mod bound;
 pub mod clickhouse;
 pub mod cost;
 pub mod decision;
+pub mod engine_validation;
 pub mod fault;
 pub mod flink;
 pub mod growth;

@@ -6,6 +6,7 @@ mod build;
 mod commit;
 mod diff;
 mod documents;
+mod engine_bench;
 mod flat_keys;
 mod funding;
 mod fuzz;

@@ -1,0 +1,243 @@
+//! The real-engine benchmarks (`engine-bench/`): the committed reports parse
+//! and hold together, the plan the Flink job replays is the model's, and
+//! (ignored by default: they need python3, a JDK, PyPI and a few minutes) the
+//! quick modes of `just bench-flink` and `just bench-clickhouse` run end to end.
+//!
+//! Run the slow ones with
+//! `cargo test -p specgen --test testsuite engine_bench -- --ignored`
+//! or `just test-engines`.
+
+use std::path::Path;
+use std::process::Command;
+
+use specgen::inputs::bench::RunMode;
+use specgen::inputs::engine_bench::{self, FlinkResults};
+use specgen::inputs::scenarios::Strategy;
+use specgen::model::engine_validation;
+
+use crate::helpers::repo_root;
+
+/// A report's own consistency: every strategy, enough repeats, the machine
+/// recorded, each repeat's result the highest rate its probes sustained.
+fn assert_consistent(r: &FlinkResults) {
+    assert!(!r.machine.cpu_model.is_empty() && r.machine.cores >= 1);
+    assert!(r.machine.memory_gib > 0.0);
+    assert!(r.flink_version.starts_with("1.18"), "{}", r.flink_version);
+    assert!(r.command.starts_with("just bench-flink"));
+    let p = &r.parameters;
+    assert!(p.keyed_parallelism >= 1 && p.keyed_parallelism <= p.max_parallelism);
+    assert_eq!(r.calibration.subtasks.len(), p.keyed_parallelism as usize);
+    assert!(r.calibration.capacity_per_s() > 0.0);
+    for s in Strategy::ALL {
+        let runs = &r.strategies[&s];
+        if r.mode == RunMode::Full {
+            assert!(
+                runs.repeats.len() >= 3,
+                "{s}: {} repeats",
+                runs.repeats.len()
+            );
+            assert_eq!(runs.repeats.len(), p.repeats as usize);
+        }
+        for rep in &runs.repeats {
+            let best = rep
+                .probes
+                .iter()
+                .filter(|pr| pr.sustained)
+                .map(|pr| pr.offered_rate)
+                .fold(0.0, f64::max);
+            assert!(best > 0.0, "{s}: no sustained probe");
+            assert!(
+                (rep.sustainable_throughput - best).abs() <= 0.5,
+                "{s}: reported {} but the best sustained probe is {best}",
+                rep.sustainable_throughput
+            );
+            // A sustained probe below a failed one: the bisection's bracket.
+            assert!(
+                rep.probes
+                    .iter()
+                    .any(|pr| !pr.sustained && pr.offered_rate > best),
+                "{s}: nothing above {best} was tried and failed"
+            );
+            for pr in &rep.probes {
+                assert_eq!(pr.subtasks.len(), p.keyed_parallelism as usize);
+                assert!(
+                    pr.subtasks
+                        .iter()
+                        .all(|st| st.records_in >= 0.0 && st.busy_ms >= 0.0)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn committed_flink_results_parse_and_hold_together() {
+    let root = repo_root();
+    let path = root.join("data/bench/flink-results.json");
+    let Some(results) = engine_bench::load(&path).unwrap() else {
+        panic!("data/bench/flink-results.json is committed with the real Flink run");
+    };
+    assert_eq!(results.mode, RunMode::Full);
+    assert!(results.git_revision.is_some());
+    assert_consistent(&results);
+    let keys = specgen::inputs::keys::load(&root.join("data/keys")).unwrap();
+    let check = engine_validation::check(&results, &keys);
+    assert_eq!(check.checks.len(), 3);
+    for c in &check.checks {
+        assert!(c.predicted_sustainable.is_finite() && c.predicted_sustainable > 0.0);
+        assert!(c.measured_min <= c.measured_median && c.measured_median <= c.measured_max);
+        // Flink's own routing put as many records on the hottest subtask as the model's
+        // key groups say. Two points of tolerance: the committed run read subtasks 0-5 and
+        // 6-11 in two REST answers a metric refresh apart (the harness reads one answer
+        // since), which mixes the per-subtask shares; throughput and busy time are not
+        // affected (the lag decides "sustained", and each subtask's own counters came together).
+        assert!(
+            (c.measured_hottest_share - c.predicted_hottest_share).abs() < 0.02,
+            "{}: measured {} predicted {}",
+            c.strategy,
+            c.measured_hottest_share,
+            c.predicted_hottest_share
+        );
+        assert!(c.error.abs() < 0.15, "{}: error {}", c.strategy, c.error);
+    }
+}
+
+#[test]
+fn the_job_plan_is_the_models_key_distribution() {
+    let root = repo_root();
+    let production = specgen::inputs::load_production(&root.join("data")).unwrap();
+    let scenarios =
+        specgen::inputs::load_scenarios(&root.join("data/bench/scenarios.toml"), &production)
+            .unwrap();
+    let plan = engine_validation::job_plan(&production, &scenarios);
+    let total: f64 = plan.customers.iter().map(|c| c.share).sum();
+    assert!((total - 1.0).abs() < 1e-3);
+    assert_eq!(plan.customers.len(), production.keys.customer_count());
+    for c in &plan.customers {
+        let split = c.share >= scenarios.common.sticky_min_share;
+        assert_eq!(
+            c.sub_keys,
+            if split { scenarios.common.sub_keys } else { 1 }
+        );
+    }
+    let keyed = production.architecture.keyed_operator();
+    assert_eq!(plan.keyed_parallelism, keyed.parallelism);
+    assert_eq!(plan.max_parallelism, keyed.max_parallelism);
+    // Every line is a record the job's Plan.java knows, with its field count.
+    let tsv = specgen::engine::plan_tsv(&plan);
+    for line in tsv.lines().filter(|l| !l.starts_with('#')) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let expected = match fields[0] {
+            "param" | "event_type" => 3,
+            "customer" => 4,
+            other => panic!("unknown record {other}"),
+        };
+        assert_eq!(fields.len(), expected, "{line}");
+    }
+    // Shares survive the text round trip bit for bit (Java's Double.parseDouble reads the same).
+    let first = tsv.lines().find(|l| l.starts_with("customer")).unwrap();
+    let share: f64 = first.split('\t').nth(2).unwrap().parse().unwrap();
+    assert_eq!(share, plan.customers[0].share);
+}
+
+fn run_harness(script: &str, out: &Path, extra: &[&str]) {
+    let root = repo_root();
+    let status = Command::new("python3")
+        .arg(root.join("engine-bench/harness").join(script))
+        .args([
+            "--quick",
+            "--specgen",
+            env!("CARGO_BIN_EXE_specgen"),
+            "--root",
+        ])
+        .arg(&root)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .status()
+        .expect("python3 on the PATH");
+    assert!(status.success(), "{script} failed");
+}
+
+#[test]
+#[ignore = "needs python3, a JDK 11+ and PyPI (Flink from apache-flink-libraries); about 3 minutes"]
+fn flink_quick_mode_runs_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("flink-results.json");
+    // A port of its own, so a cluster a user runs on the default one is left alone.
+    run_harness("bench_flink.py", &out, &["--port", "18181"]);
+    let results = engine_bench::load(&out).unwrap().expect("the report");
+    assert_eq!(results.mode, RunMode::Quick);
+    assert_consistent(&results);
+    let keys = specgen::inputs::keys::load(&repo_root().join("data/keys")).unwrap();
+    let check = engine_validation::check(&results, &keys);
+    for c in &check.checks {
+        assert!(
+            (c.measured_hottest_share - c.predicted_hottest_share).abs() < 0.01,
+            "{}: measured {} predicted {}",
+            c.strategy,
+            c.measured_hottest_share,
+            c.predicted_hottest_share
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs python3 and PyPI (chdb); about 1 minute"]
+fn clickhouse_quick_mode_runs_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("clickhouse-results.json");
+    run_harness("bench_clickhouse.py", &out, &[]);
+    let report = engine_bench::load_clickhouse(&out)
+        .unwrap()
+        .expect("the report");
+    assert_eq!(report.mode, RunMode::Quick);
+    assert_clickhouse_consistent(&report);
+}
+
+fn assert_clickhouse_consistent(r: &engine_bench::ClickHouseResults) {
+    assert!(!r.machine.cpu_model.is_empty() && r.machine.cores >= 1);
+    assert!(!r.batches.is_empty());
+    for b in &r.batches {
+        assert!(!b.probes.is_empty());
+        let best = b
+            .probes
+            .iter()
+            .filter(|p| p.merge_safe)
+            .map(|p| p.offered_inserts_per_s)
+            .fold(0.0, f64::max);
+        assert!(
+            (b.merge_safe_inserts_per_s - best).abs() < 1e-3,
+            "batch {}",
+            b.batch_rows
+        );
+    }
+    let d = &r.deduplication;
+    assert_eq!(d.rows_first_pass, d.rows_expected);
+    // Replays within the window write nothing again; blocks older than it are written twice.
+    assert_eq!(d.duplicate_rows_within_window, 0);
+    assert_eq!(
+        d.duplicate_rows_beyond_window,
+        d.replayed_beyond_window_blocks * d.rows_per_block
+    );
+    // The model's whole replay horizon is deduplicated exactly when it fits the window.
+    assert_eq!(
+        d.duplicate_rows_over_horizon == 0,
+        d.model_replay_blocks <= d.window_blocks
+    );
+}
+
+#[test]
+fn committed_clickhouse_results_parse_and_hold_together() {
+    let path = repo_root().join("data/bench/clickhouse-results.json");
+    let Some(results) = engine_bench::load_clickhouse(&path).unwrap() else {
+        panic!("data/bench/clickhouse-results.json is committed with the chDB run");
+    };
+    assert_eq!(results.mode, RunMode::Full);
+    assert_clickhouse_consistent(&results);
+    let fit = results
+        .fit
+        .as_ref()
+        .expect("a fit over several batch sizes");
+    assert!(fit.t_row_s.is_finite() && fit.t_part_s.is_finite());
+}
