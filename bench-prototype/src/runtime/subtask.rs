@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, TrySendError};
 use hdrhistogram::Histogram;
 
 use super::attempt::Shared;
@@ -79,15 +79,31 @@ impl Subtask<'_> {
         );
         loop {
             let wait_start = self.shared.now_ns();
-            let msg = match self.rx.recv() {
-                Ok(m) => m,
-                Err(_) => return Ok(Exit::Cancelled),
+            // A message already queued was waiting for this subtask: its
+            // service starts when the previous one ended on the virtual
+            // clock, not when the thread got round to it. The thread may
+            // wake late from its sleep, or the OS may run another of the
+            // many subtask threads first; starting at the wall clock would
+            // drop that time from the subtask's capacity, so a saturated
+            // subtask would show ~90% busy with the rest counted nowhere.
+            // Production's subtask owns its core and loses no such time.
+            let (msg, queued) = match self.rx.try_recv() {
+                Ok(m) => (m, true),
+                Err(TryRecvError::Empty) => match self.rx.recv() {
+                    Ok(m) => (m, false),
+                    Err(_) => return Ok(Exit::Cancelled),
+                },
+                Err(TryRecvError::Disconnected) => return Ok(Exit::Cancelled),
             };
             let t_recv = self.shared.now_ns();
-            // Waiting counts as idle only past the virtual clock: before it,
-            // the subtask is still busy with the service time it owes.
-            idle += t_recv.saturating_sub(wait_start.max(vclock));
-            let start = vclock.max(t_recv);
+            let start = if queued {
+                vclock
+            } else {
+                // Waiting counts as idle only past the virtual clock: before
+                // it, the subtask is still busy with the service time it owes.
+                idle += t_recv.saturating_sub(wait_start.max(vclock));
+                vclock.max(t_recv)
+            };
             match msg {
                 DataMsg::Records(mut batch) => {
                     match kill_at {
