@@ -351,6 +351,7 @@ def main():
             "sticky_batch_records": int(plan["sticky_batch_records"]),
             "sticky_min_share": float(plan["sticky_min_share"]),
             "sticky_split_customers": split_customers(plan_file),
+            "keys_digest": plan["keys_digest"],
         },
         "sustainability_criterion": CRITERION,
         "calibration": {"strategy": "customer", "offered_rate": round(calibration_rate, 1), "subtasks": calibration["subtasks"]},

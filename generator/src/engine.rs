@@ -35,7 +35,7 @@ pub fn plan_tsv(plan: &JobPlan) -> String {
     let mut s = String::from(
         "# The capacity plan of the Flink benchmark job: `specgen flink-plan`, from data/.\n",
     );
-    let params: [(&str, String); 17] = [
+    let params: [(&str, String); 18] = [
         ("seed", plan.seed.to_string()),
         ("window_ms", plan.window_ms.to_string()),
         ("out_of_orderness_ms", plan.out_of_orderness_ms.to_string()),
@@ -62,6 +62,9 @@ pub fn plan_tsv(plan: &JobPlan) -> String {
         ("keyed_parallelism", plan.keyed_parallelism.to_string()),
         ("max_parallelism", plan.max_parallelism.to_string()),
         ("merge_parallelism", plan.merge_parallelism.to_string()),
+        // Not read by the job: the harness copies it into the report, so the
+        // report says which key distribution it replayed.
+        ("keys_digest", plan.keys_digest()),
     ];
     for (name, value) in params {
         let _ = writeln!(s, "param\t{name}\t{value}");

@@ -87,6 +87,10 @@ pub struct FlinkParameters {
     pub sticky_batch_records: u32,
     pub sticky_min_share: f64,
     pub sticky_split_customers: Vec<i64>,
+    /// The plan's fingerprint of the key distribution replayed (absent from
+    /// reports written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keys_digest: Option<String>,
 }
 
 /// One keyed subtask over a measured window: deltas of Flink's accumulated

@@ -66,6 +66,11 @@ pub struct Inputs {
     pub scenarios: Option<Scenarios>,
     /// The committed benchmark results, if any.
     pub bench: Option<BenchReport>,
+    /// The committed real-engine results, if any: the Flink 1.18 job's
+    /// (`bench/flink-results.json`) and the ClickHouse experiment's
+    /// (`bench/clickhouse-results.json`).
+    pub flink: Option<engine_bench::FlinkResults>,
+    pub clickhouse: Option<engine_bench::ClickHouseResults>,
 }
 
 impl Inputs {
@@ -141,9 +146,12 @@ pub fn load_scenarios(path: &Path, production: &Production) -> Result<Scenarios,
 pub fn load(data_dir: &Path) -> Result<Inputs, InputError> {
     let production = load_production(data_dir)?;
     let bench = bench::load(&data_dir.join("bench/results.json"))?;
+    let flink = engine_bench::load(&data_dir.join("bench/flink-results.json"))?;
+    let clickhouse =
+        engine_bench::load_clickhouse(&data_dir.join("bench/clickhouse-results.json"))?;
     let scenarios_path = data_dir.join("bench/scenarios.toml");
     // Results are only read beside the scenarios they ran, to tell when they are stale.
-    let scenarios = if bench.is_some() || scenarios_path.exists() {
+    let scenarios = if bench.is_some() || flink.is_some() || scenarios_path.exists() {
         Some(load_scenarios(&scenarios_path, &production)?)
     } else {
         None
@@ -165,5 +173,7 @@ pub fn load(data_dir: &Path) -> Result<Inputs, InputError> {
         metrics,
         scenarios,
         bench,
+        flink,
+        clickhouse,
     })
 }

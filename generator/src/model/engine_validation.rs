@@ -23,8 +23,10 @@ use serde::Serialize;
 
 use super::strategy::{self, KeySet};
 use crate::inputs::Production;
-use crate::inputs::engine_bench::{FlinkResults, Probe};
+use crate::inputs::architecture::Architecture;
+use crate::inputs::engine_bench::{ClickHouseResults, FlinkResults, Probe};
 use crate::inputs::keys::{EventType, KeyDistribution};
+use crate::inputs::metrics::Metrics;
 use crate::inputs::scenarios::{Scenarios, Strategy as BenchStrategy};
 
 /// What the Flink job replays.
@@ -61,9 +63,47 @@ pub struct PlannedCustomer {
     pub sub_keys: u32,
 }
 
+impl JobPlan {
+    /// A fingerprint of the key distribution the job replays: every
+    /// customer's id, share and sub-key count and every event type's share,
+    /// in plan order, through 64-bit FNV-1a. Two plans with the same digest
+    /// draw the same keys, so a report carrying it can be told apart from
+    /// one made on other keys.
+    pub fn keys_digest(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for &b in bytes {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        };
+        for c in &self.customers {
+            feed(format!("customer\t{}\t{}\t{}\n", c.customer_id, c.share, c.sub_keys).as_bytes());
+        }
+        for t in &self.event_types {
+            feed(format!("event_type\t{}\t{}\n", t.event_type, t.share).as_bytes());
+        }
+        format!("{h:016x}")
+    }
+}
+
 pub fn job_plan(production: &Production, scenarios: &Scenarios) -> JobPlan {
+    job_plan_of(
+        &production.architecture,
+        &production.metrics,
+        &production.keys,
+        scenarios,
+    )
+}
+
+/// The plan from its parts, for callers that hold them outside a `Production`.
+pub fn job_plan_of(
+    arch: &Architecture,
+    metrics: &Metrics,
+    keys: &KeyDistribution,
+    scenarios: &Scenarios,
+) -> JobPlan {
     let c = &scenarios.common;
-    let arch = &production.architecture;
     let keyed = arch.keyed_operator();
     let after_keyed = arch
         .flink
@@ -72,11 +112,8 @@ pub fn job_plan(production: &Production, scenarios: &Scenarios) -> JobPlan {
         .skip_while(|o| !o.keyed)
         .nth(1)
         .map_or(1, |o| o.parallelism);
-    let pooled = production
-        .metrics
-        .pooled_rate(&keyed.name, keyed.parallelism);
-    let customers = production
-        .keys
+    let pooled = metrics.pooled_rate(&keyed.name, keyed.parallelism);
+    let customers = keys
         .customers()
         .into_iter()
         .map(|(customer_id, share)| PlannedCustomer {
@@ -108,7 +145,7 @@ pub fn job_plan(production: &Production, scenarios: &Scenarios) -> JobPlan {
         max_parallelism: keyed.max_parallelism,
         merge_parallelism: after_keyed,
         customers,
-        event_types: production.keys.event_types.clone(),
+        event_types: keys.event_types.clone(),
     }
 }
 
@@ -307,5 +344,143 @@ pub fn clickhouse_plan(inputs: &crate::inputs::Inputs, model: &super::Model) -> 
             .iter()
             .find(|t| t.table == table.name)
             .map_or(0.0, |t| t.blocks_needed),
+    }
+}
+
+/// A committed Flink report beside the model: the check, and the inputs the
+/// run replayed that `data/` no longer gives (then the check compares the
+/// model now with a job that ran another plan).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlinkValidation {
+    pub check: EngineCheck,
+    pub stale_inputs: Vec<&'static str>,
+}
+
+/// What the committed run replayed against what `data/` gives now. The
+/// customers' shares are not in the report; the customers the sticky
+/// strategy split are, and they follow from the shares.
+pub fn flink_validation(
+    results: &FlinkResults,
+    now: &JobPlan,
+    keys: &KeyDistribution,
+) -> FlinkValidation {
+    let p = &results.parameters;
+    let split_now: Vec<i64> = now
+        .customers
+        .iter()
+        .filter(|c| c.sub_keys > 1)
+        .map(|c| c.customer_id)
+        .collect();
+    let mut split_then = p.sticky_split_customers.clone();
+    split_then.sort_unstable();
+    let mut split_now_sorted = split_now;
+    split_now_sorted.sort_unstable();
+    // The pooled service time moves a little whenever the metrics are
+    // regenerated; a percent is well inside the run's own noise.
+    let service_moved =
+        (p.production_service_time_us - now.service_time_us).abs() > 0.01 * now.service_time_us;
+    // A report without the digest cannot show which keys it replayed; the
+    // prediction below is made on today's keys, so it counts as stale.
+    let keys_moved = p.keys_digest.as_deref() != Some(now.keys_digest().as_str());
+    let stale_inputs = [
+        (keys_moved, "key distribution"),
+        (
+            p.keyed_parallelism != now.keyed_parallelism,
+            "keyed parallelism",
+        ),
+        (p.max_parallelism != now.max_parallelism, "maxParallelism"),
+        (p.window_ms != now.window_ms, "window length"),
+        (p.sub_keys != now.sub_keys, "sub-keys per split customer"),
+        (
+            p.sticky_min_share != now.sticky_min_share,
+            "sticky split threshold",
+        ),
+        (
+            split_then != split_now_sorted,
+            "customers the sticky strategy splits",
+        ),
+        (service_moved, "production service time"),
+    ]
+    .into_iter()
+    .filter_map(|(moved, name)| moved.then_some(name))
+    .collect();
+    FlinkValidation {
+        check: check(results, keys),
+        stale_inputs,
+    }
+}
+
+/// The committed ClickHouse experiment beside the model: the fitted
+/// merge-safe rate at production's batch size, against the rate the model
+/// reads off production's metrics, and the plan's inputs that moved since.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClickHouseValidation {
+    pub production_batch_rows: u32,
+    /// The fit `B / (t_part + t_row × B)` at production's batch size, on the
+    /// benchmark machine's single node; `None` without a fit.
+    pub fitted_rows_per_s_at_production_batch: Option<f64>,
+    /// What the model reads off production's metrics now, per shard.
+    pub model_rows_per_s_per_shard: f64,
+    /// The blocks a restore replays into the raw table now, and the
+    /// deduplication window the plan configures.
+    pub model_replay_blocks_now: f64,
+    pub window_blocks_now: f64,
+    pub stale_inputs: Vec<&'static str>,
+}
+
+pub fn clickhouse_validation(
+    results: &ClickHouseResults,
+    now: &ClickHousePlan,
+) -> ClickHouseValidation {
+    let p = &results.parameters;
+    let b = f64::from(p.production_batch_rows);
+    let fitted = results
+        .fit
+        .as_ref()
+        .map(|f| b / (f.t_part_s + f.t_row_s * b));
+    let dedup = &results.deduplication;
+    // Rates and replay horizons move with regenerated metrics; a few percent
+    // is within the experiment's own noise.
+    let moved = |then: f64, now: f64| (then - now).abs() > 0.05 * now.abs().max(f64::MIN_POSITIVE);
+    let stale_inputs = [
+        (p.table != now.table, "raw table"),
+        (
+            p.production_batch_rows != now.insert_batch_rows,
+            "insert batch rows",
+        ),
+        (
+            p.production_insert_interval_ms != now.insert_interval_ms,
+            "insert interval",
+        ),
+        (
+            p.merge_safe_max_parts != now.merge_safe_max_parts,
+            "merge-safe parts limit",
+        ),
+        (
+            moved(
+                p.production_merge_safe_rows_per_s_per_shard,
+                now.production_merge_safe_rows_per_s,
+            ),
+            "production merge-safe rate",
+        ),
+        (
+            dedup.window_blocks as f64 != now.dedup_window_blocks,
+            "deduplication window",
+        ),
+        (
+            moved(dedup.model_replay_blocks as f64, now.dedup_blocks_needed),
+            "blocks a restore replays",
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(m, name)| m.then_some(name))
+    .collect();
+    ClickHouseValidation {
+        production_batch_rows: p.production_batch_rows,
+        fitted_rows_per_s_at_production_batch: fitted,
+        model_rows_per_s_per_shard: now.production_merge_safe_rows_per_s,
+        model_replay_blocks_now: now.dedup_blocks_needed,
+        window_blocks_now: now.dedup_window_blocks,
+        stale_inputs,
     }
 }

@@ -228,6 +228,10 @@ pub struct Model {
     pub fleet_today: task_managers::TaskManagerFleet,
     /// Predicted vs measured on the prototype, when benchmark results are committed.
     pub validation: Option<validation::Validation>,
+    /// Predicted vs measured on the real Flink 1.18 job, when its results are committed.
+    pub flink_validation: Option<engine_validation::FlinkValidation>,
+    /// The ClickHouse experiment against the model, when its results are committed.
+    pub clickhouse_validation: Option<engine_validation::ClickHouseValidation>,
     /// The last month of the base plan under each uncertain assumption's range.
     pub sensitivity: sensitivity::Sensitivity,
     /// The last month of the base plan the chosen strategy carries (the
@@ -355,7 +359,7 @@ pub fn run(inputs: &Inputs) -> Model {
         merge_safe,
         ..
     } = basis;
-    Model {
+    let mut model = Model {
         workload,
         growth,
         vertices,
@@ -373,12 +377,39 @@ pub fn run(inputs: &Inputs) -> Model {
         cost_today,
         fleet_today,
         validation,
+        flink_validation: flink_validation(inputs),
         sensitivity,
         last_carried_month,
         fault,
         rollout,
         storage_levers,
-    }
+        clickhouse_validation: None,
+    };
+    // The experiment's plan reads the finished model (its merge-safe rate and
+    // the exactly-once replay), so it is compared last.
+    model.clickhouse_validation = inputs.clickhouse.as_ref().map(|r| {
+        engine_validation::clickhouse_validation(
+            r,
+            &engine_validation::clickhouse_plan(inputs, &model),
+        )
+    });
+    model
+}
+
+/// The model against the committed real Flink run, when there is one.
+fn flink_validation(inputs: &Inputs) -> Option<engine_validation::FlinkValidation> {
+    let (results, scenarios) = inputs.flink.as_ref().zip(inputs.scenarios.as_ref())?;
+    let now = engine_validation::job_plan_of(
+        &inputs.architecture,
+        &inputs.metrics,
+        &inputs.keys,
+        scenarios,
+    );
+    Some(engine_validation::flink_validation(
+        results,
+        &now,
+        &inputs.keys,
+    ))
 }
 
 /// The model against the committed benchmark, when there is one.

@@ -31,6 +31,8 @@ pub struct Bench {
     pub targets: Vec<Target>,
     pub findings: Vec<Text>,
     pub figures: Figures,
+    /// The real engines' runs, when their results are committed.
+    pub engines: Option<super::engines::Engines>,
 }
 
 /// The report's charts, relative to the chapter.
@@ -257,6 +259,7 @@ fn kill_points(k: &report::KillPoints) -> KillPoints {
 pub fn build(
     r: &BenchReport,
     validation: &Validation,
+    engines: Option<super::engines::Engines>,
     arch: &Architecture,
     figures: Figures,
 ) -> Result<Bench> {
@@ -386,5 +389,6 @@ pub fn build(
             .collect(),
         findings: r.findings.iter().map(|f| Text::new(f)).collect(),
         figures,
+        engines,
     })
 }

@@ -12,6 +12,7 @@
 
 pub mod bench;
 pub mod capacity;
+pub mod engines;
 pub mod fault;
 pub mod latency;
 pub mod partitioning;
@@ -255,6 +256,14 @@ pub fn build(
         (Some(b), Some(validation)) => Some(bench::build(
             b,
             validation,
+            engines::build(
+                inputs.flink.as_ref().zip(model.flink_validation.as_ref()),
+                inputs
+                    .clickhouse
+                    .as_ref()
+                    .zip(model.clickhouse_validation.as_ref()),
+                validation,
+            ),
             &inputs.architecture,
             bench::Figures {
                 latency: figure("bench-latency")?,

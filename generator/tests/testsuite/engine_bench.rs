@@ -87,18 +87,19 @@ fn committed_flink_results_parse_and_hold_together() {
         assert!(c.predicted_sustainable.is_finite() && c.predicted_sustainable > 0.0);
         assert!(c.measured_min <= c.measured_median && c.measured_median <= c.measured_max);
         // Flink's own routing put as many records on the hottest subtask as the model's
-        // key groups say. Two points of tolerance: the committed run read subtasks 0-5 and
-        // 6-11 in two REST answers a metric refresh apart (the harness reads one answer
-        // since), which mixes the per-subtask shares; throughput and busy time are not
-        // affected (the lag decides "sustained", and each subtask's own counters came together).
+        // key groups say, within a point: the shares are pooled over the sustained probes,
+        // where the hottest subtask may still lag its share a little while the others drain.
         assert!(
-            (c.measured_hottest_share - c.predicted_hottest_share).abs() < 0.02,
+            (c.measured_hottest_share - c.predicted_hottest_share).abs() < 0.01,
             "{}: measured {} predicted {}",
             c.strategy,
             c.measured_hottest_share,
             c.predicted_hottest_share
         );
-        assert!(c.error.abs() < 0.15, "{}: error {}", c.strategy, c.error);
+        // The error is the median's, against the prediction. How large it may be is a
+        // result the report prints, not a property of the code.
+        let by_hand = (c.measured_median - c.predicted_sustainable) / c.predicted_sustainable;
+        assert!((c.error - by_hand).abs() < 1e-12, "{}", c.strategy);
     }
 }
 
@@ -240,4 +241,75 @@ fn committed_clickhouse_results_parse_and_hold_together() {
         .as_ref()
         .expect("a fit over several batch sizes");
     assert!(fit.t_row_s.is_finite() && fit.t_part_s.is_finite());
+}
+
+/// The plan's keys digest moves with the key distribution and nothing else,
+/// and a report is stale on keys exactly when its digest is not the plan's.
+#[test]
+fn a_flink_report_is_stale_on_keys_exactly_when_its_digest_differs() {
+    let root = repo_root();
+    let production = specgen::inputs::load_production(&root.join("data")).unwrap();
+    let scenarios =
+        specgen::inputs::load_scenarios(&root.join("data/bench/scenarios.toml"), &production)
+            .unwrap();
+    let plan = engine_validation::job_plan(&production, &scenarios);
+    let digest = plan.keys_digest();
+    assert_eq!(digest.len(), 16);
+    let mut moved = plan.clone();
+    moved.customers[0].share += 1e-9;
+    assert_ne!(moved.keys_digest(), digest, "a share moved");
+    let mut other = plan.clone();
+    other.keyed_parallelism += 1;
+    assert_eq!(other.keys_digest(), digest, "parallelism is not a key");
+    assert!(
+        specgen::engine::plan_tsv(&plan).contains(&format!("param\tkeys_digest\t{digest}\n")),
+        "the harness reads the digest from the plan"
+    );
+
+    let path = root.join("data/bench/flink-results.json");
+    let mut report = engine_bench::load(&path).unwrap().unwrap();
+    let keys = &production.keys;
+    report.parameters.keys_digest = Some(digest.clone());
+    let v = engine_validation::flink_validation(&report, &plan, keys);
+    assert!(!v.stale_inputs.contains(&"key distribution"), "{v:?}");
+    report.parameters.keys_digest = Some("0000000000000000".into());
+    let v = engine_validation::flink_validation(&report, &plan, keys);
+    assert!(v.stale_inputs.contains(&"key distribution"));
+    report.parameters.keys_digest = None;
+    let v = engine_validation::flink_validation(&report, &plan, keys);
+    assert!(
+        v.stale_inputs.contains(&"key distribution"),
+        "a report that does not say which keys it replayed cannot be checked against these"
+    );
+}
+
+/// The ClickHouse section's fitted rate at production's batch size, worked
+/// by hand from the committed report's fit: `R(B) = B / (t_part + t_row × B)`.
+#[test]
+fn the_clickhouse_fit_at_productions_batch_is_the_reports_curve() {
+    let root = repo_root();
+    let text = std::fs::read_to_string(root.join("data/bench/clickhouse-results.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let t_part = json["fit"]["t_part_s"].as_f64().unwrap();
+    let t_row = json["fit"]["t_row_s"].as_f64().unwrap();
+    let b = json["parameters"]["production_batch_rows"]
+        .as_f64()
+        .unwrap();
+    let by_hand = b / (t_part + t_row * b);
+    // The report's own table of fitted rates agrees where it lists the batch.
+    if let Some(listed) = json["fit"]["predicted_rows_per_s"][format!("{b}")].as_f64() {
+        assert!((listed - by_hand).abs() < 1.0, "{listed} vs {by_hand}");
+    }
+    let inputs = specgen::inputs::load(&root.join("data")).unwrap();
+    let model = specgen::model::run(&inputs);
+    let v = model
+        .clickhouse_validation
+        .expect("the chDB report is committed");
+    let got = v.fitted_rows_per_s_at_production_batch.unwrap();
+    assert!((got - by_hand).abs() < 1e-6 * by_hand, "{got} vs {by_hand}");
+    assert_eq!(f64::from(v.production_batch_rows), b);
+    assert_eq!(
+        v.model_rows_per_s_per_shard,
+        model.merge_safe.rows_per_s_per_shard
+    );
 }
