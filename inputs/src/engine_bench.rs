@@ -354,6 +354,14 @@ pub struct MergeSafeFit {
     pub max_abs_error: f64,
 }
 
+impl MergeSafeFit {
+    /// The fitted merge-safe rate at `batch_rows` rows per insert.
+    pub fn rows_per_s(&self, batch_rows: u32) -> f64 {
+        let b = f64::from(batch_rows);
+        b / (self.t_part_s + self.t_row_s * b)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Deduplication {

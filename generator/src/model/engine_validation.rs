@@ -433,11 +433,10 @@ pub fn clickhouse_validation(
     now: &ClickHousePlan,
 ) -> ClickHouseValidation {
     let p = &results.parameters;
-    let b = f64::from(p.production_batch_rows);
     let fitted = results
         .fit
         .as_ref()
-        .map(|f| b / (f.t_part_s + f.t_row_s * b));
+        .map(|f| f.rows_per_s(p.production_batch_rows));
     let dedup = &results.deduplication;
     // Rates and replay horizons move with regenerated metrics; a few percent
     // is within the experiment's own noise.

@@ -227,12 +227,7 @@ fn real_flink(r: &FlinkResults, v: &FlinkValidation, prototype: &Validation) -> 
 
 fn clickhouse_run(r: &ClickHouseResults, v: &ClickHouseValidation) -> ClickHouseRun {
     let p = &r.parameters;
-    let fitted = |b: u32| {
-        r.fit.as_ref().map(|f| {
-            let b = f64::from(b);
-            b / (f.t_part_s + f.t_row_s * b)
-        })
-    };
+    let fitted = |b: u32| r.fit.as_ref().map(|f| f.rows_per_s(b));
     let d = &r.deduplication;
     ClickHouseRun {
         run: run(
