@@ -67,6 +67,8 @@ pub struct ThreeWay {
     pub flink_max: f64,
     pub flink_repeats: usize,
     pub flink_error: f64,
+    /// The error with its sign: `+20.5%`, `−0.9%`.
+    pub flink_error_signed: String,
     pub flink_predicted_busy: f64,
     pub flink_measured_busy: f64,
 }
@@ -76,6 +78,7 @@ pub struct PrototypeSide {
     pub predicted: f64,
     pub measured: f64,
     pub error: f64,
+    pub error_signed: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -182,6 +185,7 @@ fn real_flink(r: &FlinkResults, v: &FlinkValidation, prototype: &Validation) -> 
                     predicted: pc.predicted_sustainable,
                     measured: pc.measured_sustainable,
                     error: pc.error,
+                    error_signed: words::signed_percent(pc.error),
                 }),
             flink_predicted_share: s.predicted_hottest_share,
             flink_measured_share: s.measured_hottest_share,
@@ -191,6 +195,7 @@ fn real_flink(r: &FlinkResults, v: &FlinkValidation, prototype: &Validation) -> 
             flink_max: s.measured_max,
             flink_repeats: s.repeats,
             flink_error: s.error,
+            flink_error_signed: words::signed_percent(s.error),
             flink_predicted_busy: s.predicted_hottest_busy,
             flink_measured_busy: s.measured_hottest_busy,
         })
