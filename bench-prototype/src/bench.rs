@@ -64,16 +64,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
     let sweep_points = plan.sweep.rates.len() as u64 + u64::from(plan.sweep.refine_steps);
     let kill_runs = strategies * (1 + 2 * u64::from(plan.kill_points.points));
     let steps = 3 + sweep_points * strategies + 1 + 2 * strategies + 2 + kill_runs;
-    let bar = if options.progress {
-        let b = ProgressBar::new(steps);
-        b.set_style(
-            ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(options.progress, steps);
 
     let spec_for = partitioner_specs(keyed_operator.max_parallelism, &keys, common);
 
@@ -284,16 +275,7 @@ pub fn run_faults_only(options: &BenchOptions) -> Result<Report> {
     );
     let strategies = Strategy::ALL.len() as u64;
     let steps = 2 * strategies + 2 + strategies * (1 + 2 * u64::from(plan.kill_points.points));
-    let bar = if options.progress {
-        let b = ProgressBar::new(steps);
-        b.set_style(
-            ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(options.progress, steps);
     let mut fault = fault_results(common, plan, &generator, &spec_for, &bar)?;
     bar.finish_and_clear();
     fault.command = Some(options.command.clone());
@@ -679,4 +661,17 @@ pub fn max_parallelism_for(
             "Flink's default for this parallelism (production's is smaller)",
         )
     }
+}
+
+/// The run's progress bar over `steps` steps, or a hidden one.
+fn progress_bar(show: bool, steps: u64) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let b = ProgressBar::new(steps);
+    b.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    b
 }

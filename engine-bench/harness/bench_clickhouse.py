@@ -57,16 +57,6 @@ def ensure_chdb(target):
     sys.path.insert(0, target)
 
 
-def read_plan(path):
-    params = {}
-    with open(path) as f:
-        for line in f:
-            fields = line.rstrip("\n").split("\t")
-            if fields[0] == "param":
-                params[fields[1]] = fields[2]
-    return params
-
-
 class Engine:
     def __init__(self, path):
         from chdb import session
@@ -310,7 +300,7 @@ def main():
     )
     plan_file = os.path.join(build_dir, "clickhouse-plan.tsv")
     subprocess.run([args.specgen, "--root", root, "clickhouse-plan", "--out", plan_file], check=True)
-    plan = read_plan(plan_file)
+    plan = environment.read_plan(plan_file)
     ensure_chdb(os.path.join(root, "target", "py-chdb"))
     import chdb
 

@@ -47,16 +47,6 @@ CRITERION = (
 )
 
 
-def read_plan(path):
-    params = {}
-    with open(path) as f:
-        for line in f:
-            fields = line.rstrip("\n").split("\t")
-            if fields[0] == "param":
-                params[fields[1]] = fields[2]
-    return params
-
-
 def slope(points):
     """Least-squares slope of (t, y) points."""
     n = len(points)
@@ -271,7 +261,7 @@ def main():
 
     plan_file = os.path.join(build_dir, "capacity-plan.tsv")
     subprocess.run([args.specgen, "--root", root, "flink-plan", "--out", plan_file], check=True)
-    plan = read_plan(plan_file)
+    plan = environment.read_plan(plan_file)
     args.service_us = float(plan["service_time_us"]) * args.service_scale
     lib = environment.ensure_flink(os.path.join(root, args.cache_dir))
     jar = environment.build_job_jar(root, lib, plan_file, build_dir)

@@ -93,3 +93,15 @@ def build_job_jar(root, lib, plan_file, build_dir):
         os.remove(jar)
     subprocess.run(["jar", "--create", "--file", jar, "-C", classes, "."], check=True)
     return jar
+
+
+def read_plan(path):
+    """The `param NAME VALUE` records of a plan written by `specgen flink-plan` or
+    `specgen clickhouse-plan`, as strings by name."""
+    params = {}
+    with open(path) as f:
+        for line in f:
+            fields = line.rstrip("\n").split("\t")
+            if fields[0] == "param":
+                params[fields[1]] = fields[2]
+    return params

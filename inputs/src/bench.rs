@@ -375,23 +375,10 @@ impl Parameters {
 }
 
 pub fn load(path: &Path) -> Result<Option<BenchReport>, InputError> {
-    if !path.exists() {
+    let Some(report) = crate::file::read_json_report::<BenchReport>(path, "a benchmark report")?
+    else {
         return Ok(None);
-    }
-    let text = crate::file::read_text(path, crate::file::MAX_DOCUMENT_BYTES)?;
-    let parse = |e: serde_json::Error| {
-        // serde_json appends "at line L column C"; the line goes in front like every input error.
-        let text = e.to_string();
-        let what = text
-            .rsplit_once(" at line ")
-            .map_or(text.as_str(), |(w, _)| w);
-        InputError::new(
-            path,
-            format!("not a benchmark report: {what} (column {})", e.column()),
-        )
-        .at_line(e.line() as u64)
     };
-    let report: BenchReport = serde_json::from_str(&text).map_err(parse)?;
     for strategy in Strategy::ALL {
         if !report.sweep.contains_key(&strategy) {
             let name = strategy.name();

@@ -214,24 +214,11 @@ impl StrategyRuns {
 }
 
 pub fn load(path: &Path) -> Result<Option<FlinkResults>, InputError> {
-    if !path.exists() {
+    let Some(results) =
+        crate::file::read_json_report::<FlinkResults>(path, "a Flink benchmark report")?
+    else {
         return Ok(None);
-    }
-    let text = crate::file::read_text(path, crate::file::MAX_DOCUMENT_BYTES)?;
-    let results: FlinkResults = serde_json::from_str(&text).map_err(|e| {
-        let text = e.to_string();
-        let what = text
-            .rsplit_once(" at line ")
-            .map_or(text.as_str(), |(w, _)| w);
-        InputError::new(
-            path,
-            format!(
-                "not a Flink benchmark report: {what} (column {})",
-                e.column()
-            ),
-        )
-        .at_line(e.line() as u64)
-    })?;
+    };
     check(&results).map_err(|(field, msg)| InputError::new(path, msg).in_field(field))?;
     Ok(Some(results))
 }
@@ -380,24 +367,11 @@ pub struct Deduplication {
 }
 
 pub fn load_clickhouse(path: &Path) -> Result<Option<ClickHouseResults>, InputError> {
-    if !path.exists() {
+    let Some(results) =
+        crate::file::read_json_report::<ClickHouseResults>(path, "a ClickHouse benchmark report")?
+    else {
         return Ok(None);
-    }
-    let text = crate::file::read_text(path, crate::file::MAX_DOCUMENT_BYTES)?;
-    let results: ClickHouseResults = serde_json::from_str(&text).map_err(|e| {
-        let text = e.to_string();
-        let what = text
-            .rsplit_once(" at line ")
-            .map_or(text.as_str(), |(w, _)| w);
-        InputError::new(
-            path,
-            format!(
-                "not a ClickHouse benchmark report: {what} (column {})",
-                e.column()
-            ),
-        )
-        .at_line(e.line() as u64)
-    })?;
+    };
     if results.schema_version != 1 {
         return Err(InputError::new(
             path,

@@ -46,3 +46,28 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, InputError> {
     }
     Ok(text)
 }
+
+/// Reads an optional JSON report (`None` when the file is absent) into `T`.
+/// A parse error names the file, the line, the column and `what` the file
+/// should have been: serde_json's own "at line L column C" is taken apart so
+/// the line goes in front like every input error.
+pub fn read_json_report<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+) -> Result<Option<T>, InputError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = read_text(path, MAX_DOCUMENT_BYTES)?;
+    serde_json::from_str(&text).map(Some).map_err(|e| {
+        let text = e.to_string();
+        let message = text
+            .rsplit_once(" at line ")
+            .map_or(text.as_str(), |(m, _)| m);
+        InputError::new(
+            path,
+            format!("not {what}: {message} (column {})", e.column()),
+        )
+        .at_line(e.line() as u64)
+    })
+}

@@ -103,14 +103,24 @@ fn committed_flink_results_parse_and_hold_together() {
     }
 }
 
-#[test]
-fn the_job_plan_is_the_models_key_distribution() {
+/// The committed production inputs, the benchmark's scenarios and the job plan they give.
+fn committed_plan() -> (
+    specgen::inputs::Production,
+    specgen::inputs::scenarios::Scenarios,
+    engine_validation::JobPlan,
+) {
     let root = repo_root();
     let production = specgen::inputs::load_production(&root.join("data")).unwrap();
     let scenarios =
         specgen::inputs::load_scenarios(&root.join("data/bench/scenarios.toml"), &production)
             .unwrap();
     let plan = engine_validation::job_plan(&production, &scenarios);
+    (production, scenarios, plan)
+}
+
+#[test]
+fn the_job_plan_is_the_models_key_distribution() {
+    let (production, scenarios, plan) = committed_plan();
     let total: f64 = plan.customers.iter().map(|c| c.share).sum();
     assert!((total - 1.0).abs() < 1e-3);
     assert_eq!(plan.customers.len(), production.keys.customer_count());
@@ -248,11 +258,7 @@ fn committed_clickhouse_results_parse_and_hold_together() {
 #[test]
 fn a_flink_report_is_stale_on_keys_exactly_when_its_digest_differs() {
     let root = repo_root();
-    let production = specgen::inputs::load_production(&root.join("data")).unwrap();
-    let scenarios =
-        specgen::inputs::load_scenarios(&root.join("data/bench/scenarios.toml"), &production)
-            .unwrap();
-    let plan = engine_validation::job_plan(&production, &scenarios);
+    let (production, _, plan) = committed_plan();
     let digest = plan.keys_digest();
     assert_eq!(digest.len(), 16);
     let mut moved = plan.clone();
