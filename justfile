@@ -130,6 +130,11 @@ bench-flink *args:
 bench-flink-quick:
     just bench-flink --quick
 
+# A standalone Flink 1.18 cluster in the foreground (Ctrl-C stops it), on the loopback
+# interface: a cluster to try `just bench-flink --cluster http://127.0.0.1:PORT` against.
+flink-cluster port="8081" slots="16":
+    python3 engine-bench/harness/local_cluster.py --port {{port}} --slots {{slots}}
+
 # ClickHouse (chDB from PyPI, in-process): active parts and merges against insert batch
 # size and rate, the merge-safe rate fitted against batch size, and the idempotent sink's
 # deduplication window; writes data/bench/clickhouse-results.json (`--quick`: target/).
@@ -139,6 +144,7 @@ bench-clickhouse *args:
     python3 engine-bench/harness/bench_clickhouse.py --specgen "${CARGO_TARGET_DIR:-target}/release/specgen" "$@"
 
 # The real-engine tests `just test` skips (python3, a JDK and PyPI): the quick modes of
-# bench-flink and bench-clickhouse end to end, a few minutes.
+# bench-flink (on a cluster it starts, and with --cluster on one started separately) and
+# bench-clickhouse end to end, about 8 minutes.
 test-engines:
     cargo test --locked -p specgen --test testsuite engine_bench -- --include-ignored

@@ -135,3 +135,43 @@ class LocalCluster:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def main():
+    """Runs a cluster in the foreground until interrupted (SIGINT or SIGTERM): a cluster the
+    benchmark did not start, for `just bench-flink --cluster URL` to submit to."""
+    import argparse
+    import sys
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import environment
+    from flink_rest import FlinkRest
+
+    ap = argparse.ArgumentParser(description=main.__doc__)
+    ap.add_argument("--root", default=".", help="the project root")
+    ap.add_argument("--cache-dir", default="target/flink-cache", help="where the Flink distribution is downloaded")
+    ap.add_argument("--work-dir", default="target/flink-cluster", help="configuration, logs and uploads")
+    ap.add_argument("--port", type=int, default=8081, help="REST port")
+    ap.add_argument("--slots", type=int, default=16, help="task slots of the TaskManager")
+    args = ap.parse_args()
+    root = os.path.abspath(args.root)
+    lib = environment.ensure_flink(os.path.join(root, args.cache_dir))
+    cluster = LocalCluster(lib, os.path.join(root, args.work_dir), port=args.port, slots=args.slots)
+    stopping = []
+
+    def stop(signum, _frame):
+        stopping.append(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    with cluster:
+        overview = FlinkRest(cluster.url).wait_ready(args.slots)
+        print(f"Flink {overview.get('flink-version')} at {cluster.url} with {args.slots} slots; stop with Ctrl-C", flush=True)
+        while not stopping:
+            if any(p.poll() is not None for p in cluster.processes):
+                raise SystemExit(f"a cluster process exited; see the logs under {cluster.work_dir}")
+            time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    main()

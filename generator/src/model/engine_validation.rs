@@ -7,9 +7,11 @@
 //! vertex's parallelism and maxParallelism. [`check`] reads what the job
 //! measured and compares it with the model:
 //!
-//! - calibration: one run gives the true processing rate of a keyed subtask,
-//!   records in over busy time pooled over the subtasks (`accumulateBusyTimeMs`,
-//!   Flink's own busy time; the autoscaler's definition);
+//! - calibration: one run, its hottest subtask about 85% busy, gives the true
+//!   processing rate of a loaded keyed subtask, records in over busy time
+//!   pooled over the subtasks at least half as busy as the busiest
+//!   (`accumulateBusyTimeMs`, Flink's own busy time; the autoscaler's
+//!   definition);
 //! - prediction: the hottest subtask saturates first, so a strategy sustains
 //!   `rate / hottest share` events/s, the hottest share computed with Flink's
 //!   real key-group assignment (the `partitioners` crate, bit-exact) for the
@@ -159,6 +161,12 @@ pub struct EngineCheck {
     /// Records per busy second of one keyed subtask, from the calibration run.
     pub capacity_per_s: f64,
     /// The same with the other state backend, and which one it is.
+    /// The same at low load, from which the calibration's rate was chosen:
+    /// its rate and capacity (absent from older reports).
+    pub low_load_rate: Option<f64>,
+    pub low_load_capacity_per_s: Option<f64>,
+    /// The other state backend, calibrated at low load: compare it with
+    /// `low_load_capacity_per_s`.
     pub other_backend: crate::inputs::scenarios::BackendKind,
     pub other_backend_capacity_per_s: f64,
     pub checks: Vec<EngineStrategyCheck>,
@@ -278,6 +286,11 @@ pub fn check(results: &FlinkResults, keys: &KeyDistribution) -> EngineCheck {
         calibration_strategy: results.calibration.strategy,
         calibration_rate: results.calibration.offered_rate,
         capacity_per_s,
+        low_load_rate: results.low_load_calibration.as_ref().map(|c| c.offered_rate),
+        low_load_capacity_per_s: results
+            .low_load_calibration
+            .as_ref()
+            .map(|c| c.capacity_per_s()),
         other_backend: results.other_backend_calibration.backend,
         other_backend_capacity_per_s: results.other_backend_calibration.capacity_per_s(),
         checks,

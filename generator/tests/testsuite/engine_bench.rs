@@ -193,6 +193,77 @@ fn flink_quick_mode_runs_end_to_end() {
     }
 }
 
+/// A Flink cluster this test starts on its own (`just flink-cluster`), stopped
+/// with SIGTERM when dropped so that its JVMs stop with it, even on a panic.
+struct SeparateCluster(std::process::Child);
+
+impl Drop for SeparateCluster {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+#[ignore = "needs python3, a JDK 11+ and PyPI (Flink from apache-flink-libraries); about 3 minutes"]
+fn flink_quick_mode_runs_on_a_cluster_started_separately() {
+    let root = repo_root();
+    let work = tempfile::tempdir().unwrap();
+    let port = "18191";
+    let mut cluster = SeparateCluster(
+        Command::new("python3")
+            .arg(root.join("engine-bench/harness/local_cluster.py"))
+            .arg("--root")
+            .arg(&root)
+            .arg("--work-dir")
+            .arg(work.path().join("cluster"))
+            .args(["--port", port, "--slots", "16"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 on the PATH"),
+    );
+    // The cluster says so once its REST API offers every slot.
+    let mut ready = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(cluster.0.stdout.take().unwrap()),
+        &mut ready,
+    )
+    .unwrap();
+    assert!(ready.starts_with("Flink "), "cluster did not start: {ready:?}");
+
+    let out = work.path().join("flink-results.json");
+    let url = format!("http://127.0.0.1:{port}");
+    run_harness("bench_flink.py", &out, &["--cluster", &url]);
+    let results = engine_bench::load(&out).unwrap().expect("the report");
+    assert_eq!(results.cluster, "remote");
+    assert_eq!(results.command, "just bench-flink --cluster URL --quick");
+    assert_consistent(&results);
+    // The harness cancelled every job it submitted and removed its jar.
+    let jobs = http_get(&format!("{url}/jobs/overview"));
+    assert!(!jobs.contains("\"RUNNING\""), "{jobs}");
+    assert!(http_get(&format!("{url}/jars")).contains("\"files\":[]"));
+    drop(cluster);
+    // The cluster is gone with its JVMs: nothing answers on its port.
+    assert!(std::net::TcpStream::connect(format!("127.0.0.1:{port}")).is_err());
+}
+
+/// A GET on the loopback cluster, through python3's standard library (no HTTP
+/// client in the test's dependencies).
+fn http_get(url: &str) -> String {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())",
+            url,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "GET {url}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[test]
 #[ignore = "needs python3 and PyPI (chdb); about 1 minute"]
 fn clickhouse_quick_mode_runs_end_to_end() {
