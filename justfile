@@ -4,10 +4,11 @@
 spec:
     cargo run --release --locked -p specgen -- build
 
-# Build the spec, then fail if a committed output (spec/src, spec/figures.tsv) was stale.
+# Build the spec, then fail if a committed output (spec/src, spec/figures.tsv,
+# data/bench/plan.tsv) was stale.
 spec-check: spec
-    git diff --exit-code -- spec
-    test -z "$(git status --porcelain -- spec)"
+    git diff --exit-code -- spec data/bench/plan.tsv
+    test -z "$(git status --porcelain -- spec data/bench/plan.tsv)"
 
 # The site (book/), with the PDFs, the workbook and the CSVs under book/downloads/.
 site: spec
@@ -40,10 +41,13 @@ test: test-deps
 system-deps:
     @just _apt-install libclang-dev "ldconfig -p | grep -q 'libclang\(-[0-9.]*\)\?\.so'"
 
-# LibreOffice Calc, with which the workbook test recalculates every formula: installed so
-# that no test skips on a fresh machine.
+# LibreOffice Calc, with which the workbook test recalculates every formula, and what the
+# real-engine quick modes need (a JDK to compile and run the Flink job, pip to fetch Flink
+# and chDB from PyPI): installed so that no test skips on a fresh machine.
 test-deps: system-deps
     @just _apt-install libreoffice-calc "command -v soffice >/dev/null"
+    @just _apt-install default-jdk-headless "command -v javac >/dev/null"
+    @just _apt-install python3-pip "python3 -m pip --version >/dev/null"
 
 # Installs Debian package PACKAGE with apt (as root, or through sudo) unless CHECK succeeds.
 _apt-install PACKAGE CHECK:
@@ -143,7 +147,7 @@ bench-clickhouse *args:
     cargo build --release --locked -q -p specgen
     python3 engine-bench/harness/bench_clickhouse.py --specgen "${CARGO_TARGET_DIR:-target}/release/specgen" "$@"
 
-# The real-engine tests `just test` skips (python3, a JDK and PyPI): the quick modes of
+# Every real-engine test, the one `just test` leaves out included: the quick modes of
 # bench-flink (on a cluster it starts, and with --cluster on one started separately) and
 # bench-clickhouse end to end, about 8 minutes.
 test-engines:

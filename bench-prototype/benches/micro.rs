@@ -82,8 +82,11 @@ fn partitioners(c: &mut Criterion) {
             parallelism: 64,
             max_parallelism: 128,
             event_type_names: keys.event_type_names.clone(),
-            hot_customers: keys.customers_with_share_at_least(0.005),
-            sub_keys: 8,
+            hot_customers: keys
+                .customers_with_share_at_least(0.005)
+                .into_iter()
+                .map(|c| (c, 8))
+                .collect(),
             sticky_batch_records: 52,
         });
         group.bench_function(strategy.name(), |b| {

@@ -16,13 +16,14 @@ use crate::fault::{
     compare, fault_job, kill_offset, kill_point_job, kill_points, run_with_fault, tally,
 };
 use crate::keys::KeyDistribution;
+use crate::month_plan::MonthPlan;
 use crate::partition::PartitionerSpec;
 use crate::report::{
     DriverResult, FaultResults, KillPoints, Machine, NativeResults, NativeRun, Parameters, Report,
     ScaleResult, StrategySweep, Target, round,
 };
 use crate::runtime::{Fault, Guarantee, JobSpec, KillAt, Mode, Pacing, Stop, run_job};
-use crate::sweep::{PointSetup, criterion_text, run_point, subtask_shares, sweep};
+use crate::sweep::{PointSetup, bisect, criterion_text, median, run_point, subtask_shares};
 use pipeline_inputs::metrics::PooledRate;
 
 pub use pipeline_inputs::bench::RunMode;
@@ -55,15 +56,19 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
     let keys = Arc::new(KeyDistribution::from_inputs(&inputs.keys));
     let generator = EventGenerator::new(common, Arc::clone(&keys));
     let service_ns = service.service_time_us() * 1e3;
+    let month_plan = MonthPlan::load(&options.data_dir, common, &plan.sweep)?;
 
     // One step per run below: driver, two native runs, each sweep point per
     // strategy, the scale run, a fault-free and a faulty exactly-once run per
     // strategy, then at-least-once and no checkpoints, then per strategy a
     // fault-free run and every kill point in both guarantees.
     let strategies = Strategy::ALL.len() as u64;
-    let sweep_points = plan.sweep.rates.len() as u64 + u64::from(plan.sweep.refine_steps);
+    // A bisection's probes, about: two to find the bracket, then halvings to the precision.
+    let halvings = ((plan.sweep.step - 1.0) / plan.sweep.step / plan.sweep.precision).log2();
+    let sweep_points =
+        strategies * u64::from(plan.sweep.repeats) * (2 + halvings.ceil().max(0.0) as u64);
     let kill_runs = strategies * (1 + 2 * u64::from(plan.kill_points.points));
-    let steps = 3 + sweep_points * strategies + 1 + 2 * strategies + 2 + kill_runs;
+    let steps = 3 + sweep_points + 1 + 2 * strategies + 2 + kill_runs;
     let bar = progress_bar(options.progress, steps);
 
     let spec_for = partitioner_specs(keyed_operator.max_parallelism, &keys, common);
@@ -72,7 +77,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
     bar.set_message("driver alone");
     let (driver_rate, _) = crate::driver::driver_max_rate(
         &generator,
-        &spec_for(Strategy::Customer, plan.sweep.parallelism),
+        &spec_for(Strategy::Customer, plan.scale.parallelism),
         plan.native.nominal_event_rate,
         common.records_per_buffer,
         plan.driver.duration_s,
@@ -99,38 +104,63 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
     )?;
     bar.inc(1);
 
-    // Calibrated sweep per strategy.
+    // The plan's month, bisected per strategy from its peak.
+    let month = &month_plan.plan;
     let mut sweeps = BTreeMap::new();
     let mut shares = BTreeMap::new();
     for strategy in Strategy::ALL {
-        let pspec = spec_for(strategy, plan.sweep.parallelism);
-        shares.insert(strategy, subtask_shares(&keys, &pspec));
+        let pspec = month_plan.partitioner(strategy, common);
+        shares.insert(strategy, subtask_shares(&month_plan.keys, &pspec));
         let setup = PointSetup {
             common: common.clone(),
             partitioner: pspec.clone(),
             backend: plan.sweep.backend,
-            service_ns,
+            service_ns: month.service_time_us * 1e3 * month_plan.time_scale,
             warmup_s: plan.sweep.warmup_s,
             measure_s: plan.sweep.measure_s,
             checkpoint_interval_ms: plan.sweep.checkpoint_interval_ms,
         };
-        let (points, sustainable) = sweep(
-            &setup,
-            &generator,
-            &plan.sweep.rates,
-            plan.sweep.refine_steps,
-            |m| {
-                bar.set_message(format!("sweep {} {m}", strategy.name()));
-                bar.inc(1);
-            },
-        )?;
+        let mut points = Vec::new();
+        let mut repeats = Vec::new();
+        for repeat in 0..plan.sweep.repeats {
+            let (probes, sustainable) = bisect(
+                month_plan.peak_rate(),
+                plan.sweep.step,
+                plan.sweep.precision,
+                |rate| {
+                    bar.set_message(format!(
+                        "{} repeat {} of {}: {rate:.0} events/s",
+                        strategy.name(),
+                        repeat + 1,
+                        plan.sweep.repeats
+                    ));
+                    bar.inc(1);
+                    run_point(&setup, &month_plan.generator, rate).map(|(p, _)| p)
+                },
+            )?;
+            // Per-subtask ratios are kept at the peak only, where the report
+            // compares them with the model: hundreds of subtasks at every probe
+            // would make the committed report megabytes long.
+            let peak = month_plan.peak_rate();
+            points.extend(probes.into_iter().map(|mut p| {
+                if p.offered_rate != peak {
+                    p.busy_ratio.clear();
+                    p.backpressured_ratio.clear();
+                    p.idle_ratio.clear();
+                }
+                p
+            }));
+            repeats.push(sustainable);
+        }
+        points.sort_by(|a, b| a.offered_rate.total_cmp(&b.offered_rate));
         sweeps.insert(
             strategy,
             StrategySweep {
                 parallelism: pspec.parallelism,
                 max_parallelism: pspec.max_parallelism,
                 points,
-                sustainable_throughput: sustainable,
+                sustainable_throughput: median(&repeats),
+                repeats,
             },
         );
     }
@@ -205,7 +235,7 @@ pub fn run(options: &BenchOptions) -> Result<Report> {
         git_revision: git_revision(&options.data_dir),
         mode: options.mode,
         wall_time_s: round(started.elapsed().as_secs_f64()),
-        parameters: parameters(&inputs, service, common, plan, &keys, shares),
+        parameters: parameters(&inputs, service, common, plan, &keys, &month_plan, shares),
         sustainability_criterion: criterion_text(common),
         native: NativeResults { heap, rocksdb },
         driver: DriverResult {
@@ -235,8 +265,11 @@ fn partitioner_specs<'a>(
             parallelism,
             max_parallelism,
             event_type_names: keys.event_type_names.clone(),
-            hot_customers: keys.customers_with_share_at_least(common.sticky_min_share),
-            sub_keys: common.sub_keys,
+            hot_customers: keys
+                .customers_with_share_at_least(common.sticky_min_share)
+                .into_iter()
+                .map(|c| (c, common.sub_keys))
+                .collect(),
             sticky_batch_records: common.sticky_batch_records,
         }
     }
@@ -542,19 +575,29 @@ fn parameters(
     common: &Common,
     plan: &Plan,
     keys: &KeyDistribution,
+    month_plan: &MonthPlan,
     subtask_shares: BTreeMap<Strategy, Vec<f64>>,
 ) -> Parameters {
     let keyed_operator = inputs.architecture.keyed_operator();
-    let (sweep_max, source) =
-        max_parallelism_for(plan.sweep.parallelism, keyed_operator.max_parallelism);
     let tail = &inputs.keys.tail;
+    let month = &month_plan.plan;
     Parameters {
         keyed_operator: keyed_operator.name.clone(),
         production_parallelism: keyed_operator.parallelism,
         production_max_parallelism: keyed_operator.max_parallelism,
-        sweep_parallelism: plan.sweep.parallelism,
-        sweep_max_parallelism: sweep_max,
-        sweep_max_parallelism_source: source.to_string(),
+        sweep_parallelism: month.keyed_parallelism,
+        sweep_max_parallelism: month.max_parallelism,
+        sweep_max_parallelism_source: "data/bench/plan.tsv".to_string(),
+        plan_month_label: month.month_label.clone(),
+        plan_peak_records_per_s: month.peak_records_per_s,
+        plan_digest: month.digest(),
+        plan_customers: month
+            .customers
+            .iter()
+            .map(|c| (c.customer_id, c.share, c.sub_keys))
+            .collect(),
+        plan_service_time_us: month.service_time_us,
+        time_scale: month_plan.time_scale,
         service_time_us: round(service.service_time_us()),
         service_time_samples: service.samples,
         subtask_capacity_events_per_s: round(service.capacity_per_s()),
@@ -588,7 +631,9 @@ fn parameters(
         buffer_timeout_ms: common.buffer_timeout_ms,
         credits_per_channel: common.credits_per_channel,
         sleep_threshold_us: common.sleep_threshold_us,
-        sweep_rates: plan.sweep.rates.clone(),
+        bisection_repeats: plan.sweep.repeats,
+        bisection_precision: plan.sweep.precision,
+        bisection_step: plan.sweep.step,
         sweep_warmup_s: plan.sweep.warmup_s,
         sweep_measure_s: plan.sweep.measure_s,
         sweep_backend: plan.sweep.backend,

@@ -6,6 +6,7 @@
 //! - [`config`]: the scenarios of `data/bench/scenarios.toml`, loaded (like every
 //!   file of `data/`) by the `pipeline-inputs` crate;
 //! - [`keys`], [`event`]: the production key distribution and the deterministic events;
+//! - [`month_plan`]: the month of the capacity plan the bisections replay;
 //! - [`partition`]: the three partitioning strategies behind one trait;
 //! - [`state`], [`operator`]: window state (heap, RocksDB) and the window and merge operators;
 //! - [`runtime`]: source, subtasks and sink as threads, backpressure, checkpoints, failover;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod event;
 pub mod fault;
 pub mod keys;
+pub mod month_plan;
 pub mod operator;
 pub mod partition;
 pub mod report;

@@ -167,6 +167,8 @@ impl Partitioner for CompositeKeyGroups {
 #[derive(Debug, Clone, Copy)]
 struct HotSlot {
     customer_id: i64,
+    /// The customer's own sub-key count (the plan splits each by its rate).
+    sub_keys: u32,
     sub: u32,
     remaining: u32,
 }
@@ -175,7 +177,6 @@ struct HotSlot {
 #[derive(Debug, Clone)]
 pub struct StickySubKeys {
     router: KeyGroupRouter,
-    sub_keys: u32,
     batch_records: u32,
     /// Open addressing, power-of-two size, at most a quarter full.
     slots: Vec<Option<HotSlot>>,
@@ -186,19 +187,17 @@ impl StickySubKeys {
     pub fn new(
         parallelism: u32,
         max_parallelism: u32,
-        hot_customers: &[i64],
-        sub_keys: u32,
+        hot_customers: &[(i64, u32)],
         batch_records: u32,
     ) -> Self {
         let size = (hot_customers.len() * 4).next_power_of_two().max(16);
         let mut table = StickySubKeys {
             router: KeyGroupRouter::new(parallelism, max_parallelism),
-            sub_keys: sub_keys.max(1),
             batch_records: batch_records.max(1),
             slots: vec![None; size],
             mask: size - 1,
         };
-        for &customer_id in hot_customers {
+        for &(customer_id, sub_keys) in hot_customers {
             let mut i = table.slot_of(customer_id);
             while let Some(s) = table.slots[i] {
                 if s.customer_id == customer_id {
@@ -208,6 +207,7 @@ impl StickySubKeys {
             }
             table.slots[i] = Some(HotSlot {
                 customer_id,
+                sub_keys: sub_keys.max(1),
                 sub: 0,
                 remaining: table.batch_records,
             });
@@ -238,7 +238,7 @@ impl Partitioner for StickySubKeys {
                     slot.remaining -= 1;
                     if slot.remaining == 0 {
                         slot.remaining = self.batch_records;
-                        slot.sub = (slot.sub + 1) % self.sub_keys;
+                        slot.sub = (slot.sub + 1) % slot.sub_keys;
                     }
                     return Key {
                         customer_id,
@@ -284,7 +284,7 @@ impl Partitioner for StickySubKeys {
             loop {
                 match &mut self.slots[i] {
                     Some(slot) if slot.customer_id == customer_id => {
-                        if sub >= self.sub_keys || remaining == 0 || remaining > self.batch_records
+                        if sub >= slot.sub_keys || remaining == 0 || remaining > self.batch_records
                         {
                             return Err(BenchError::Snapshot(format!(
                                 "sub-key {sub} with {remaining} events left for customer {customer_id}"
@@ -322,8 +322,8 @@ pub struct PartitionerSpec {
     pub parallelism: u32,
     pub max_parallelism: u32,
     pub event_type_names: Vec<String>,
-    pub hot_customers: Vec<i64>,
-    pub sub_keys: u32,
+    /// The customers the sticky strategy splits, each with its sub-key count.
+    pub hot_customers: Vec<(i64, u32)>,
     pub sticky_batch_records: u32,
 }
 
@@ -343,7 +343,6 @@ impl AnyPartitioner {
                 spec.parallelism,
                 spec.max_parallelism,
                 &spec.hot_customers,
-                spec.sub_keys,
                 spec.sticky_batch_records,
             )),
         }
@@ -463,11 +462,12 @@ mod tests {
 
     #[test]
     fn sticky_strategy_rotates_hot_sub_keys_per_batch_and_leaves_others_alone() {
-        let mut p = StickySubKeys::new(64, 128, &[100_017, 100_342], 3, 2);
+        let mut p = StickySubKeys::new(64, 128, &[(100_017, 3), (100_342, 5)], 2);
         let subs: Vec<i32> = (0..8).map(|_| p.key(100_017, 0).sub).collect();
         assert_eq!(subs, vec![0, 0, 1, 1, 2, 2, 0, 0]);
-        // Another hot customer keeps its own rotation.
-        assert_eq!(p.key(100_342, 0).sub, 0);
+        // Another hot customer keeps its own rotation over its own sub-key count.
+        let subs: Vec<i32> = (0..12).map(|_| p.key(100_342, 0).sub).collect();
+        assert_eq!(subs, vec![0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 0, 0]);
         // A tail customer is never split.
         for _ in 0..10 {
             assert_eq!(p.key(200_001, 0).sub, 0);
@@ -484,19 +484,19 @@ mod tests {
     /// run it replaces did: the rotation is part of the checkpoint.
     #[test]
     fn sticky_rotation_survives_a_restore() {
-        let mut p = StickySubKeys::new(64, 128, &[100_017, 100_342], 3, 2);
+        let mut p = StickySubKeys::new(64, 128, &[(100_017, 3), (100_342, 3)], 2);
         for _ in 0..3 {
             p.key(100_017, 0);
         }
         let snapshot = p.snapshot();
         let after: Vec<i32> = (0..5).map(|_| p.key(100_017, 0).sub).collect();
-        let mut restored = StickySubKeys::new(64, 128, &[100_017, 100_342], 3, 2);
+        let mut restored = StickySubKeys::new(64, 128, &[(100_017, 3), (100_342, 3)], 2);
         restored.restore(&snapshot).unwrap();
         let replayed: Vec<i32> = (0..5).map(|_| restored.key(100_017, 0).sub).collect();
         assert_eq!(replayed, after);
         assert_eq!(after, vec![1, 2, 2, 0, 0]);
         assert!(restored.restore(&snapshot[..5]).is_err());
-        let mut other = StickySubKeys::new(64, 128, &[7], 3, 2);
+        let mut other = StickySubKeys::new(64, 128, &[(7, 3)], 2);
         assert!(other.restore(&snapshot).is_err(), "not its hot customers");
     }
 }

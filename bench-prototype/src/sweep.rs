@@ -1,4 +1,4 @@
-//! Calibrated runs at fixed offered rates, and the sweep that finds each
+//! Calibrated runs at fixed offered rates, and the bisection that finds each
 //! strategy's sustainable throughput.
 //!
 //! **Sustained** (after Karimov et al., ICDE 2018: the highest rate without
@@ -32,9 +32,10 @@ pub fn criterion_text(common: &Common) -> String {
         "A rate is sustained when, over the measured window after the warm-up, (1) the \
          least-squares slope of the source lag (events due but not yet emitted) is at most \
          {} x the offered rate per second, and (2) the p99 latency of events sent in the second \
-         half of the window exceeds the first half's by at most {} ms. The sustainable \
-         throughput of a strategy is the highest swept (and bisection-refined) rate sustained \
-         with every lower swept rate sustained too.",
+         half of the window exceeds the first half's by at most {} ms. A strategy's sustainable \
+         throughput is the highest rate a bisection from the plan's peak finds sustained, to \
+         the stated precision; each bisection is repeated and the median reported with the \
+         least and the most.",
         common.lag_growth_tolerance, common.latency_growth_tolerance_ms
     )
 }
@@ -198,54 +199,70 @@ fn rate_point(common: &Common, rate: f64, result: &JobResult) -> RatePoint {
     }
 }
 
-/// Sweeps the rates, then bisects between the highest sustained rate and
-/// the next one `refine_steps` times. Returns the points (sorted by rate)
-/// and the sustainable throughput.
-pub fn sweep(
-    setup: &PointSetup,
-    generator: &EventGenerator,
-    rates: &[f64],
-    refine_steps: u32,
-    mut progress: impl FnMut(&str),
+/// Bisections give up past this many moves of the bracket: a rate 1.5^20
+/// away from the start is a broken run, not a measurement.
+const MAX_BRACKET_MOVES: u32 = 20;
+
+/// The highest sustained rate, bisected from `start`: the bracket moves by
+/// `step` until its top fails and its bottom is sustained, then halves until
+/// it is narrower than `precision` of its top. Returns every probe (in the
+/// order run, `start` first) and the highest rate found sustained (0 when
+/// nothing was).
+pub fn bisect(
+    start: f64,
+    step: f64,
+    precision: f64,
+    mut probe: impl FnMut(f64) -> Result<RatePoint>,
 ) -> Result<(Vec<RatePoint>, f64)> {
-    let mut points = Vec::new();
-    for &rate in rates {
-        progress(&format!("{:.0} events/s", rate));
-        let (p, _) = run_point(setup, generator, rate)?;
-        points.push(p);
-    }
-    // The highest rate with every lower swept rate sustained.
-    let mut best = 0.0;
-    let mut next_bad = None;
-    for p in &points {
-        if p.sustained {
-            best = p.offered_rate;
-        } else {
-            next_bad = Some(p.offered_rate);
-            break;
-        }
-    }
-    if let Some(mut bad) = next_bad {
-        let mut good = best;
-        for _ in 0..refine_steps {
-            let mid = if good == 0.0 {
-                bad / 2.0
-            } else {
-                (good + bad) / 2.0
-            };
-            progress(&format!("refine {:.0} events/s", mid));
-            let (p, _) = run_point(setup, generator, mid.round())?;
-            if p.sustained {
-                good = p.offered_rate;
-            } else {
-                bad = p.offered_rate;
+    let mut probes = Vec::new();
+    let mut run = |rate: f64| -> Result<bool> {
+        let p = probe(rate.round().max(1.0))?;
+        let sustained = p.sustained;
+        probes.push(p);
+        Ok(sustained)
+    };
+    let (mut lo, mut hi);
+    if run(start)? {
+        (lo, hi) = (start, start * step);
+        let mut moves = 0;
+        while run(hi)? {
+            moves += 1;
+            if moves == MAX_BRACKET_MOVES {
+                return Ok((probes, hi.round()));
             }
-            points.push(p);
+            (lo, hi) = (hi, hi * step);
         }
-        best = good;
+    } else {
+        (lo, hi) = (start / step, start);
+        let mut moves = 0;
+        while !run(lo)? {
+            moves += 1;
+            if moves == MAX_BRACKET_MOVES || lo < 1.0 {
+                return Ok((probes, 0.0));
+            }
+            (lo, hi) = (lo / step, lo);
+        }
     }
-    points.sort_by(|a, b| a.offered_rate.total_cmp(&b.offered_rate));
-    Ok((points, best))
+    while (hi - lo) / hi > precision {
+        let mid = (lo + hi) / 2.0;
+        if run(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok((probes, lo.round()))
+}
+
+/// The median of a few values (the mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
 /// The exact share of all events each subtask receives under a strategy,
@@ -253,7 +270,7 @@ pub fn sweep(
 pub fn subtask_shares(keys: &KeyDistribution, spec: &PartitionerSpec) -> Vec<f64> {
     let mut shares = vec![0.0; spec.parallelism as usize];
     let mut part = AnyPartitioner::new(spec);
-    let hot: std::collections::BTreeSet<i64> = spec.hot_customers.iter().copied().collect();
+    let hot: std::collections::BTreeMap<i64, u32> = spec.hot_customers.iter().copied().collect();
     for (&cid, &share) in keys.customer_ids.iter().zip(&keys.customer_shares) {
         match spec.strategy {
             Strategy::Customer => {
@@ -272,11 +289,7 @@ pub fn subtask_shares(keys: &KeyDistribution, spec: &PartitionerSpec) -> Vec<f64
                 }
             }
             Strategy::Sticky => {
-                let subs = if hot.contains(&cid) {
-                    spec.sub_keys.max(1)
-                } else {
-                    1
-                };
+                let subs = hot.get(&cid).copied().unwrap_or(1).max(1);
                 for sub in 0..subs {
                     let key = crate::event::Key {
                         customer_id: cid,
@@ -293,4 +306,67 @@ pub fn subtask_shares(keys: &KeyDistribution, spec: &PartitionerSpec) -> Vec<f64
 /// Builds a generator for a scenario.
 pub fn generator(common: &Common, keys: &Arc<KeyDistribution>) -> EventGenerator {
     EventGenerator::new(common, Arc::clone(keys))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A point that is sustained exactly up to `capacity`.
+    fn point(rate: f64, capacity: f64) -> RatePoint {
+        RatePoint {
+            offered_rate: rate,
+            achieved_rate: rate.min(capacity),
+            sustained: rate <= capacity,
+            latency_p50_ms: 0.0,
+            latency_p99_ms: 0.0,
+            latency_p999_ms: 0.0,
+            latency_max_ms: 0.0,
+            latency_p99_first_half_ms: 0.0,
+            latency_p99_second_half_ms: 0.0,
+            lag_growth_per_s: 0.0,
+            final_lag_records: 0.0,
+            busy_ratio: vec![],
+            backpressured_ratio: vec![],
+            idle_ratio: vec![],
+            hottest_subtask: 0,
+            hottest_busy_ratio: 0.0,
+            mean_busy_ratio: 0.0,
+            source_backpressured_ratio: 0.0,
+            merge_busy_ratio: 0.0,
+            late_records: 0,
+            checkpoints: checkpoint_summary(&[]),
+        }
+    }
+
+    #[test]
+    fn bisection_brackets_from_the_start_and_stops_at_the_precision() {
+        for capacity in [1_000.0, 123_456.0, 199_999.0, 200_000.0, 700_000.0] {
+            let (probes, found) = bisect(200_000.0, 1.5, 0.01, |r| Ok(point(r, capacity))).unwrap();
+            assert_eq!(probes[0].offered_rate, 200_000.0, "starts at the peak");
+            assert!(found <= capacity, "{capacity}: found {found}");
+            // Within 1% of the capacity, up to the rounding of rates to whole events/s.
+            assert!(found >= capacity * 0.99 - 1.0, "{capacity}: found {found}");
+            let failed_above = probes
+                .iter()
+                .filter(|p| !p.sustained)
+                .map(|p| p.offered_rate)
+                .fold(f64::INFINITY, f64::min);
+            assert!((failed_above - found) / failed_above <= 0.01 + 1e-9);
+        }
+    }
+
+    #[test]
+    fn a_bisection_that_sustains_nothing_reports_zero() {
+        let (probes, found) = bisect(1_000.0, 1.5, 0.01, |r| Ok(point(r, 0.0))).unwrap();
+        assert_eq!(found, 0.0);
+        assert!(probes.iter().all(|p| !p.sustained));
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert_eq!(median(&[]), 0.0);
+    }
 }

@@ -15,8 +15,9 @@
 //! - `sustainability_criterion`: the rule that decides "sustained", in words.
 //! - `native`: the prototype's own capacity per core — see [`NativeResults`].
 //! - `driver`: the load driver's maximum rate alone.
-//! - `sweep`: per strategy (`customer`, `composite`, `sticky`), per offered
-//!   rate, in calibrated mode — see [`StrategySweep`] and [`RatePoint`].
+//! - `sweep`: per strategy (`customer`, `composite`, `sticky`), the repeated
+//!   bisections on the offered rate at the plan's month, in calibrated mode
+//!   — see [`StrategySweep`] and [`RatePoint`].
 //! - `scale`: the 256-subtask calibrated run — a [`RatePoint`] plus its setup.
 //! - `fault`: fault-injection results — see [`FaultResults`] and, for the
 //!   seeded kill points, [`KillPoints`].
@@ -82,10 +83,26 @@ pub struct Parameters {
     /// Production parallelism and max parallelism of that operator.
     pub production_parallelism: u32,
     pub production_max_parallelism: u32,
-    /// Parallelism and max parallelism of the emulated operator in the sweep.
+    /// Parallelism and max parallelism of the emulated operator in the
+    /// bisections: the plan's for its month (`data/bench/plan.tsv`).
     pub sweep_parallelism: u32,
     pub sweep_max_parallelism: u32,
     pub sweep_max_parallelism_source: String,
+    /// The plan's month the bisections replayed: its label, its peak rate at
+    /// the keyed vertex (records/s) and the plan file's digest.
+    pub plan_month_label: String,
+    pub plan_peak_records_per_s: f64,
+    pub plan_digest: String,
+    /// The plan's customers as replayed: `[id, share, sub-keys]`, heaviest first.
+    pub plan_customers: Vec<(i64, f64, u32)>,
+    /// The plan's busy time per record of a keyed subtask (µs).
+    pub plan_service_time_us: f64,
+    /// The bisections run time-scaled: every record pays `time_scale` times
+    /// the plan's service time and every rate is `1 / time_scale` of the
+    /// plan's, so each subtask is exactly as busy as at full rate while the
+    /// machine emulates a fraction of the events. Rates in `sweep` are the
+    /// emulated ones.
+    pub time_scale: f64,
     /// Per-record service time (µs) pooled from `metrics/flink_subtasks.csv`:
     /// sum(busy_ms_per_s / 1000) / sum(records_in_per_s) over all samples of
     /// the keyed operator.
@@ -120,7 +137,11 @@ pub struct Parameters {
     pub buffer_timeout_ms: u64,
     pub credits_per_channel: usize,
     pub sleep_threshold_us: u64,
-    pub sweep_rates: Vec<f64>,
+    /// Bisections per strategy, the precision they stop at (bracket width
+    /// over its top) and the factor the bracket moves by while an end is wrong.
+    pub bisection_repeats: u32,
+    pub bisection_precision: f64,
+    pub bisection_step: f64,
     pub sweep_warmup_s: f64,
     pub sweep_measure_s: f64,
     pub sweep_backend: BackendKind,
@@ -163,7 +184,7 @@ pub struct DriverResult {
     pub duration_s: f64,
 }
 
-/// One offered rate of the sweep.
+/// One offered rate: a probe of a bisection, or the scale run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RatePoint {
     pub offered_rate: f64,
@@ -179,7 +200,8 @@ pub struct RatePoint {
     /// Least-squares slope of the source lag over the window (records/s), and the last lag.
     pub lag_growth_per_s: f64,
     pub final_lag_records: f64,
-    /// Per subtask, ms per second (Flink's busyTimeMsPerSecond etc. / 1000).
+    /// Per subtask, ms per second (Flink's busyTimeMsPerSecond etc. / 1000);
+    /// in a bisection, only at the plan's peak (empty at the other probes).
     pub busy_ratio: Vec<f64>,
     pub backpressured_ratio: Vec<f64>,
     pub idle_ratio: Vec<f64>,
@@ -205,10 +227,24 @@ pub struct CheckpointSummary {
 pub struct StrategySweep {
     pub parallelism: u32,
     pub max_parallelism: u32,
+    /// Every probe of every repeat, by offered rate (the first probe of each
+    /// repeat is the plan's peak).
     pub points: Vec<RatePoint>,
-    /// The highest offered rate sustained, with every lower swept rate also
-    /// sustained (refined by bisection); 0 if the lowest rate is not.
+    /// Each repeat's sustainable throughput: the highest rate its bisection
+    /// found sustained, the lowest it found not sustained within the
+    /// precision above it.
+    pub repeats: Vec<f64>,
+    /// The median of the repeats.
     pub sustainable_throughput: f64,
+}
+
+impl StrategySweep {
+    /// The least and the most of the repeats.
+    pub fn range(&self) -> (f64, f64) {
+        let min = self.repeats.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = self.repeats.iter().copied().fold(0.0, f64::max);
+        (min, max)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -131,6 +131,14 @@ impl Calibration {
     pub fn capacity_per_s(&self) -> f64 {
         loaded_capacity(&self.subtasks)
     }
+
+    /// Records per busy second pooled over every subtask, busy or not, as
+    /// production's own rate is pooled (`Metrics::pooled_rate`).
+    pub fn capacity_over_every_subtask_per_s(&self) -> f64 {
+        let records: f64 = self.subtasks.iter().map(|s| s.records_in).sum();
+        let busy_s: f64 = self.subtasks.iter().map(|s| s.busy_ms / 1000.0).sum();
+        if busy_s > 0.0 { records / busy_s } else { 0.0 }
+    }
 }
 
 impl BackendCalibration {
@@ -143,7 +151,11 @@ impl SubtaskSample {
     /// Share of the window's accounted time (busy, backpressured, idle) the subtask was busy.
     pub fn busy_fraction(&self) -> f64 {
         let total = self.busy_ms + self.backpressured_ms + self.idle_ms;
-        if total > 0.0 { self.busy_ms / total } else { 0.0 }
+        if total > 0.0 {
+            self.busy_ms / total
+        } else {
+            0.0
+        }
     }
 }
 
@@ -411,4 +423,50 @@ pub fn load_clickhouse(path: &Path) -> Result<Option<ClickHouseResults>, InputEr
         .in_field("schema_version"));
     }
     Ok(Some(results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(records_in: f64, busy_ms: f64, idle_ms: f64) -> SubtaskSample {
+        SubtaskSample {
+            subtask: 0,
+            records_in,
+            busy_ms,
+            backpressured_ms: 0.0,
+            idle_ms,
+            busy_ms_per_s: None,
+            backpressured_ms_per_s: None,
+            records_in_per_s: None,
+        }
+    }
+
+    /// The busiest subtask is 85% busy; the one at 50% is loaded enough
+    /// (at least half of 85%), the one at 20% is not and is left out.
+    #[test]
+    fn the_true_rate_pools_the_loaded_subtasks_only() {
+        let c = Calibration {
+            strategy: Strategy::Customer,
+            offered_rate: 50_000.0,
+            subtasks: vec![
+                sample(66_300.0, 8_500.0, 1_500.0),
+                sample(38_000.0, 5_000.0, 5_000.0),
+                sample(14_000.0, 2_000.0, 8_000.0),
+            ],
+        };
+        // (66,300 + 38,000) records ÷ (8.5 + 5.0) busy seconds.
+        let by_hand = 104_300.0 / 13.5;
+        assert!((c.capacity_per_s() - by_hand).abs() < 1e-9);
+        // Over every subtask: (66,300 + 38,000 + 14,000) ÷ (8.5 + 5.0 + 2.0).
+        let every = 118_300.0 / 15.5;
+        assert!((c.capacity_over_every_subtask_per_s() - every).abs() < 1e-9);
+        assert!((c.subtasks[0].busy_fraction() - 0.85).abs() < 1e-12);
+        // Nothing busy: no rate rather than a division by zero.
+        let idle = Calibration {
+            subtasks: vec![sample(0.0, 0.0, 10_000.0)],
+            ..c
+        };
+        assert_eq!(idle.capacity_per_s(), 0.0);
+    }
 }

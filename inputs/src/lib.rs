@@ -12,6 +12,7 @@
 pub mod architecture;
 pub mod assumptions;
 pub mod bench;
+pub mod bench_plan;
 pub mod engine_bench;
 pub mod error;
 mod file;

@@ -120,13 +120,31 @@ pub struct DriverPlan {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepPlan {
-    pub parallelism: u32,
-    pub rates: Vec<f64>,
+    /// Bisections per strategy, each from the plan's peak.
+    pub repeats: u32,
+    /// A bisection stops when its bracket is narrower than this fraction of its top.
+    pub precision: f64,
+    /// The factor the bracket moves by while one of its ends is wrong.
+    pub step: f64,
+    /// The highest rate this machine offers while emulating the plan's
+    /// subtasks: the bisections run time-scaled so that two steps above the
+    /// peak stay under it.
+    pub max_offered_rate: f64,
     pub warmup_s: f64,
     pub measure_s: f64,
-    pub refine_steps: u32,
     pub checkpoint_interval_ms: u64,
     pub backend: BackendKind,
+}
+
+impl SweepPlan {
+    /// The smallest whole factor by which the plan's rates are divided (and
+    /// its service time multiplied) so that `peak × step²` stays within
+    /// `max_offered_rate`; 1 when the machine drives the plan at full rate.
+    pub fn time_scale(&self, peak_per_s: f64) -> f64 {
+        (peak_per_s * self.step * self.step / self.max_offered_rate)
+            .ceil()
+            .max(1.0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -188,8 +206,6 @@ pub struct Plan {
 pub struct Scenarios {
     pub common: Common,
     pub targets: Targets,
-    /// The offered rate the issue asks the model to be validated at.
-    pub validation_rate: f64,
     pub full: Plan,
     pub quick: Plan,
 }
@@ -229,7 +245,6 @@ struct RawTargets {
     heap_events_per_core_s: Spanned<f64>,
     rocksdb_events_per_core_s: Spanned<f64>,
     driver_events_per_s: Spanned<f64>,
-    validation_rate: Spanned<f64>,
 }
 
 #[derive(Deserialize)]
@@ -260,11 +275,12 @@ struct RawDriver {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSweep {
-    parallelism: Spanned<i64>,
-    rates: Spanned<Vec<f64>>,
+    repeats: Spanned<i64>,
+    precision: Spanned<f64>,
+    step: Spanned<f64>,
+    max_offered_rate: Spanned<f64>,
     warmup_s: Spanned<f64>,
     measure_s: Spanned<f64>,
-    refine_steps: Spanned<i64>,
     checkpoint_interval_ms: Spanned<i64>,
     backend: BackendKind,
 }
@@ -445,11 +461,9 @@ pub fn load(
         )?,
         driver_events_per_s: c.positive(&t.driver_events_per_s, "driver_events_per_s", MAX_RATE)?,
     };
-    let validation_rate = c.positive(&t.validation_rate, "validation_rate", MAX_RATE)?;
     Ok(Scenarios {
         common,
         targets,
-        validation_rate,
         full: plan(path, &file, "full", &raw.full)?,
         quick: plan(path, &file, "quick", &raw.quick)?,
     })
@@ -483,36 +497,13 @@ fn plan(
 
     let c = checker("sweep");
     let s = &raw.sweep;
-    let rates = s.rates.get_ref().clone();
-    if rates.is_empty() {
-        return Err(c.error(&s.rates, "rates", "expected at least one rate"));
-    }
-    if let Some(bad) = rates
-        .iter()
-        .find(|r| !r.is_finite() || **r <= 0.0 || **r > MAX_RATE)
-    {
-        return Err(c.error(
-            &s.rates,
-            "rates",
-            format!("expected each rate in (0, {MAX_RATE}], found {bad}"),
-        ));
-    }
-    if let Some(i) = rates.windows(2).position(|pair| pair[1] <= pair[0]) {
-        return Err(c.error(
-            &s.rates,
-            "rates",
-            format!(
-                "expected increasing rates; rate {} is not above the one before",
-                i + 2
-            ),
-        ));
-    }
     let sweep = SweepPlan {
-        parallelism: c.int(&s.parallelism, "parallelism", 1, MAX_PARALLELISM)? as u32,
-        rates,
+        repeats: c.int(&s.repeats, "repeats", 1, 20)? as u32,
+        precision: c.float(&s.precision, "precision", 1e-4, 0.5)?,
+        step: c.float(&s.step, "step", 1.05, 4.0)?,
+        max_offered_rate: c.positive(&s.max_offered_rate, "max_offered_rate", MAX_RATE)?,
         warmup_s: c.float(&s.warmup_s, "warmup_s", 0.0, MAX_SECONDS)?,
         measure_s: c.positive(&s.measure_s, "measure_s", MAX_SECONDS)?,
-        refine_steps: c.int(&s.refine_steps, "refine_steps", 0, 20)? as u32,
         checkpoint_interval_ms: c.int(
             &s.checkpoint_interval_ms,
             "checkpoint_interval_ms",

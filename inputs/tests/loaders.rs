@@ -55,7 +55,9 @@ fn scenarios_take_production_facts_from_the_other_files() {
     assert_eq!(c.sticky_batch_records, 52);
     assert_eq!(c.credits_per_channel, 2 + 8);
     assert_eq!(c.buffer_timeout_ms, 100);
-    assert_eq!(s.validation_rate, 200_000.0);
+    // full.sweep: 1.5 × 1.5 × a peak of 1.6M events/s over 800k events/s offered at most.
+    assert_eq!(s.full.sweep.time_scale(1_600_000.0), 5.0);
+    assert_eq!(s.full.sweep.time_scale(100_000.0), 1.0);
 }
 
 fn scenarios_error(edit: impl Fn(&str) -> String) -> (String, InputError) {
@@ -82,15 +84,10 @@ fn a_bad_scenario_value_names_its_line_and_field() {
         "{err}"
     );
 
-    let (_, err) = scenarios_error(|t| {
-        t.replacen(
-            "rates = [20000.0, 60000.0]",
-            "rates = [60000.0, 20000.0]",
-            1,
-        )
-    });
-    assert_eq!(err.field.as_deref(), Some("quick.sweep.rates"));
-    assert!(err.message.contains("increasing"), "{err}");
+    let (bad, err) = scenarios_error(|t| t.replacen("step = 1.5", "step = 1.0", 1));
+    let line = bad.lines().position(|l| l == "step = 1.0").unwrap() as u64 + 1;
+    assert_eq!(err.field.as_deref(), Some("full.sweep.step"));
+    assert_eq!(err.line, Some(line));
 
     let (_, err) = scenarios_error(|t| t.replacen("[common]", "[common]\nbogus = 1", 1));
     assert!(err.to_string().contains("bogus"), "{err}");

@@ -49,8 +49,11 @@ pub fn partitioner(strategy: Strategy, parallelism: u32, common: &Common) -> Par
         parallelism,
         max_parallelism: 128,
         event_type_names: keys.event_type_names.clone(),
-        hot_customers: keys.customers_with_share_at_least(common.sticky_min_share),
-        sub_keys: common.sub_keys,
+        hot_customers: keys
+            .customers_with_share_at_least(common.sticky_min_share)
+            .into_iter()
+            .map(|c| (c, common.sub_keys))
+            .collect(),
         sticky_batch_records: common.sticky_batch_records,
     }
 }

@@ -1,6 +1,6 @@
 //! Committing a build's outputs as one step.
 //!
-//! `spec/src/`, `spec/figures.tsv`, `out/` and the site are one set: a site
+//! `spec/src/`, `spec/figures.tsv`, `data/bench/plan.tsv`, `out/` and the site are one set: a site
 //! from one build beside PDFs from another misleads its reader. So the build
 //! writes every output into a staging directory in the project root
 //! (`.specgen-stage-<pid>-<n>/`), builds the site there from the staged
@@ -79,30 +79,28 @@ pub fn commit(
         ))
     })?;
     let src_live = PathBuf::from("spec/src");
-    let figures_live = PathBuf::from("spec").join(crate::render::figure_list::FILE);
     let out_live = PathBuf::from("out");
     let book_src = super::with_manifest(&rendered.book_src);
     let out = super::with_manifest(&rendered.out);
     super::check_owned(&root.join(&src_live), "spec/src", &book_src)?;
     super::check_owned(&root.join(&out_live), "out", &out)?;
-    for (live, dir) in [
-        (&src_live, true),
-        (&figures_live, false),
-        (&out_live, true),
-        (&site_live, true),
-    ] {
+    for (live, dir) in [(&src_live, true), (&out_live, true), (&site_live, true)] {
         check_replaceable(&root.join(live), dir)?;
+    }
+    for live in rendered.files.keys() {
+        check_replaceable(&root.join(live), false)?;
     }
 
     let src_changed = compare(&root.join(&src_live), &book_src, report);
     let out_changed = compare(&root.join(&out_live), &out, report);
-    let mut figures_changed = false;
-    for (name, bytes) in &rendered.spec {
-        let path = root.join("spec").join(name);
+    // The single files, each staged under a flat name of its own.
+    let mut files_changed = Vec::new();
+    for (live, bytes) in &rendered.files {
+        let path = root.join(live);
         if fs::read(&path).is_ok_and(|old| &old == bytes) {
             report.unchanged += 1;
         } else {
-            figures_changed = true;
+            files_changed.push((format!("file-{}", live.replace('/', "--")), live));
             report.written.push(path);
         }
     }
@@ -111,8 +109,8 @@ pub fn commit(
     let result = (|| {
         write_tree(&stage.path("src"), &book_src)?;
         write_tree(&stage.path("out"), &out)?;
-        for (name, bytes) in &rendered.spec {
-            write_file(&stage.path(name), bytes)?;
+        for (staged, live) in &files_changed {
+            write_file(&stage.path(staged), &rendered.files[*live])?;
         }
         at(Step::Staged);
 
@@ -135,8 +133,8 @@ pub fn commit(
         if src_changed {
             swaps.push(staged("src", &src_live));
         }
-        if figures_changed {
-            swaps.push(staged(crate::render::figure_list::FILE, &figures_live));
+        for (name, live) in &files_changed {
+            swaps.push(staged(name, Path::new(live)));
         }
         if out_changed {
             swaps.push(staged("out", &out_live));

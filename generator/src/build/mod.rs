@@ -53,6 +53,8 @@ impl Layout {
 }
 
 pub const WORKBOOK_FILE: &str = "capacity-model.xlsx";
+/// The month of the plan `just bench` replays (see `inputs::bench_plan`).
+pub const BENCH_PLAN_FILE: &str = "data/bench/plan.tsv";
 
 /// The list of files the build wrote under `spec/src/` (committed) or `out/`,
 /// one relative path a line: the only files a later build may replace or
@@ -89,8 +91,9 @@ impl fmt::Display for BuildReport {
 pub struct Rendered {
     /// Path relative to `spec/src/` → content.
     pub book_src: BTreeMap<String, Vec<u8>>,
-    /// Path relative to `spec/` → content: the figures file.
-    pub spec: BTreeMap<String, Vec<u8>>,
+    /// Single files by path relative to the root → content: the figures
+    /// file, and the plan the prototype replays.
+    pub files: BTreeMap<String, Vec<u8>>,
     /// Path relative to `out/` → content.
     pub out: BTreeMap<String, Vec<u8>>,
     pub pdf_pages: Vec<(String, usize)>,
@@ -171,6 +174,7 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
     let inputs = inputs::load(&layout.data())?;
     let date = parse_date(&inputs.assumptions.plan.document_date).expect("validated on load");
     let Draft {
+        model,
         charts,
         sheet,
         csvs,
@@ -204,13 +208,19 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
     for (name, bytes) in csvs {
         out.insert(format!("csv/{name}"), bytes);
     }
-    let spec = BTreeMap::from([(
-        figure_list::FILE.to_owned(),
+    let mut files = BTreeMap::from([(
+        format!("spec/{}", figure_list::FILE),
         figure_list::to_tsv(&figure_list::from_view(&view)).into_bytes(),
     )]);
+    // The month of the plan the prototype replays, beside its scenarios.
+    if let Some(plan) = &model.bench_plan
+        && layout.data().join("bench").is_dir()
+    {
+        files.insert(BENCH_PLAN_FILE.to_owned(), plan.to_tsv().into_bytes());
+    }
     Ok(Rendered {
         book_src,
-        spec,
+        files,
         out,
         pdf_pages,
         pdf_texts,

@@ -162,7 +162,8 @@ pub struct EngineCheck {
     pub capacity_per_s: f64,
     /// The same with the other state backend, and which one it is.
     /// The same at low load, from which the calibration's rate was chosen:
-    /// its rate and capacity (absent from older reports).
+    /// its rate, and its capacity pooled over every subtask as production's
+    /// own rate is (absent from older reports).
     pub low_load_rate: Option<f64>,
     pub low_load_capacity_per_s: Option<f64>,
     /// The other state backend, calibrated at low load: compare it with
@@ -286,11 +287,14 @@ pub fn check(results: &FlinkResults, keys: &KeyDistribution) -> EngineCheck {
         calibration_strategy: results.calibration.strategy,
         calibration_rate: results.calibration.offered_rate,
         capacity_per_s,
-        low_load_rate: results.low_load_calibration.as_ref().map(|c| c.offered_rate),
+        low_load_rate: results
+            .low_load_calibration
+            .as_ref()
+            .map(|c| c.offered_rate),
         low_load_capacity_per_s: results
             .low_load_calibration
             .as_ref()
-            .map(|c| c.capacity_per_s()),
+            .map(|c| c.capacity_over_every_subtask_per_s()),
         other_backend: results.other_backend_calibration.backend,
         other_backend_capacity_per_s: results.other_backend_calibration.capacity_per_s(),
         checks,

@@ -10,6 +10,7 @@
 //! quarter, sensitivity, and the check against the benchmark. Results are
 //! indexed by month, scenario and strategy ([`index`]), never searched.
 
+pub mod bench_plan;
 pub mod bound;
 pub mod clickhouse;
 pub mod cost;
@@ -226,6 +227,8 @@ pub struct Model {
     /// Today's job on today's TaskManagers at today's peak: the vCPUs it
     /// keeps busy and what the plan's rules would give it.
     pub fleet_today: task_managers::TaskManagerFleet,
+    /// The month of the plan the prototype replays (`data/bench/plan.tsv`).
+    pub bench_plan: Option<crate::inputs::bench_plan::BenchPlan>,
     /// Predicted vs measured on the prototype, when benchmark results are committed.
     pub validation: Option<validation::Validation>,
     /// Predicted vs measured on the real Flink 1.18 job, when its results are committed.
@@ -351,7 +354,8 @@ pub fn run(inputs: &Inputs) -> Model {
         decision.chosen,
         settled,
     );
-    let validation = validation(inputs);
+    let bench_plan = bench_plan::of(&basis, &plan, decision.chosen);
+    let validation = validation(inputs, bench_plan.as_ref());
     let today = basis.today_check();
     let sizing::Basis {
         vertices,
@@ -376,6 +380,7 @@ pub fn run(inputs: &Inputs) -> Model {
         slos,
         cost_today,
         fleet_today,
+        bench_plan,
         validation,
         flink_validation: flink_validation(inputs),
         sensitivity,
@@ -413,20 +418,23 @@ fn flink_validation(inputs: &Inputs) -> Option<engine_validation::FlinkValidatio
 }
 
 /// The model against the committed benchmark, when there is one.
-fn validation(inputs: &Inputs) -> Option<validation::Validation> {
+fn validation(
+    inputs: &Inputs,
+    plan: Option<&crate::inputs::bench_plan::BenchPlan>,
+) -> Option<validation::Validation> {
     let (bench, scenarios) = inputs.bench.as_ref().zip(inputs.scenarios.as_ref())?;
     let keyed_op = inputs.architecture.keyed_operator();
     let pooled = inputs
         .metrics
         .pooled_rate(&keyed_op.name, keyed_op.parallelism);
     let now = validation::Current {
-        keys: &inputs.keys,
         keyed_operator: &keyed_op.name,
         parallelism: keyed_op.parallelism,
         max_parallelism: keyed_op.max_parallelism,
         service_time_us: pooled.service_time_us(),
         service_time_samples: pooled.samples,
         scenarios,
+        plan,
     };
     Some(validation::validate(
         bench,

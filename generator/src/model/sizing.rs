@@ -367,6 +367,22 @@ impl<'a> Basis<'a> {
         out
     }
 
+    /// Every customer of a month, heaviest first, with the id its keys hash
+    /// (an onboarding takes the first relabelling's drawn id) and its share
+    /// of the month's events.
+    pub fn month_customer_shares(&self, load: &MonthLoad) -> Vec<(CustomerRef, i64, f64)> {
+        self.month_customers(load, |_, _| true)
+            .into_iter()
+            .map(|(who, share)| {
+                let id = match who {
+                    CustomerRef::Known(id) => id,
+                    CustomerRef::Onboarding(i) => self.onboarding_ids[i][0],
+                };
+                (who, id, share)
+            })
+            .collect()
+    }
+
     /// The `n` heaviest customers of a month, known and onboarded.
     fn heaviest_customers(&self, load: &MonthLoad, n: usize) -> Vec<CustomerShare> {
         self.month_customers(load, |rank, _| rank < n)

@@ -1,11 +1,16 @@
 //! The model against the prototype: for each strategy, the sustainable
-//! throughput the model predicts for the benchmark's own topology (its
-//! parallelism and maxParallelism, the production per-record cost) beside the
-//! one the rate sweep measured.
+//! throughput the model predicts for the plan's month the prototype replayed
+//! (`data/bench/plan.tsv`: the keyed vertex's parallelism and maxParallelism,
+//! every customer's share and sub-key count, the service time) beside the
+//! median, least and most of the repeated bisections.
 //!
 //! Prediction: the hottest subtask saturates first, so the operator sustains
-//! `capacity / hottest share` events/s, the hottest share computed with the
-//! real key groups over the same key distribution.
+//! `capacity / hottest share` records/s, the hottest share computed with the
+//! real key groups over the keys the run replayed. The prototype runs
+//! time-scaled (every record pays `time_scale` × the service time at
+//! `1 / time_scale` of the rate, so each subtask is as busy as at full rate);
+//! its rates are multiplied back here, and every figure below is at the
+//! plan's scale.
 
 use std::collections::BTreeMap;
 
@@ -13,8 +18,9 @@ use serde::Serialize;
 
 use super::strategy::{self, KeySet, Strategy};
 use crate::inputs::BenchReport;
-use crate::inputs::bench::RunMode;
-use crate::inputs::keys::KeyDistribution;
+use crate::inputs::bench::{RatePoint, RunMode};
+use crate::inputs::bench_plan::BenchPlan;
+use crate::inputs::keys::EventType;
 use crate::inputs::scenarios::{Scenarios, Strategy as BenchStrategy};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -24,14 +30,25 @@ pub struct StrategyCheck {
     pub bench_strategy: BenchStrategy,
     pub hottest_share: f64,
     pub predicted_sustainable: f64,
+    /// The median of the repeats, and the least and the most.
     pub measured_sustainable: f64,
-    /// `(measured − predicted) / predicted`.
+    pub measured_min: f64,
+    pub measured_max: f64,
+    /// `(measured − predicted) / predicted` for the median, the least and the most.
     pub error: f64,
-    /// At the point nearest the validation rate: predicted and measured hottest busy ratio.
+    pub error_min: f64,
+    pub error_max: f64,
+    /// At the plan's peak: predicted and measured hottest busy ratio (the
+    /// median over the repeats' peak probes), and in how many repeats the
+    /// peak was sustained.
     pub at_rate: f64,
     pub predicted_hottest_busy: f64,
     pub measured_hottest_busy: f64,
     pub sustained_at_rate: bool,
+    pub sustained_at_peak: usize,
+    pub repeats: usize,
+    /// Latency at the peak, of the time-scaled run (its service time is
+    /// `time_scale` × production's, so its queueing delays are too).
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub p999_ms: f64,
@@ -41,18 +58,25 @@ pub struct StrategyCheck {
 pub struct Validation {
     pub parallelism: u32,
     pub max_parallelism: u32,
+    /// Records/s one subtask of the plan takes at 100% busy.
     pub capacity_per_s: f64,
     pub checks: Vec<StrategyCheck>,
-    /// Whether the prototype replayed the key distribution now in `data/keys`.
-    pub keys_match_inputs: bool,
-    /// The offered rate the model is validated at (`scenarios.toml`).
-    pub validation_rate: f64,
+    /// The plan's month the run replayed and its peak at the keyed vertex.
+    pub month_label: String,
+    pub peak_rate: f64,
+    /// The run's time scale (see the module docs).
+    pub time_scale: f64,
+    /// Bisections per strategy and the precision they stop at.
+    pub repeats: u32,
+    pub precision: f64,
+    /// Whether the run replayed the plan `data/` gives now.
+    pub plan_matches_inputs: bool,
     /// Every input the committed run derived from `data/` that differs from
     /// what `data/` says now; empty when the run is current.
     pub stale_inputs: Vec<StaleInput>,
     /// Whether the measured sustainable throughputs order the strategies as the predictions do.
     pub ranking_agrees: bool,
-    /// The largest |measured − predicted| / predicted over the strategies.
+    /// The largest |measured − predicted| / predicted over the strategies (medians).
     pub max_abs_error: f64,
     /// Whether the keyed target utilization leaves more headroom than that error.
     pub headroom_covers_error: bool,
@@ -69,7 +93,6 @@ pub struct StaleInput {
 
 /// What `data/` says now about everything the benchmark derives from it.
 pub struct Current<'a> {
-    pub keys: &'a KeyDistribution,
     pub keyed_operator: &'a str,
     pub parallelism: u32,
     pub max_parallelism: u32,
@@ -77,63 +100,104 @@ pub struct Current<'a> {
     pub service_time_us: f64,
     pub service_time_samples: usize,
     pub scenarios: &'a Scenarios,
+    /// The plan's month the prototype would replay now.
+    pub plan: Option<&'a BenchPlan>,
+}
+
+/// The hottest subtask's share of the records under each strategy, for the
+/// keys a run replayed: `customers` as `(id, share, sub-keys)`.
+pub fn hottest_shares(
+    customers: &[(i64, f64, u32)],
+    event_types: &[EventType],
+    parallelism: u32,
+    max_parallelism: u32,
+) -> BTreeMap<BenchStrategy, f64> {
+    let shares: Vec<(i64, f64)> = customers.iter().map(|c| (c.0, c.1)).collect();
+    let split: BTreeMap<i64, u32> = customers
+        .iter()
+        .filter(|c| c.2 > 1)
+        .map(|c| (c.0, c.2))
+        .collect();
+    [
+        (BenchStrategy::Customer, KeySet::customer_id(&shares)),
+        (
+            BenchStrategy::Composite,
+            KeySet::composite(&shares, event_types),
+        ),
+        (BenchStrategy::Sticky, KeySet::sub_keys(&shares, &split)),
+    ]
+    .into_iter()
+    .map(|(s, keys)| {
+        let hottest = strategy::max(&strategy::subtask_shares(
+            &keys.key_group_shares(max_parallelism, 0),
+            parallelism,
+        ));
+        (s, hottest)
+    })
+    .collect()
 }
 
 pub fn validate(bench: &BenchReport, now: &Current<'_>, target_utilization: f64) -> Validation {
     let p = &bench.parameters;
-    // Predict the prototype's own run at the service time it paid, which
-    // differs from today's metrics if they changed since `just bench`.
-    let capacity_per_s = 1e6 / p.service_time_us;
-    // Predict the prototype's own run: route the keys it replayed, which may
-    // differ from today's `data/keys` if the inputs changed since `just bench`.
-    let bench_keys = p.key_distribution();
-    let keys_match_inputs = same_keys(&bench_keys, now.keys);
-    let customers = bench_keys.customers();
-    let customer_keys = &KeySet::customer_id(&customers);
-    let composite_keys = &KeySet::composite(&customers, &bench_keys.event_types);
-    let split: BTreeMap<i64, u32> = p
-        .sticky_split_customers
+    let scale = p.time_scale;
+    // The plan's subtask at 100% busy; the run paid `scale` times its service time.
+    let capacity_per_s = 1e6 / p.plan_service_time_us;
+    let peak_rate = p.plan_peak_records_per_s;
+    let event_types: Vec<EventType> = p
+        .event_type_shares
         .iter()
-        .map(|&id| (id, p.sub_keys))
-        .collect();
-    let sticky_keys = KeySet::sub_keys(&customers, &split);
-    let validation_rate = now.scenarios.validation_rate;
-    let checks: Vec<StrategyCheck> = [
-        (BenchStrategy::Customer, customer_keys),
-        (BenchStrategy::Composite, composite_keys),
-        (BenchStrategy::Sticky, &sticky_keys),
-    ]
-    .into_iter()
-    .filter_map(|(bench_strategy, keys)| {
-        let s = Strategy::from(bench_strategy);
-        let sweep = bench.sweep.get(&bench_strategy)?;
-        let hottest = strategy::max(&strategy::subtask_shares(
-            &keys.key_group_shares(sweep.max_parallelism, 0),
-            sweep.parallelism,
-        ));
-        let predicted = capacity_per_s / hottest;
-        let point = sweep.points.iter().min_by(|a, b| {
-            (a.offered_rate - validation_rate)
-                .abs()
-                .total_cmp(&(b.offered_rate - validation_rate).abs())
-        })?;
-        Some(StrategyCheck {
-            strategy: s,
-            bench_strategy,
-            hottest_share: hottest,
-            predicted_sustainable: predicted,
-            measured_sustainable: sweep.sustainable_throughput,
-            error: (sweep.sustainable_throughput - predicted) / predicted,
-            at_rate: point.offered_rate,
-            predicted_hottest_busy: point.offered_rate * hottest / capacity_per_s,
-            measured_hottest_busy: point.hottest_busy_ratio,
-            sustained_at_rate: point.sustained,
-            p50_ms: point.latency_p50_ms,
-            p99_ms: point.latency_p99_ms,
-            p999_ms: point.latency_p999_ms,
+        .map(|(event_type, &share)| EventType {
+            event_type: event_type.clone(),
+            share,
         })
-    })
-    .collect();
+        .collect();
+    let hottest = hottest_shares(
+        &p.plan_customers,
+        &event_types,
+        p.sweep_parallelism,
+        p.sweep_max_parallelism,
+    );
+    let emulated_peak = (peak_rate / scale).round();
+    let checks: Vec<StrategyCheck> = BenchStrategy::ALL
+        .into_iter()
+        .filter_map(|bench_strategy| {
+            let sweep = bench.sweep.get(&bench_strategy)?;
+            let hottest = hottest[&bench_strategy];
+            let predicted = capacity_per_s / hottest;
+            let (min, max) = sweep.range();
+            let measured = sweep.sustainable_throughput * scale;
+            let error = |m: f64| (m - predicted) / predicted;
+            let at_peak: Vec<&RatePoint> = sweep
+                .points
+                .iter()
+                .filter(|pt| pt.offered_rate == emulated_peak)
+                .collect();
+            let first = at_peak.first()?;
+            let mut busy: Vec<f64> = at_peak.iter().map(|pt| pt.hottest_busy_ratio).collect();
+            busy.sort_by(f64::total_cmp);
+            Some(StrategyCheck {
+                strategy: Strategy::from(bench_strategy),
+                bench_strategy,
+                hottest_share: hottest,
+                predicted_sustainable: predicted,
+                measured_sustainable: measured,
+                measured_min: min * scale,
+                measured_max: max * scale,
+                error: error(measured),
+                error_min: error(min * scale),
+                error_max: error(max * scale),
+                at_rate: peak_rate,
+                predicted_hottest_busy: peak_rate * hottest / capacity_per_s,
+                measured_hottest_busy: busy[busy.len() / 2],
+                sustained_at_rate: at_peak.iter().all(|pt| pt.sustained),
+                sustained_at_peak: at_peak.iter().filter(|pt| pt.sustained).count(),
+                repeats: sweep.repeats.len(),
+                p50_ms: first.latency_p50_ms,
+                p99_ms: first.latency_p99_ms,
+                p999_ms: first.latency_p999_ms,
+            })
+        })
+        .collect();
     let order = |key: fn(&StrategyCheck) -> f64| {
         let mut idx: Vec<usize> = (0..checks.len()).collect();
         idx.sort_by(|&a, &b| key(&checks[a]).total_cmp(&key(&checks[b])));
@@ -141,22 +205,27 @@ pub fn validate(bench: &BenchReport, now: &Current<'_>, target_utilization: f64)
     };
     let ranking_agrees = order(|c| c.predicted_sustainable) == order(|c| c.measured_sustainable);
     let max_abs_error = checks.iter().map(|c| c.error.abs()).fold(0.0, f64::max);
+    let plan_matches_inputs = now.plan.is_some_and(|plan| plan.digest() == p.plan_digest);
     Validation {
-        keys_match_inputs,
-        validation_rate,
-        stale_inputs: stale_inputs(bench, now, keys_match_inputs),
+        plan_matches_inputs,
+        stale_inputs: stale_inputs(bench, now, plan_matches_inputs),
         ranking_agrees,
         max_abs_error,
         headroom_covers_error: max_abs_error < 1.0 - target_utilization,
         parallelism: p.sweep_parallelism,
         max_parallelism: p.sweep_max_parallelism,
         capacity_per_s,
+        month_label: p.plan_month_label.clone(),
+        peak_rate,
+        time_scale: scale,
+        repeats: p.bisection_repeats,
+        precision: p.bisection_precision,
         checks,
     }
 }
 
 /// Each parameter the run recorded, against what `data/` gives now.
-fn stale_inputs(bench: &BenchReport, now: &Current<'_>, keys_match: bool) -> Vec<StaleInput> {
+fn stale_inputs(bench: &BenchReport, now: &Current<'_>, plan_matches: bool) -> Vec<StaleInput> {
     let p = &bench.parameters;
     let c = &now.scenarios.common;
     let plan = if bench.mode == RunMode::Quick {
@@ -166,12 +235,6 @@ fn stale_inputs(bench: &BenchReport, now: &Current<'_>, keys_match: bool) -> Vec
     };
     // results.json rounds its figures to 6 significant digits.
     let close = |recorded: f64, current: f64| (recorded - current).abs() <= 1e-5 * current.abs();
-    let event_types_match = p.event_type_shares.len() == now.keys.event_types.len()
-        && now.keys.event_types.iter().all(|e| {
-            p.event_type_shares
-                .get(&e.event_type)
-                .is_some_and(|&s| close(s, e.share))
-        });
     const ARCH: &str = "data/architecture.toml";
     const ASSUMPTIONS: &str = "data/assumptions.toml";
     const SCENARIOS: &str = "data/bench/scenarios.toml";
@@ -202,16 +265,7 @@ fn stale_inputs(bench: &BenchReport, now: &Current<'_>, keys_match: bool) -> Vec
             SUBTASKS,
             p.service_time_samples == now.service_time_samples,
         ),
-        (
-            "hot_customer_shares",
-            "data/keys/hot_customers.csv",
-            keys_match,
-        ),
-        (
-            "event_type_shares",
-            "data/keys/event_types.csv",
-            event_types_match,
-        ),
+        ("plan_digest", "data/bench/plan.tsv", plan_matches),
         ("window_size_ms", ARCH, p.window_size_ms == c.window_size_ms),
         (
             "records_per_buffer",
@@ -266,11 +320,18 @@ fn stale_inputs(bench: &BenchReport, now: &Current<'_>, keys_match: bool) -> Vec
         ),
         ("seed", SCENARIOS, p.seed == c.seed),
         (
-            "sweep_parallelism",
+            "bisection_repeats",
             SCENARIOS,
-            p.sweep_parallelism == plan.sweep.parallelism,
+            p.bisection_repeats == plan.sweep.repeats
+                && p.bisection_precision == plan.sweep.precision
+                && p.bisection_step == plan.sweep.step,
         ),
-        ("sweep_rates", SCENARIOS, p.sweep_rates == plan.sweep.rates),
+        (
+            "time_scale",
+            SCENARIOS,
+            // At the run's own peak: a plan that moved is named once, above.
+            p.time_scale == plan.sweep.time_scale(p.plan_peak_records_per_s),
+        ),
         (
             "sweep_measure_s",
             SCENARIOS,
@@ -290,23 +351,4 @@ fn stale_inputs(bench: &BenchReport, now: &Current<'_>, keys_match: bool) -> Vec
             derived_from,
         })
         .collect()
-}
-
-/// The same customers with the same shares (to export rounding) and the same tail.
-fn same_keys(a: &KeyDistribution, b: &KeyDistribution) -> bool {
-    const EPS: f64 = 1e-6;
-    let close = |x: f64, y: f64| (x - y).abs() <= EPS;
-    let mut ha: Vec<(i64, f64)> = a.hot.iter().map(|h| (h.customer_id, h.share)).collect();
-    let mut hb: Vec<(i64, f64)> = b.hot.iter().map(|h| (h.customer_id, h.share)).collect();
-    ha.sort_by_key(|h| h.0);
-    hb.sort_by_key(|h| h.0);
-    ha.len() == hb.len()
-        && ha
-            .iter()
-            .zip(&hb)
-            .all(|(x, y)| x.0 == y.0 && close(x.1, y.1))
-        && a.tail.customers == b.tail.customers
-        && a.tail.first_customer_id == b.tail.first_customer_id
-        && close(a.tail.zipf_exponent, b.tail.zipf_exponent)
-        && close(a.tail.share, b.tail.share)
 }

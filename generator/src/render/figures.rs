@@ -276,7 +276,7 @@ fn chart_label(strategy: BenchStrategy) -> &'static str {
     }
 }
 
-/// Throughput against p99 latency, one curve per strategy, from the rate sweep.
+/// Throughput against p99 latency, one curve per strategy, from the bisections' probes.
 fn bench_latency(b: &BenchReport) -> Result<Chart> {
     let k = |x: f64| format!("{:.0}k", x / 1000.0);
     let lines = BenchStrategy::ALL
@@ -284,13 +284,21 @@ fn bench_latency(b: &BenchReport) -> Result<Chart> {
         .enumerate()
         .filter_map(|(i, strategy)| {
             let sweep = b.sweep.get(strategy)?;
+            // Rates at the plan's scale; where repeats probed the same rate
+            // (the peak), the worst p99 of them. Only sustained probes: an
+            // overloaded run's latency grows with its length (and one that
+            // completed no window has none), so it is no point of a curve.
+            let mut points: Vec<(f64, f64)> = Vec::new();
+            for p in sweep.points.iter().filter(|p| p.sustained) {
+                let x = p.offered_rate * b.parameters.time_scale;
+                match points.last_mut() {
+                    Some(last) if last.0 == x => last.1 = last.1.max(p.latency_p99_ms),
+                    _ => points.push((x, p.latency_p99_ms)),
+                }
+            }
             Some(Line {
                 label: chart_label(*strategy),
-                points: sweep
-                    .points
-                    .iter()
-                    .map(|p| (p.offered_rate, p.latency_p99_ms))
-                    .collect(),
+                points,
                 color: PALETTE[i % PALETTE.len()],
                 dashed: false,
             })
@@ -298,24 +306,26 @@ fn bench_latency(b: &BenchReport) -> Result<Chart> {
         .collect();
     charts::line_chart(&LineChart {
         file_name: "bench-latency.svg",
-        x_desc: "offered events/s",
+        x_desc: "offered records/s, at the plan's scale",
         y_desc: "p99 latency (ms)",
         x_label: &k,
         lines,
     })
 }
 
-/// Busy ratio of every subtask at the validation rate, one row per strategy.
+/// Busy ratio of every subtask at the plan's peak, one row per strategy.
 fn bench_heat_map(b: &BenchReport, v: &Validation) -> Result<Chart> {
     let rows: Vec<(String, Vec<f64>)> = BenchStrategy::ALL
         .iter()
         .filter_map(|strategy| {
             let sweep = b.sweep.get(strategy)?;
-            let point = sweep.points.iter().min_by(|x, y| {
-                (x.offered_rate - v.validation_rate)
-                    .abs()
-                    .total_cmp(&(y.offered_rate - v.validation_rate).abs())
-            })?;
+            // The first repeat's probe at the plan's peak: the probes that
+            // keep their per-subtask ratios.
+            let peak = (v.peak_rate / v.time_scale).round();
+            let point = sweep
+                .points
+                .iter()
+                .find(|p| p.offered_rate == peak && !p.busy_ratio.is_empty())?;
             Some((chart_label(*strategy).to_owned(), point.busy_ratio.clone()))
         })
         .collect();

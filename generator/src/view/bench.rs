@@ -65,11 +65,21 @@ pub struct Checks {
     pub parallelism: u32,
     pub max_parallelism: u32,
     pub capacity_per_s: f64,
-    /// The offered rate the strategies are compared at.
+    /// The plan's month the run replayed, and its peak: the rate the
+    /// strategies are compared at.
+    pub month_label: Text,
     pub at_rate: f64,
+    /// Rates divided and service time multiplied by this in the run.
+    pub time_scale: f64,
+    pub time_scaled: bool,
+    pub service_time_scaled_us: f64,
+    pub repeats: u32,
+    pub precision: f64,
+    /// Whether every strategy's repeats found the same rate.
+    pub repeats_agree: bool,
     pub checks: Vec<Check>,
-    /// Whether the prototype replayed the key distribution now in `data/keys`.
-    pub keys_match_inputs: bool,
+    /// Whether the prototype replayed the plan `data/` gives now.
+    pub plan_matches_inputs: bool,
     /// Whether any input the run derived from `data/` differs from `data/` now.
     pub stale: bool,
     /// Those inputs, each with the file it comes from.
@@ -92,8 +102,15 @@ pub struct Check {
     pub hottest_share: f64,
     pub predicted_sustainable: f64,
     pub measured_sustainable: f64,
+    pub measured_min: f64,
+    pub measured_max: f64,
     pub error: f64,
+    /// The error of the median, signed, and of the least and the most.
+    pub error_signed: String,
+    pub error_range: String,
     pub sustained_at_rate: bool,
+    pub sustained_at_peak: usize,
+    pub repeats: usize,
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub p999_ms: f64,
@@ -317,7 +334,17 @@ pub fn build(
             parallelism: validation.parallelism,
             max_parallelism: validation.max_parallelism,
             capacity_per_s: validation.capacity_per_s,
-            at_rate: validation.checks.first().map_or(0.0, |c| c.at_rate),
+            month_label: Text::new(&validation.month_label),
+            at_rate: validation.peak_rate,
+            time_scale: validation.time_scale,
+            time_scaled: validation.time_scale > 1.0,
+            service_time_scaled_us: 1e6 / validation.capacity_per_s * validation.time_scale,
+            repeats: validation.repeats,
+            precision: validation.precision,
+            repeats_agree: validation
+                .checks
+                .iter()
+                .all(|c| c.repeats > 1 && c.measured_min == c.measured_max),
             checks: validation
                 .checks
                 .iter()
@@ -326,8 +353,18 @@ pub fn build(
                     hottest_share: c.hottest_share,
                     predicted_sustainable: c.predicted_sustainable,
                     measured_sustainable: c.measured_sustainable,
+                    measured_min: c.measured_min,
+                    measured_max: c.measured_max,
                     error: c.error,
+                    error_signed: words::signed_percent(c.error),
+                    error_range: format!(
+                        "{} to {}",
+                        words::signed_percent(c.error_min),
+                        words::signed_percent(c.error_max)
+                    ),
                     sustained_at_rate: c.sustained_at_rate,
+                    sustained_at_peak: c.sustained_at_peak,
+                    repeats: c.repeats,
                     p50_ms: c.p50_ms,
                     p99_ms: c.p99_ms,
                     p999_ms: c.p999_ms,
@@ -335,7 +372,7 @@ pub fn build(
                     measured_hottest_busy: c.measured_hottest_busy,
                 })
                 .collect(),
-            keys_match_inputs: validation.keys_match_inputs,
+            plan_matches_inputs: validation.plan_matches_inputs,
             stale: !validation.stale_inputs.is_empty(),
             stale_inputs: validation
                 .stale_inputs

@@ -39,7 +39,12 @@ pub struct RealFlink {
     pub service_scale: f64,
     pub calibration_strategy: &'static str,
     pub calibration_rate: f64,
+    /// How busy the calibration run kept its busiest subtask.
+    pub calibration_busiest: f64,
     pub capacity_per_s: f64,
+    /// The low-load calibration (absent from older reports): its rate, its
+    /// capacity, and how far below the loaded one that capacity is.
+    pub low_load: Option<LowLoad>,
     pub other_backend: &'static str,
     pub other_backend_capacity_per_s: f64,
     pub repeats: u32,
@@ -50,6 +55,15 @@ pub struct RealFlink {
     pub ranking_agrees: bool,
     pub stale: bool,
     pub stale_inputs: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LowLoad {
+    pub rate: f64,
+    pub capacity_per_s: f64,
+    /// `1 − low / loaded`: how much lower every prediction calibrated at low
+    /// load over every subtask would be.
+    pub shortfall: f64,
 }
 
 /// One strategy: the model's prediction and the measurement on the
@@ -76,7 +90,10 @@ pub struct ThreeWay {
 #[derive(Debug, Serialize)]
 pub struct PrototypeSide {
     pub predicted: f64,
+    /// The median of the repeats, and the least and the most.
     pub measured: f64,
+    pub min: f64,
+    pub max: f64,
     pub error: f64,
     pub error_signed: String,
 }
@@ -184,6 +201,8 @@ fn real_flink(r: &FlinkResults, v: &FlinkValidation, prototype: &Validation) -> 
                 .map(|pc| PrototypeSide {
                     predicted: pc.predicted_sustainable,
                     measured: pc.measured_sustainable,
+                    min: pc.measured_min,
+                    max: pc.measured_max,
                     error: pc.error,
                     error_signed: words::signed_percent(pc.error),
                 }),
@@ -216,7 +235,21 @@ fn real_flink(r: &FlinkResults, v: &FlinkValidation, prototype: &Validation) -> 
         service_scale: p.service_time_us / p.production_service_time_us,
         calibration_strategy: words::strategy_name(Strategy::from(c.calibration_strategy)),
         calibration_rate: c.calibration_rate,
+        calibration_busiest: r
+            .calibration
+            .subtasks
+            .iter()
+            .map(|s| s.busy_fraction())
+            .fold(0.0, f64::max),
         capacity_per_s: c.capacity_per_s,
+        low_load: c
+            .low_load_rate
+            .zip(c.low_load_capacity_per_s)
+            .map(|(rate, capacity)| LowLoad {
+                rate,
+                capacity_per_s: capacity,
+                shortfall: 1.0 - capacity / c.capacity_per_s,
+            }),
         other_backend: c.other_backend.name(),
         other_backend_capacity_per_s: c.other_backend_capacity_per_s,
         repeats: p.repeats,

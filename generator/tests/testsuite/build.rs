@@ -83,13 +83,17 @@ fn committed_markdown_is_current() {
             "spec/src/{rel} is stale: run `just spec` and commit it"
         );
     }
-    for (rel, bytes) in &rendered.spec {
-        let on_disk = std::fs::read(repo_root().join("spec").join(rel)).unwrap_or_default();
+    for (rel, bytes) in &rendered.files {
+        let on_disk = std::fs::read(repo_root().join(rel)).unwrap_or_default();
         assert!(
             &on_disk == bytes,
-            "spec/{rel} is stale: run `just spec` and commit it"
+            "{rel} is stale: run `just spec` and commit it"
         );
     }
+    assert!(
+        rendered.files.contains_key("data/bench/plan.tsv"),
+        "the build writes the plan the prototype replays"
+    );
 }
 
 #[test]

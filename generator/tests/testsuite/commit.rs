@@ -37,10 +37,16 @@ fn outputs(version: u32) -> Rendered {
                 text(format!("<svg>version {version}</svg>")),
             ),
         ]),
-        spec: BTreeMap::from([(
-            "figures.tsv".to_owned(),
-            text(format!("version\t{version}\n")),
-        )]),
+        files: BTreeMap::from([
+            (
+                "spec/figures.tsv".to_owned(),
+                text(format!("version\t{version}\n")),
+            ),
+            (
+                "data/bench/plan.tsv".to_owned(),
+                text(format!("param\tversion\t{version}\n")),
+            ),
+        ]),
         out: BTreeMap::from([
             ("spec.pdf".to_owned(), text(format!("version {version}"))),
             ("csv/a.csv".to_owned(), text(format!("version,{version}\n"))),
@@ -60,6 +66,7 @@ fn version_on_disk(root: &Path) -> Option<u32> {
         .parse()
         .ok()?;
     let whole = read("spec/figures.tsv")? == format!("version\t{v}\n")
+        && read("data/bench/plan.tsv")? == format!("param\tversion\t{v}\n")
         && read("out/spec.pdf")? == format!("version {v}")
         && read("out/csv/a.csv")? == format!("version,{v}\n")
         && read("book/downloads/spec.pdf")? == format!("version {v}")

@@ -1,11 +1,10 @@
 //! The real-engine benchmarks (`engine-bench/`): the committed reports parse
-//! and hold together, the plan the Flink job replays is the model's, and
-//! (ignored by default: they need python3, a JDK, PyPI and a few minutes) the
-//! quick modes of `just bench-flink` and `just bench-clickhouse` run end to end.
-//!
-//! Run the slow ones with
-//! `cargo test -p specgen --test testsuite engine_bench -- --ignored`
-//! or `just test-engines`.
+//! and hold together, the plan the Flink job replays is the model's, and the
+//! quick modes run end to end (python3 with pip, a JDK and PyPI, which
+//! `just test` installs when missing): `just bench-flink --cluster URL` on a
+//! cluster started separately, and `just bench-clickhouse`. The quick mode
+//! with the cluster the harness starts itself repeats the Flink path and is
+//! left to `just test-engines`.
 
 use std::path::Path;
 use std::process::Command;
@@ -80,6 +79,19 @@ fn committed_flink_results_parse_and_hold_together() {
     assert_eq!(results.mode, RunMode::Full);
     assert!(results.git_revision.is_some());
     assert_consistent(&results);
+    // The model calibrates on a loaded run, chosen from the low-load one.
+    let low = results
+        .low_load_calibration
+        .as_ref()
+        .expect("the low-load calibration is recorded");
+    assert!(results.calibration.offered_rate > low.offered_rate);
+    let busiest = results
+        .calibration
+        .subtasks
+        .iter()
+        .map(|s| s.busy_fraction())
+        .fold(0.0, f64::max);
+    assert!(busiest >= 0.5, "the calibration run is loaded: {busiest}");
     let keys = specgen::inputs::keys::load(&root.join("data/keys")).unwrap();
     let check = engine_validation::check(&results, &keys);
     assert_eq!(check.checks.len(), 3);
@@ -171,7 +183,7 @@ fn run_harness(script: &str, out: &Path, extra: &[&str]) {
 }
 
 #[test]
-#[ignore = "needs python3, a JDK 11+ and PyPI (Flink from apache-flink-libraries); about 3 minutes"]
+#[ignore = "the same path as the --cluster test, with the harness's own cluster; about 3 minutes (`just test-engines`)"]
 fn flink_quick_mode_runs_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("flink-results.json");
@@ -207,7 +219,6 @@ impl Drop for SeparateCluster {
 }
 
 #[test]
-#[ignore = "needs python3, a JDK 11+ and PyPI (Flink from apache-flink-libraries); about 3 minutes"]
 fn flink_quick_mode_runs_on_a_cluster_started_separately() {
     let root = repo_root();
     let work = tempfile::tempdir().unwrap();
@@ -231,7 +242,10 @@ fn flink_quick_mode_runs_on_a_cluster_started_separately() {
         &mut ready,
     )
     .unwrap();
-    assert!(ready.starts_with("Flink "), "cluster did not start: {ready:?}");
+    assert!(
+        ready.starts_with("Flink "),
+        "cluster did not start: {ready:?}"
+    );
 
     let out = work.path().join("flink-results.json");
     let url = format!("http://127.0.0.1:{port}");
@@ -265,7 +279,6 @@ fn http_get(url: &str) -> String {
 }
 
 #[test]
-#[ignore = "needs python3 and PyPI (chdb); about 1 minute"]
 fn clickhouse_quick_mode_runs_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("clickhouse-results.json");

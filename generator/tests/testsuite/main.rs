@@ -1,6 +1,7 @@
 //! All integration tests of `specgen`, in one binary (one module per area).
 
 mod alt_data;
+mod bench_plan;
 mod binding;
 mod build;
 mod commit;

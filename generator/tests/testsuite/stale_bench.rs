@@ -37,8 +37,14 @@ fn a_run_made_from_other_metrics_is_flagged_with_what_moved() {
         text.contains("`service_time_us` (`data/metrics/flink_subtasks.csv`)"),
         "{text}"
     );
-    // Nothing else moved, so nothing else is named.
-    assert!(!text.contains("`hot_customer_shares`"), "{text}");
+    // The plan's service time comes from the same metrics, so the plan the
+    // run replayed moved too; nothing else did, so nothing else is named.
+    assert!(
+        text.contains("`plan_digest` (`data/bench/plan.tsv`)"),
+        "{text}"
+    );
+    assert!(!text.contains("`bisection_repeats`"), "{text}");
+    assert!(!text.contains("`seed`"), "{text}");
     let readout = chapter(&s, "readout.md");
     assert!(
         readout.contains("no longer gives: rerun `just bench`"),
@@ -55,4 +61,22 @@ fn a_changed_scenario_file_is_flagged_too() {
         text.contains("`sub_keys` (`data/bench/scenarios.toml`)"),
         "{text}"
     );
+}
+
+#[test]
+fn a_run_on_another_plan_is_flagged_with_the_plan() {
+    let s = Scratch::new();
+    // Another forecast for the busiest month: another peak and other
+    // subtasks, the same metrics and keys.
+    s.edit(
+        "data/forecast.csv",
+        "12,2027-12,base,9200,60",
+        "12,2027-12,base,9200,61",
+    );
+    let text = chapter(&s, "benchmark.md");
+    assert!(
+        text.contains("`plan_digest` (`data/bench/plan.tsv`)"),
+        "{text}"
+    );
+    assert!(!text.contains("`service_time_us`"), "{text}");
 }
