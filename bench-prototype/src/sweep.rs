@@ -119,31 +119,40 @@ pub fn checkpoint_summary(stats: &[CheckpointStat]) -> CheckpointSummary {
     }
 }
 
+/// A point with nothing measured: not sustained, no latency, no subtask.
+fn empty_point(rate: f64, late_records: u64, checkpoints: CheckpointSummary) -> RatePoint {
+    RatePoint {
+        offered_rate: rate,
+        achieved_rate: 0.0,
+        sustained: false,
+        latency_p50_ms: 0.0,
+        latency_p99_ms: 0.0,
+        latency_p999_ms: 0.0,
+        latency_max_ms: 0.0,
+        latency_p99_first_half_ms: 0.0,
+        latency_p99_second_half_ms: 0.0,
+        lag_growth_per_s: 0.0,
+        final_lag_records: 0.0,
+        busy_ratio: vec![],
+        backpressured_ratio: vec![],
+        idle_ratio: vec![],
+        hottest_subtask: 0,
+        hottest_busy_ratio: 0.0,
+        mean_busy_ratio: 0.0,
+        source_backpressured_ratio: 0.0,
+        merge_busy_ratio: 0.0,
+        late_records,
+        checkpoints,
+    }
+}
+
 fn rate_point(common: &Common, rate: f64, result: &JobResult) -> RatePoint {
     let Some(w) = &result.window else {
-        return RatePoint {
-            offered_rate: rate,
-            achieved_rate: 0.0,
-            sustained: false,
-            latency_p50_ms: 0.0,
-            latency_p99_ms: 0.0,
-            latency_p999_ms: 0.0,
-            latency_max_ms: 0.0,
-            latency_p99_first_half_ms: 0.0,
-            latency_p99_second_half_ms: 0.0,
-            lag_growth_per_s: 0.0,
-            final_lag_records: 0.0,
-            busy_ratio: vec![],
-            backpressured_ratio: vec![],
-            idle_ratio: vec![],
-            hottest_subtask: 0,
-            hottest_busy_ratio: 0.0,
-            mean_busy_ratio: 0.0,
-            source_backpressured_ratio: 0.0,
-            merge_busy_ratio: 0.0,
-            late_records: result.late_records,
-            checkpoints: checkpoint_summary(&result.checkpoints),
-        };
+        return empty_point(
+            rate,
+            result.late_records,
+            checkpoint_summary(&result.checkpoints),
+        );
     };
     let mut all = w.latency_first_half_us.clone();
     // Same bounds, so adding cannot fail.
@@ -315,27 +324,9 @@ mod tests {
     /// A point that is sustained exactly up to `capacity`.
     fn point(rate: f64, capacity: f64) -> RatePoint {
         RatePoint {
-            offered_rate: rate,
             achieved_rate: rate.min(capacity),
             sustained: rate <= capacity,
-            latency_p50_ms: 0.0,
-            latency_p99_ms: 0.0,
-            latency_p999_ms: 0.0,
-            latency_max_ms: 0.0,
-            latency_p99_first_half_ms: 0.0,
-            latency_p99_second_half_ms: 0.0,
-            lag_growth_per_s: 0.0,
-            final_lag_records: 0.0,
-            busy_ratio: vec![],
-            backpressured_ratio: vec![],
-            idle_ratio: vec![],
-            hottest_subtask: 0,
-            hottest_busy_ratio: 0.0,
-            mean_busy_ratio: 0.0,
-            source_backpressured_ratio: 0.0,
-            merge_busy_ratio: 0.0,
-            late_records: 0,
-            checkpoints: checkpoint_summary(&[]),
+            ..empty_point(rate, 0, checkpoint_summary(&[]))
         }
     }
 

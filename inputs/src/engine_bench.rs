@@ -147,18 +147,6 @@ impl BackendCalibration {
     }
 }
 
-impl SubtaskSample {
-    /// Share of the window's accounted time (busy, backpressured, idle) the subtask was busy.
-    pub fn busy_fraction(&self) -> f64 {
-        let total = self.busy_ms + self.backpressured_ms + self.idle_ms;
-        if total > 0.0 {
-            self.busy_ms / total
-        } else {
-            0.0
-        }
-    }
-}
-
 /// Records per busy second, pooled over the subtasks at least half as busy
 /// as the busiest. A subtask's cost per record falls with its load (a busy
 /// one drains several buffers per wake-up), and the prediction is about
@@ -167,11 +155,9 @@ impl SubtaskSample {
 fn loaded_capacity(subtasks: &[SubtaskSample]) -> f64 {
     let busiest = subtasks
         .iter()
-        .map(SubtaskSample::busy_fraction)
+        .map(SubtaskSample::busy_ratio)
         .fold(0.0, f64::max);
-    let loaded = subtasks
-        .iter()
-        .filter(|s| s.busy_fraction() >= busiest / 2.0);
+    let loaded = subtasks.iter().filter(|s| s.busy_ratio() >= busiest / 2.0);
     let (records, busy_s) = loaded.fold((0.0, 0.0), |(r, b), s| {
         (r + s.records_in, b + s.busy_ms / 1000.0)
     });
@@ -461,7 +447,7 @@ mod tests {
         // Over every subtask: (66,300 + 38,000 + 14,000) ÷ (8.5 + 5.0 + 2.0).
         let every = 118_300.0 / 15.5;
         assert!((c.capacity_over_every_subtask_per_s() - every).abs() < 1e-9);
-        assert!((c.subtasks[0].busy_fraction() - 0.85).abs() < 1e-12);
+        assert!((c.subtasks[0].busy_ratio() - 0.85).abs() < 1e-12);
         // Nothing busy: no rate rather than a division by zero.
         let idle = Calibration {
             subtasks: vec![sample(0.0, 0.0, 10_000.0)],

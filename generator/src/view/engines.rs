@@ -239,7 +239,7 @@ fn real_flink(r: &FlinkResults, v: &FlinkValidation, prototype: &Validation) -> 
             .calibration
             .subtasks
             .iter()
-            .map(|s| s.busy_fraction())
+            .map(|s| s.busy_ratio())
             .fold(0.0, f64::max),
         capacity_per_s: c.capacity_per_s,
         low_load: c

@@ -89,7 +89,7 @@ fn committed_flink_results_parse_and_hold_together() {
         .calibration
         .subtasks
         .iter()
-        .map(|s| s.busy_fraction())
+        .map(|s| s.busy_ratio())
         .fold(0.0, f64::max);
     assert!(busiest >= 0.5, "the calibration run is loaded: {busiest}");
     let keys = specgen::inputs::keys::load(&root.join("data/keys")).unwrap();
