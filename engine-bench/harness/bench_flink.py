@@ -297,11 +297,10 @@ def main():
         ceiling = keyed_parallelism * 1e6 / args.service_us
         # Calibration, in two runs of the customer strategy. The first, at a quarter of the
         # ceiling, finds how busy its hottest subtask is; the second offers the rate that
-        # should keep that subtask about CALIBRATION_BUSY busy. A subtask's cost per record
-        # depends on its load: a lightly loaded one wakes up for nearly every buffer, a
-        # loaded one drains several per wake-up. The model predicts where the hottest subtask
-        # saturates, so it calibrates on the loaded subtasks of the second run; the first
-        # stays in the report beside it.
+        # should keep that subtask about CALIBRATION_BUSY busy. The model predicts where the
+        # hottest subtask saturates, so it calibrates on the loaded subtasks of the second run
+        # (a lightly loaded subtask wakes up for fewer records and pays more per record); the
+        # first stays in the report beside it.
         low_rate = ceiling / 4
         print(f"calibration at low load: customer at {low_rate:.0f} events/s", flush=True)
         low_load = bench.probe("customer", low_rate)

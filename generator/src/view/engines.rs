@@ -49,8 +49,14 @@ pub struct RealFlink {
     pub other_backend_capacity_per_s: f64,
     pub repeats: u32,
     pub bisection_precision: f64,
+    pub measure_s: f64,
     pub sustainability_criterion: Text,
     pub rows: Vec<ThreeWay>,
+    /// Whether every strategy sustained more than predicted, and whether at
+    /// its sustained rates the hottest subtask received less than its
+    /// predicted share of the records (the rest waiting in buffers).
+    pub all_above: bool,
+    pub hottest_lagged: bool,
     pub max_abs_error: f64,
     pub ranking_agrees: bool,
     pub stale: bool,
@@ -62,8 +68,9 @@ pub struct LowLoad {
     pub rate: f64,
     pub capacity_per_s: f64,
     /// `1 − low / loaded`: how much lower every prediction calibrated at low
-    /// load over every subtask would be.
+    /// load over every subtask would be, and whether that is a percent or more.
     pub shortfall: f64,
+    pub lower: bool,
 }
 
 /// One strategy: the model's prediction and the measurement on the
@@ -189,7 +196,7 @@ pub fn build(
 fn real_flink(r: &FlinkResults, v: &FlinkValidation, prototype: &Validation) -> RealFlink {
     let p = &r.parameters;
     let c = &v.check;
-    let rows = c
+    let rows: Vec<ThreeWay> = c
         .checks
         .iter()
         .map(|s| ThreeWay {
@@ -249,11 +256,17 @@ fn real_flink(r: &FlinkResults, v: &FlinkValidation, prototype: &Validation) -> 
                 rate,
                 capacity_per_s: capacity,
                 shortfall: 1.0 - capacity / c.capacity_per_s,
+                lower: 1.0 - capacity / c.capacity_per_s >= 0.01,
             }),
         other_backend: c.other_backend.name(),
         other_backend_capacity_per_s: c.other_backend_capacity_per_s,
         repeats: p.repeats,
         bisection_precision: p.bisection_precision,
+        measure_s: p.measure_s,
+        all_above: rows.iter().all(|r| r.flink_error > 0.0),
+        hottest_lagged: rows
+            .iter()
+            .all(|r| r.flink_measured_share < r.flink_predicted_share),
         sustainability_criterion: Text::new(&r.sustainability_criterion),
         rows,
         max_abs_error: c.max_abs_error,
