@@ -21,6 +21,7 @@ fn plan() -> FaultPlan {
 
 #[test]
 fn exactly_once_after_a_kill_equals_the_fault_free_run() {
+    let _machine = crate::common::beside_others();
     let common = small_windows();
     let g = generator(&common);
     let plan = plan();
@@ -85,6 +86,7 @@ fn exactly_once_after_a_kill_equals_the_fault_free_run() {
 
 #[test]
 fn at_least_once_counts_duplicates_and_no_checkpoints_counts_losses() {
+    let _machine = crate::common::beside_others();
     let common = small_windows();
     let g = generator(&common);
     let plan = plan();

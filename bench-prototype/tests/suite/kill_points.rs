@@ -40,6 +40,7 @@ fn tiny_windows() -> Common {
 
 #[test]
 fn exactly_once_loses_and_duplicates_no_row_at_any_kill_point() {
+    let _machine = crate::common::beside_others();
     let common = tiny_windows();
     let g = generator(&common);
     let plan = plan();

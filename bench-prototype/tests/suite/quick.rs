@@ -6,6 +6,7 @@ use crate::common::data_dir;
 
 #[test]
 fn quick_mode_runs_every_scenario_and_writes_the_report() {
+    let _machine = crate::common::alone();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("results.json");
     let options = BenchOptions {

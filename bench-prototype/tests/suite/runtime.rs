@@ -32,6 +32,7 @@ fn bounded(strategy: Strategy, parallelism: u32, backend: BackendKind, events: u
 
 #[test]
 fn window_results_are_identical_across_strategies_and_backends() {
+    let _machine = crate::common::beside_others();
     let events = 150_000;
     let generator = generator(&small_windows());
     let reference = run_job(
@@ -69,6 +70,7 @@ fn window_results_are_identical_across_strategies_and_backends() {
 
 #[test]
 fn busy_backpressured_and_idle_add_up_to_a_second_per_second() {
+    let _machine = crate::common::beside_others();
     let common = small_windows();
     let setup = PointSetup {
         partitioner: partitioner(Strategy::Customer, 3, &common),
@@ -95,6 +97,7 @@ fn busy_backpressured_and_idle_add_up_to_a_second_per_second() {
 
 #[test]
 fn an_overloaded_operator_is_not_sustained_and_a_light_one_is() {
+    let _machine = crate::common::beside_others();
     let common = small_windows();
     let setup = PointSetup {
         partitioner: partitioner(Strategy::Customer, 2, &common),
@@ -116,6 +119,7 @@ fn an_overloaded_operator_is_not_sustained_and_a_light_one_is() {
 
 #[test]
 fn subtask_shares_follow_flinks_key_groups() {
+    let _machine = crate::common::beside_others();
     let common = small_windows();
     let keys = keys();
     let spec = partitioner(Strategy::Customer, 12, &common);
@@ -139,6 +143,7 @@ fn subtask_shares_follow_flinks_key_groups() {
 /// through the tick would take none before the input ends.
 #[test]
 fn checkpoints_follow_their_interval_when_it_is_shorter_than_the_metrics_tick() {
+    let _machine = crate::common::beside_others();
     let mut common = small_windows();
     common.lag_sample_interval_ms = 1_000;
     let spec = JobSpec {
