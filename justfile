@@ -71,8 +71,9 @@ clean:
 fuzz seconds="300":
     SPECGEN_FUZZ_SECONDS={{seconds}} cargo test --release --locked -p specgen --test testsuite fuzz:: -- --nocapture --test-threads=1
 
-# Run the bottleneck prototype's scenarios (release build, about 10 minutes) and write
-# data/bench/results.json, which `just spec` renders.
+# Run the bottleneck prototype's scenarios (release build, about 22 minutes) and write
+# data/bench/results.json, which `just spec` renders; the bisections replay the plan's
+# busiest month from data/bench/plan.tsv, which `just spec` writes.
 bench: system-deps
     cargo run --release --locked -p bench-prototype -- --data data
 
