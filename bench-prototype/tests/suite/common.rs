@@ -10,10 +10,9 @@ use bench_prototype::keys::KeyDistribution;
 use bench_prototype::partition::PartitionerSpec;
 
 /// The quick mode emulates the plan's few hundred subtasks and loads both
-/// cores. The other tests compare runs row for row, and beside it the sticky
-/// strategy's last window twice came out a few events short on RocksDB (a
-/// defect of the runtime under CPU contention, not yet found). So the quick
-/// mode runs alone: it takes this lock exclusively, every other test shared.
+/// cores, while the other tests time their runs (busy, backpressured and
+/// idle time; checkpoint intervals). So the quick mode runs alone: it takes
+/// this lock exclusively, every other test shared.
 static MACHINE: RwLock<()> = RwLock::new(());
 
 /// For the quick mode: no other test of this suite runs meanwhile.
