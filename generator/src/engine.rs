@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::error::{Error, Result};
+use crate::inputs::bench_plan::field_text;
 use crate::inputs::{self, engine_bench};
 use crate::model::engine_validation::{self, EngineCheck, JobPlan};
 
@@ -71,11 +72,7 @@ pub fn plan_tsv(plan: &JobPlan) -> String {
     }
     for t in &plan.event_types {
         // Names are data text: a tab or newline in one would break the format.
-        let name: String = t
-            .event_type
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
+        let name = field_text(&t.event_type);
         let _ = writeln!(s, "event_type\t{name}\t{}", t.share);
     }
     for c in &plan.customers {
@@ -169,11 +166,7 @@ pub fn write_clickhouse_plan(root: &Path, out: &Path) -> Result<engine_validatio
     let mut s = String::from(
         "# The ClickHouse experiment's plan: `specgen clickhouse-plan`, from data/ and the model.\n",
     );
-    let table: String = plan
-        .table
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let table = field_text(&plan.table);
     let params: [(&str, String); 8] = [
         ("table", table),
         ("insert_batch_rows", plan.insert_batch_rows.to_string()),

@@ -58,7 +58,9 @@ const PARAMS: [&str; 8] = [
 ];
 
 /// Data text goes into a tab-separated line: no tab or line break survives.
-fn field_text(s: &str) -> String {
+/// Every plan file the benchmarks read (this one, the Flink job's, the
+/// ClickHouse experiment's) writes its text fields through it.
+pub fn field_text(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

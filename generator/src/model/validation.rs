@@ -38,10 +38,9 @@ pub struct StrategyCheck {
     pub error: f64,
     pub error_min: f64,
     pub error_max: f64,
-    /// At the plan's peak: predicted and measured hottest busy ratio (the
-    /// median over the repeats' peak probes), and in how many repeats the
-    /// peak was sustained.
-    pub at_rate: f64,
+    /// At the plan's peak (`Validation::peak_rate`): predicted and measured
+    /// hottest busy ratio (the median over the repeats' peak probes), and in
+    /// how many repeats the peak was sustained.
     pub predicted_hottest_busy: f64,
     pub measured_hottest_busy: f64,
     pub sustained_at_rate: bool,
@@ -186,7 +185,6 @@ pub fn validate(bench: &BenchReport, now: &Current<'_>, target_utilization: f64)
                 error: error(measured),
                 error_min: error(min * scale),
                 error_max: error(max * scale),
-                at_rate: peak_rate,
                 predicted_hottest_busy: peak_rate * hottest / capacity_per_s,
                 measured_hottest_busy: busy[busy.len() / 2],
                 sustained_at_rate: at_peak.iter().all(|pt| pt.sustained),
