@@ -235,17 +235,25 @@ fn flink_quick_mode_runs_on_a_cluster_started_separately() {
             .spawn()
             .expect("python3 on the PATH"),
     );
-    // The cluster says so once its REST API offers every slot.
-    let mut ready = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(cluster.0.stdout.take().unwrap()),
-        &mut ready,
-    )
-    .unwrap();
-    assert!(
-        ready.starts_with("Flink "),
-        "cluster did not start: {ready:?}"
-    );
+    // The cluster says so once its REST API offers every slot. Before that it
+    // may report progress (the first run downloads Flink), so read on to the
+    // ready line; a thread keeps draining the pipe after it, because a writer
+    // whose reader has gone (pip's progress, the cluster's own lines) fails.
+    let stdout = cluster.0.stdout.take().unwrap();
+    let (lines, ready) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+            let Ok(line) = line else { break };
+            let _ = lines.send(line);
+        }
+    });
+    let mut before = Vec::new();
+    let started = ready.iter().any(|line| {
+        let is_ready = line.starts_with("Flink ");
+        before.push(line);
+        is_ready
+    });
+    assert!(started, "cluster did not start; it printed {before:#?}");
 
     let out = work.path().join("flink-results.json");
     let url = format!("http://127.0.0.1:{port}");
