@@ -31,6 +31,15 @@ pub struct Kafka {
     pub brokers: u32,
     pub instance: String,
     pub disk_per_broker_gb: f64,
+    /// Consumers fetch from a replica in their own zone (KIP-392:
+    /// `replica.selector.class` on the brokers, `client.rack` on the
+    /// consumers). Kafka's default, and so the default here, is the leader.
+    #[serde(default)]
+    pub follower_fetching: bool,
+    /// Producers write to partitions led in their own zone. Off by default:
+    /// a producer's partitioner ignores where the leader is.
+    #[serde(default)]
+    pub zone_aware_producers: bool,
     pub topics: Vec<Topic>,
 }
 

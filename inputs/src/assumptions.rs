@@ -188,6 +188,11 @@ pub struct CostAssumptions {
     pub lever_cold_disk_gb_per_month: Assumption,
     /// Object storage for tiered storage's remote copy.
     pub object_storage_gb_per_month: Assumption,
+    /// Data between two zones of a region, billed on each side.
+    pub cross_zone_gb_each_way: Assumption,
+    /// The hours of a billed month: the instance prices' month, and the
+    /// month cross-zone traffic is summed over.
+    pub hours_per_month: Assumption,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -449,6 +454,7 @@ pub const UNITS: &[(&str, f64, f64)] = &[
     ("×", 1.0, 1_000.0),
     ("USD/month", 1e-6, 1e7),
     ("USD/GB-month", 1e-6, 100.0),
+    ("USD/GB", 1e-6, 100.0),
     ("inserts/s", 0.01, 1e9),
     ("blocks", 1.0, 1e9),
     ("draws", 1.0, 1_000.0),

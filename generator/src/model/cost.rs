@@ -13,11 +13,24 @@ pub struct Cost {
     pub flink: f64,
     /// Shards × replicas × (instance + disk).
     pub clickhouse: f64,
+    /// Bytes between zones: billed by use, not by the fleet.
+    pub cross_zone: f64,
     pub total: f64,
 }
 
+impl Cost {
+    /// The fleet's cost with the month's cross-zone traffic added.
+    pub fn with_cross_zone(self, usd_per_month: f64) -> Cost {
+        Cost {
+            cross_zone: usd_per_month,
+            total: self.kafka + self.flink + self.clickhouse + usd_per_month,
+            ..self
+        }
+    }
+}
+
 /// What a fleet costs per month: brokers, TaskManagers and ClickHouse
-/// nodes (shards × replicas), each with its disk.
+/// nodes (shards × replicas), each with its disk; no traffic yet.
 pub fn monthly(
     brokers: u32,
     task_managers: u32,
@@ -34,12 +47,14 @@ pub fn monthly(
         kafka,
         flink,
         clickhouse,
+        cross_zone: 0.0,
         total: kafka + flink + clickhouse,
     }
 }
 
-/// What today's footprint costs per month: doing nothing.
-pub fn today(arch: &Architecture, a: &CostAssumptions) -> Cost {
+/// What today's footprint costs per month, with today's cross-zone traffic:
+/// doing nothing.
+pub fn today(arch: &Architecture, a: &CostAssumptions, cross_zone_usd_per_month: f64) -> Cost {
     monthly(
         arch.kafka.brokers,
         arch.flink.task_managers,
@@ -47,6 +62,7 @@ pub fn today(arch: &Architecture, a: &CostAssumptions) -> Cost {
         arch,
         a,
     )
+    .with_cross_zone(cross_zone_usd_per_month)
 }
 
 /// `brokers` with disks of `disk_gb` at `gb_price` per GB-month: the Kafka

@@ -14,6 +14,7 @@ pub mod bench_plan;
 pub mod bound;
 pub mod clickhouse;
 pub mod cost;
+pub mod cross_zone;
 pub mod decision;
 pub mod engine_validation;
 pub mod fault;
@@ -185,6 +186,8 @@ pub struct MonthPlan {
     /// The month's heaviest customers, known and onboarded, heaviest first.
     pub heaviest_customers: Vec<CustomerShare>,
     pub latency: latency::LatencyBudget,
+    /// The month's traffic between zones, flow by flow, under today's clients.
+    pub cross_zone: cross_zone::CrossZone,
     /// What the month's fleet costs; a plan that does not carry the month
     /// (see `carried`) has no price, whatever these sum to.
     pub cost: cost::Cost,
@@ -248,6 +251,9 @@ pub struct Model {
     pub rollout: rollout::Rollout,
     /// The Kafka storage levers weighed on the last month the plan carries.
     pub storage_levers: storage_levers::StorageLevers,
+    /// Cross-zone traffic on the last month the plan carries, with the
+    /// client levers that keep it in its zone.
+    pub cross_zone: cross_zone::CrossZonePlan,
 }
 
 pub fn run(inputs: &Inputs) -> Model {
@@ -334,7 +340,17 @@ pub fn run(inputs: &Inputs) -> Model {
         &basis.merge_safe,
         &a.fault,
     );
-    let cost_today = cost::today(arch, &a.cost);
+    let cost_today = cost::today(
+        arch,
+        &a.cost,
+        cross_zone::month(
+            &cross_zone::Traffic::today(&workload, arch),
+            cross_zone::Clients::of(arch),
+            arch,
+            a,
+        )
+        .usd_per_month,
+    );
     let fleet_today = basis.fleet_today();
     let rollout = rollout::plan(&plan, &strategies, &growth, arch, &a.cost, cost_today.total);
     let settled = (
@@ -342,6 +358,19 @@ pub fn run(inputs: &Inputs) -> Model {
         *basis.max_parallelism.get(decision.chosen),
     );
     let storage_levers = storage_levers::weigh(last, &arch.kafka, a);
+    let traffic_of = |p: &MonthPlan| {
+        cross_zone::Traffic::of(&p.topics, &keyed_topic.name, p.clickhouse.avg_rows_per_s)
+    };
+    let cross_zone = cross_zone::weigh(
+        last_carried_month,
+        &traffic_of(last),
+        &plan
+            .iter()
+            .map(|(_, p)| traffic_of(&p.base))
+            .collect::<Vec<_>>(),
+        arch,
+        a,
+    );
     let sensitivity = sensitivity::analyse(
         &basis,
         inputs,
@@ -388,6 +417,7 @@ pub fn run(inputs: &Inputs) -> Model {
         fault,
         rollout,
         storage_levers,
+        cross_zone,
         clickhouse_validation: None,
     };
     // The experiment's plan reads the finished model (its merge-safe rate and

@@ -115,6 +115,8 @@ proptest! {
             brokers: 3,
             instance: String::new(),
             disk_per_broker_gb: 4000.0,
+            follower_fetching: false,
+            zone_aware_producers: false,
             topics: Vec::new(),
         };
         let topic = |scale: f64| TopicLoad {

@@ -6,6 +6,7 @@
 //! Capacity is bought by the quarter: what a quarter needs at its busiest
 //! month runs from its first day to its last, so a quarter costs its fleet's
 //! monthly price times its months, not the sum of each month's need.
+//! Cross-zone traffic is billed by use: a quarter pays each month's own.
 
 use serde::Serialize;
 
@@ -88,6 +89,8 @@ struct Fleet {
     brokers: u32,
     task_managers: Option<u32>,
     clickhouse_nodes: u32,
+    /// The months' cross-zone traffic so far, summed: billed by use.
+    cross_zone_usd: f64,
     /// Whether the plan carries every month so far.
     carried: bool,
 }
@@ -98,6 +101,7 @@ impl Fleet {
             brokers: p.brokers.brokers,
             task_managers: p.flink.task_managers,
             clickhouse_nodes: p.clickhouse.nodes,
+            cross_zone_usd: p.cost.cross_zone,
             carried: p.carried,
         }
     }
@@ -111,11 +115,13 @@ impl Fleet {
                 .zip(next.task_managers)
                 .map(|(a, b)| a.max(b)),
             clickhouse_nodes: self.clickhouse_nodes.max(next.clickhouse_nodes),
+            cross_zone_usd: self.cross_zone_usd + next.cross_zone_usd,
             carried: self.carried && next.carried,
         }
     }
 
-    /// The fleet for `months` months; `None` when a month is not carried.
+    /// The fleet for `months` months and the months' traffic; `None` when a
+    /// month is not carried.
     fn cost(&self, months: u32, arch: &Architecture, a: &CostAssumptions) -> Option<f64> {
         let per_month = cost::monthly(
             self.brokers,
@@ -124,7 +130,8 @@ impl Fleet {
             arch,
             a,
         );
-        self.carried.then(|| f64::from(months) * per_month.total)
+        self.carried
+            .then(|| f64::from(months) * per_month.total + self.cross_zone_usd)
     }
 }
 
@@ -330,7 +337,27 @@ mod tests {
             ),
             (368.0, 140.0, 561.0, 0.08, 12_000.0, 8_000.0)
         );
-        assert!((q1.cost.unwrap() - 99_666.0).abs() < 1e-6);
+        // Cross-zone traffic is billed by use: each month's own is added,
+        // recomputed here from the months' average MB/s (both topics over 3
+        // zones, RF 3, one consumer group; ClickHouse RF 2): 2/3 of produce,
+        // consume, shuffle and sink cross, both Kafka followers and the
+        // second ClickHouse replica's fetch; 730 h at 0.02 USD a GB crossed.
+        let traffic: f64 = base
+            .iter()
+            .filter(|p| p.month <= 3)
+            .map(|p| {
+                let produced: f64 = p.topics.iter().map(|t| t.avg_mb_per_s).sum();
+                let keyed = p.topics[0].avg_mb_per_s;
+                let fetched = p.clickhouse.avg_rows_per_s * 40.0 / 1e6;
+                let mb = produced * (2.0 / 3.0 + 2.0 + 2.0 / 3.0) + keyed * 4.0 / 3.0 + fetched;
+                mb * 730.0 * 3600.0 / 1000.0 * 0.02
+            })
+            .sum();
+        assert_eq!(
+            inputs.assumptions.clickhouse.bytes_per_row_compressed.value,
+            40.0
+        );
+        assert!((q1.cost.unwrap() - 99_666.0 - traffic).abs() < 1e-6 * traffic);
         // A quarter funds at least what its months need one by one, and the
         // year is its quarters.
         for q in &r.quarters {

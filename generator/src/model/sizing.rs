@@ -19,7 +19,8 @@ use super::strategy::{self, CustomerRef, KeySet, KeyShape, Strategy};
 use super::task_managers::{self, Shape, TaskManagerFleet, VertexLoad};
 use super::workload::Workload;
 use super::{
-    CustomerShare, MonthPlan, StrategyMonth, SubKeyCount, TodayCheck, ceil_u32, cost, latency,
+    CustomerShare, MonthPlan, StrategyMonth, SubKeyCount, TodayCheck, ceil_u32, cost, cross_zone,
+    latency,
 };
 use crate::inputs::{Inputs, Scenario};
 
@@ -632,13 +633,17 @@ impl<'a> Basis<'a> {
         );
         // A month whose keyed vertex fits no TaskManagers is not carried
         // (its cost is shown as such); the rest of its fleet is priced.
+        let traffic =
+            cross_zone::Traffic::of(&topics, &arch.keyed_topic().name, clickhouse.avg_rows_per_s);
+        let cross_zone = cross_zone::month(&traffic, cross_zone::Clients::of(arch), arch, a);
         let cost = cost::monthly(
             brokers.brokers,
             flink.task_managers.unwrap_or(0),
             clickhouse.nodes,
             arch,
             &a.cost,
-        );
+        )
+        .with_cross_zone(cross_zone.usd_per_month);
         MonthPlan {
             month: load.month,
             scenario: load.scenario,
@@ -652,6 +657,7 @@ impl<'a> Basis<'a> {
             sub_key_limit_per_s: chosen.sub_key_limit_per_s,
             heaviest_customers: self.heaviest_customers(load, HEAVIEST_CUSTOMERS_SHOWN),
             latency,
+            cross_zone,
             cost,
             carried: chosen.feasible,
         }
