@@ -260,7 +260,7 @@ pub struct LeverEffect {
     pub in_place: bool,
     pub usd_per_month: f64,
     pub saving_usd_per_month: f64,
-    /// Summed over every month of the base plan.
+    /// Summed over the base plan's months up to the last it carries.
     pub saving_usd_over_plan: f64,
 }
 
@@ -276,7 +276,8 @@ pub struct CrossZonePlan {
 }
 
 /// The flows of one month under today's clients, and each lever weighed on
-/// it and over the plan's months (`traffic_by_month`, base scenario).
+/// it and over the plan's months (`traffic_by_month`, base scenario, those
+/// the plan carries).
 pub fn weigh(
     month: u32,
     traffic: &Traffic,

@@ -227,6 +227,8 @@ pub struct Model {
     pub slos: Vec<slo::Slo>,
     /// Today's footprint per month: the cost of doing nothing.
     pub cost_today: cost::Cost,
+    /// Today's cross-zone traffic, at the means production measured.
+    pub cross_zone_today: cross_zone::CrossZone,
     /// Today's job on today's TaskManagers at today's peak: the vCPUs it
     /// keeps busy and what the plan's rules would give it.
     pub fleet_today: task_managers::TaskManagerFleet,
@@ -340,17 +342,13 @@ pub fn run(inputs: &Inputs) -> Model {
         &basis.merge_safe,
         &a.fault,
     );
-    let cost_today = cost::today(
+    let cross_zone_today = cross_zone::month(
+        &cross_zone::Traffic::today(&workload, arch),
+        cross_zone::Clients::of(arch),
         arch,
-        &a.cost,
-        cross_zone::month(
-            &cross_zone::Traffic::today(&workload, arch),
-            cross_zone::Clients::of(arch),
-            arch,
-            a,
-        )
-        .usd_per_month,
+        a,
     );
+    let cost_today = cost::today(arch, &a.cost, cross_zone_today.usd_per_month);
     let fleet_today = basis.fleet_today();
     let rollout = rollout::plan(&plan, &strategies, &growth, arch, &a.cost, cost_today.total);
     let settled = (
@@ -364,8 +362,10 @@ pub fn run(inputs: &Inputs) -> Model {
     let cross_zone = cross_zone::weigh(
         last_carried_month,
         &traffic_of(last),
+        // A month past the last carried has no fleet and no price.
         &plan
             .iter()
+            .take_while(|&(m, _)| m <= last_carried_month)
             .map(|(_, p)| traffic_of(&p.base))
             .collect::<Vec<_>>(),
         arch,
@@ -408,6 +408,7 @@ pub fn run(inputs: &Inputs) -> Model {
         kafka_partitions_exhausted_month,
         slos,
         cost_today,
+        cross_zone_today,
         fleet_today,
         bench_plan,
         validation,

@@ -119,9 +119,16 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
     let flink = flink_sheet(inputs, model, &mut named);
     let clickhouse = clickhouse_sheet(inputs, model, &mut named);
     let latency = latency_sheet(inputs, model, &flink, &mut named);
-    let cost = cost_sheet(inputs, model, &brokers, &flink, &mut named);
+    let cross_zone = cross_zone_sheet(inputs, model, &brokers, &mut named);
+    let cost = cost_sheet(inputs, model, [&brokers, &flink, &cross_zone], &mut named);
     let slo = slo_sheet(model);
-    let quarters = quarters_sheet(inputs, model, [&brokers, &flink, &clickhouse], &mut named);
+    let quarters = quarters_sheet(
+        inputs,
+        model,
+        [&brokers, &flink, &clickhouse],
+        &cross_zone,
+        &mut named,
+    );
     let sheets = vec![
         forecast_sheet,
         onboarding_sheet,
@@ -131,6 +138,7 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
         clickhouse,
         latency,
         slo,
+        cross_zone,
         cost,
         quarters,
     ];
@@ -1110,13 +1118,208 @@ fn slo_sheet(model: &Model) -> Sheet {
     }
 }
 
-fn cost_sheet(
+/// The Cross-zone sheet's name (the Cost and Quarters sheets read it).
+const CROSS_ZONE: &str = "Cross-zone";
+
+/// Cross-zone traffic per month and scenario, flow by flow (the model's
+/// `cross_zone::month`), then today's at the measured means: the row doing
+/// nothing pays. Flags are 1 when production runs the lever, 0 when not.
+fn cross_zone_sheet(
     inputs: &Inputs,
     model: &Model,
     brokers: &Sheet,
-    flink: &Sheet,
     named: &mut Vec<Named>,
 ) -> Sheet {
+    use crate::model::cross_zone::{CrossZone, Traffic};
+    let arch = &inputs.architecture;
+    let zones = publish(
+        named,
+        "architecture.deployment.availability_zones",
+        count(arch.deployment.availability_zones),
+        "zones",
+        "data/architecture.toml: deployment.availability_zones".into(),
+    );
+    let flag = |named: &mut Vec<Named>, key: &str, on: bool| {
+        publish(
+            named,
+            &format!("architecture.kafka.{key}"),
+            if on { 1.0 } else { 0.0 },
+            "1 = on",
+            format!("data/architecture.toml: kafka.{key}"),
+        )
+    };
+    let follower_fetching = flag(named, "follower_fetching", arch.kafka.follower_fetching);
+    let zone_aware = flag(
+        named,
+        "zone_aware_producers",
+        arch.kafka.zone_aware_producers,
+    );
+    let replicas = publish(
+        named,
+        "architecture.clickhouse.replicas",
+        count(arch.clickhouse.replicas),
+        "replicas",
+        "data/architecture.toml: clickhouse.replicas".into(),
+    );
+    let groups = n("kafka.consumer_groups");
+    let elsewhere = format!("(({zones}-1)/{zones})");
+    let topics = &arch.kafka.topics;
+    let keyed = arch.keyed_topic();
+    // Columns: month, scenario, each topic's average MB/s, then the rest.
+    let first = 2;
+    let topic_col = |i: usize| col(first + i);
+    let after = first + topics.len();
+    let [
+        produced,
+        keyed_mb,
+        rows_c,
+        produce,
+        _replication,
+        _consume,
+        _shuffle,
+        _sink,
+        ch,
+        total,
+        gb,
+    ] = std::array::from_fn(|k| col(after + k));
+    let rf = |t: &crate::inputs::architecture::Topic| {
+        defined_name(&format!("architecture.{}.replication_factor", t.name))
+    };
+    let per_topic = |term: &dyn Fn(String, String) -> String| {
+        topics
+            .iter()
+            .enumerate()
+            .map(|(i, t)| term(format!("{}{{r}}", topic_col(i)), rf(t)))
+            .collect::<Vec<_>>()
+            .join("+")
+    };
+    let keyed_col = topic_col(
+        topics
+            .iter()
+            .position(|t| t.name == keyed.name)
+            .expect("the keyed topic is a topic"),
+    );
+    let seconds = format!("{}*3600", n("cost.hours_per_month"));
+    let row_bytes = n("clickhouse.bytes_per_row_compressed");
+    let derived = |t: &Traffic, z: &CrossZone| {
+        let mb = |i: usize| z.flows[i].cross_zone_mb_per_s;
+        vec![
+            formula(
+                format!(
+                    "=SUM({}{{r}}:{}{{r}})",
+                    topic_col(0),
+                    topic_col(topics.len() - 1)
+                ),
+                t.topics.iter().map(|(mb, _)| mb).sum(),
+            ),
+            formula(format!("={keyed_col}{{r}}"), t.keyed_mb_per_s),
+            // Filled in by the caller: rows/s differ between plan and today.
+            Cell::Number(t.clickhouse_rows_per_s),
+            formula(
+                format!("={produced}{{r}}*IF({zone_aware}=1,0,{elsewhere})"),
+                mb(0),
+            ),
+            formula(
+                format!(
+                    "={}",
+                    per_topic(&|mb, rf| format!("{mb}*({rf}-MAX(1,{rf}/{zones}))"))
+                ),
+                mb(1),
+            ),
+            formula(
+                format!(
+                    "={}",
+                    per_topic(&|mb, rf| format!(
+                        "{mb}*{groups}*IF({follower_fetching}=1,MAX(0,({zones}-MIN({rf},{zones}))/{zones}),{elsewhere})"
+                    ))
+                ),
+                mb(2),
+            ),
+            formula(format!("={keyed_mb}{{r}}*{elsewhere}"), mb(3)),
+            formula(format!("={keyed_mb}{{r}}*{elsewhere}"), mb(4)),
+            formula(
+                format!(
+                    "={rows_c}{{r}}*{row_bytes}/{BYTES_PER_MB}*({replicas}-MAX(1,{replicas}/{zones}))"
+                ),
+                mb(5),
+            ),
+            formula(
+                format!("=SUM({produce}{{r}}:{ch}{{r}})"),
+                z.cross_zone_mb_per_s,
+            ),
+            formula(
+                format!("={total}{{r}}*{BYTES_PER_MB}*{seconds}/{BYTES_PER_GB}"),
+                z.gb_per_month,
+            ),
+            formula(
+                format!("={gb}{{r}}*2*{}", n("cost.cross_zone_gb_each_way")),
+                z.usd_per_month,
+            ),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = model
+        .plan
+        .flat()
+        .map(|(_, _, p)| p)
+        .map(|m| {
+            let traffic = Traffic::of(&m.topics, &keyed.name, m.clickhouse.avg_rows_per_s);
+            let mut row = vec![
+                Cell::Number(count(m.month)),
+                Cell::Text(m.scenario.name().to_owned()),
+            ];
+            // Each topic's average, read off the brokers sheet's row.
+            for (t, (mb, _)) in topics.iter().zip(&traffic.topics) {
+                let c = col_of(brokers, &format!("{}_avg_mb_per_s", t.name));
+                row.push(formula(format!("='{}'!{c}{{r}}", brokers.name), *mb));
+            }
+            let mut rest = derived(&traffic, &m.cross_zone);
+            rest[2] = formula("=ClickHouse!C{r}", traffic.clickhouse_rows_per_s);
+            row.extend(rest);
+            row
+        })
+        .collect();
+    // Today: the measured means as input cells, priced by the same formulas.
+    let traffic = Traffic::today(&model.workload, arch);
+    let mut today = vec![Cell::Number(0.0), Cell::Text("today".into())];
+    today.extend(traffic.topics.iter().map(|(mb, _)| Cell::Number(*mb)));
+    today.extend(derived(&traffic, &model.cross_zone_today));
+    rows.push(today);
+    let mut h = vec![
+        "month (0: today, at the measured means)".to_owned(),
+        "scenario".to_owned(),
+    ];
+    h.extend(topics.iter().map(|t| format!("{}_avg_mb_per_s", t.name)));
+    h.extend(
+        [
+            "produced_mb_per_s",
+            "keyed_topic_mb_per_s",
+            "clickhouse_rows_per_s",
+            "produce_mb_per_s",
+            "replication_mb_per_s",
+            "consume_mb_per_s",
+            "shuffle_mb_per_s",
+            "sink_mb_per_s",
+            "clickhouse_replication_mb_per_s",
+            "cross_zone_mb_per_s",
+            "gb_per_month",
+            "usd_per_month",
+        ]
+        .map(String::from),
+    );
+    Sheet {
+        name: CROSS_ZONE.into(),
+        headers: h,
+        rows,
+    }
+}
+
+fn cost_sheet(
+    inputs: &Inputs,
+    model: &Model,
+    [brokers, flink, cross_zone]: [&Sheet; 3],
+    named: &mut Vec<Named>,
+) -> Sheet {
+    let traffic = col_of(cross_zone, "usd_per_month");
     let arch = &inputs.architecture;
     let gb = n("cost.storage_gb_per_month");
     let kafka_disk = publish(
@@ -1143,6 +1346,7 @@ fn cost_sheet(
             "kafka_usd_per_month",
             "flink_usd_per_month",
             "clickhouse_usd_per_month",
+            "cross_zone_usd_per_month",
             "total_usd_per_month",
         ]),
         rows: model
@@ -1164,7 +1368,7 @@ fn cost_sheet(
                 // A month the plan does not carry has no price: a sum would
                 // read as one and understate the quarter.
                 let total = if m.carried {
-                    formula("=C{r}+D{r}+E{r}", m.cost.total)
+                    formula("=C{r}+D{r}+E{r}+F{r}", m.cost.total)
                 } else {
                     Cell::Text(NOT_CARRIED.to_owned())
                 };
@@ -1186,6 +1390,7 @@ fn cost_sheet(
                         ),
                         m.cost.clickhouse,
                     ),
+                    formula(format!("='{CROSS_ZONE}'!{traffic}{{r}}"), m.cost.cross_zone),
                     total,
                 ]
             })
@@ -1202,6 +1407,7 @@ fn quarters_sheet(
     inputs: &Inputs,
     model: &Model,
     [brokers_sheet, flink_sheet, clickhouse_sheet]: [&Sheet; 3],
+    cross_zone: &Sheet,
     named: &mut Vec<Named>,
 ) -> Sheet {
     let arch = &inputs.architecture;
@@ -1238,9 +1444,18 @@ fn quarters_sheet(
         "({}+{ch_disk}*{gb})",
         n("cost.clickhouse_replica_per_month")
     );
+    // Cross-zone traffic is billed by use: today's row of the Cross-zone
+    // sheet for doing nothing, each month's own for the plan.
+    let usd = col_of(cross_zone, "usd_per_month");
+    let today_traffic = format!("'{CROSS_ZONE}'!${usd}${}", cross_zone.rows.len() + 1);
     let today_per_month = format!(
-        "({brokers}*{broker_price}+{task_managers}*{tm_price}+{shards}*{replicas}*{node_price})"
+        "({brokers}*{broker_price}+{task_managers}*{tm_price}+{shards}*{replicas}*{node_price}+{today_traffic})"
     );
+    let traffic = |scenario: &str| {
+        format!(
+            "SUMIFS('{CROSS_ZONE}'!{usd}:{usd},'{CROSS_ZONE}'!A:A,\">=\"&B{{r}},'{CROSS_ZONE}'!A:A,\"<=\"&C{{r}},'{CROSS_ZONE}'!B:B,\"{scenario}\")"
+        )
+    };
     // The most a column of a per-month sheet reaches over the quarter's
     // months in one scenario (those sheets start with month, scenario).
     let peak = |sheet: &Sheet, column: &str, scenario: &str| {
@@ -1257,8 +1472,11 @@ fn quarters_sheet(
             peak(clickhouse_sheet, "nodes", scenario),
         ]
     };
-    let cost = |[b, tm, nodes]: [String; 3]| {
-        format!("=(C{{r}}-B{{r}}+1)*({b}*{broker_price}+{tm}*{tm_price}+{nodes}*{node_price})")
+    let cost = |[b, tm, nodes]: [String; 3], scenario: &str| {
+        format!(
+            "=(C{{r}}-B{{r}}+1)*({b}*{broker_price}+{tm}*{tm_price}+{nodes}*{node_price})+{}",
+            traffic(scenario)
+        )
     };
     let [base_brokers, base_tms, base_nodes] = fleet("base");
     Sheet {
@@ -1291,9 +1509,12 @@ fn quarters_sheet(
                     formula(format!("={base_brokers}"), count(q.brokers)),
                     tms,
                     formula(format!("={base_nodes}"), count(q.clickhouse_nodes)),
-                    priced(cost(fleet("low")), q.cost_low),
-                    priced(cost(["D{r}".into(), "E{r}".into(), "F{r}".into()]), q.cost),
-                    priced(cost(fleet("high")), q.cost_high),
+                    priced(cost(fleet("low"), "low"), q.cost_low),
+                    priced(
+                        cost(["D{r}".into(), "E{r}".into(), "F{r}".into()], "base"),
+                        q.cost,
+                    ),
+                    priced(cost(fleet("high"), "high"), q.cost_high),
                     formula(
                         format!("=(C{{r}}-B{{r}}+1)*{today_per_month}"),
                         q.cost_doing_nothing,

@@ -12,9 +12,11 @@ pub struct Capacity {
     pub sensitivity: Option<Sensitivity>,
     /// Every assumption: the site's full table.
     pub assumptions: Vec<Assumption>,
-    /// Those with a range, which the sensitivity analysis varies: the ones
-    /// that move the plan, the PDF's table.
+    /// Those with a range whose ends move the plan's last month (a count or
+    /// its cost): the PDF's table.
     pub uncertain: Vec<Assumption>,
+    /// Those with a range whose ends move nothing there: listed on the site.
+    pub uncertain_still: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -124,38 +126,44 @@ pub fn swings(src: &Source<'_>) -> Vec<Swing> {
 }
 
 pub fn build(src: &Source<'_>) -> Capacity {
-    let assumptions: Vec<Assumption> = src
-        .inputs
-        .assumptions
-        .list()
-        .into_iter()
-        .map(|a| Assumption {
-            name: Code::new(&a.name),
-            value: a.assumption.value,
-            range: a
-                .assumption
-                .low
-                .zip(a.assumption.high)
-                .map(|(low, high)| Range { low, high }),
-            unit: Text::new(&words::unit_of(
-                a.assumption.value,
-                a.assumption.low.is_some(),
-                &a.assumption.unit,
-            )),
-            source: Text::new(&a.assumption.source),
+    let sensitivity = &src.model.sensitivity;
+    // An assumption moves the plan when either end of its range changes a
+    // count or the cost of the month the sensitivity reruns.
+    let moves = |name: &str| {
+        sensitivity.swings.iter().any(|s| {
+            s.assumption == name
+                && (s.at_low != sensitivity.baseline || s.at_high != sensitivity.baseline)
         })
-        .collect();
+    };
+    let listed = src.inputs.assumptions.list();
+    let shown = |a: &crate::inputs::assumptions::NamedAssumption| Assumption {
+        name: Code::new(&a.name),
+        value: a.assumption.value,
+        range: a
+            .assumption
+            .low
+            .zip(a.assumption.high)
+            .map(|(low, high)| Range { low, high }),
+        unit: Text::new(&words::unit_of(
+            a.assumption.value,
+            a.assumption.low.is_some(),
+            &a.assumption.unit,
+        )),
+        source: Text::new(&a.assumption.source),
+    };
+    let uncertain = |moving: bool| {
+        listed
+            .iter()
+            .filter(move |a| a.assumption.low.is_some() && moves(&a.name) == moving)
+    };
     Capacity {
         sensitivity: Some(Sensitivity {
-            baseline: nodes(&src.model.sensitivity.baseline),
+            baseline: nodes(&sensitivity.baseline),
             swings: swings(src),
         }),
-        uncertain: assumptions
-            .iter()
-            .filter(|a| a.range.is_some())
-            .cloned()
-            .collect(),
-        assumptions,
+        uncertain: uncertain(true).map(shown).collect(),
+        uncertain_still: uncertain(false).count(),
+        assumptions: listed.iter().map(shown).collect(),
     }
 }
 

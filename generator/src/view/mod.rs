@@ -12,6 +12,7 @@
 
 pub mod bench;
 pub mod capacity;
+pub mod cross_zone;
 pub mod engines;
 pub mod fault;
 pub mod latency;

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::cross_zone::{self, CrossZoneView};
 use super::text::{Code, Text};
 use super::{Months, Source, words};
 use crate::inputs::Scenario;
@@ -126,6 +127,11 @@ pub struct Sizing {
     pub flink: Flink,
     pub clickhouse: ClickHouse,
     pub cost: Vec<CostRow>,
+    /// The bytes that cross zones in the last month the plan carries.
+    pub cross_zone: CrossZoneView,
+    /// Every lever that saves money on that month, storage and cross-zone,
+    /// most first: the readout's list.
+    pub cost_levers: Vec<Saver>,
     /// What sets each component's count in the last month the plan carries.
     pub binding: BindingView,
 }
@@ -157,9 +163,14 @@ pub struct StorageRow {
     pub gives_up: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Saver {
+    /// What it saves a month, unrounded: the order of the readout's list.
+    #[serde(skip)]
+    pub saving: f64,
     pub lever: String,
+    /// The cost line it saves on: "Kafka", "cross-zone traffic".
+    pub on: &'static str,
     /// Two significant figures: "49,000".
     pub saving_usd_per_month: String,
     pub gives_up: String,
@@ -406,6 +417,7 @@ pub struct CostRow {
     /// no TaskManager count: no fleet carries it, so it has no cost.
     pub flink: String,
     pub clickhouse: f64,
+    pub cross_zone: f64,
     pub total_low: String,
     pub total: String,
     pub total_high: String,
@@ -489,6 +501,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
         kafka: base.cost.kafka,
         flink: words::usd(base.flink.task_managers.map(|_| base.cost.flink)),
         clickhouse: base.cost.clickhouse,
+        cross_zone: base.cost.cross_zone,
         total_low: total(low),
         total: total(base),
         total_high: total(high),
@@ -496,6 +509,8 @@ pub fn build(src: &Source<'_>) -> Sizing {
     let source = model.vertices.first().expect("the job has a source vertex");
     let binding = binding_view(src);
     let storage = storage_view(src);
+    let cross_zone = cross_zone::build(src);
+    let cost_levers = cost_levers(src, &storage);
     Sizing {
         binding,
         kafka: Kafka {
@@ -562,7 +577,27 @@ pub fn build(src: &Source<'_>) -> Sizing {
             months: shard_months,
         },
         cost,
+        cross_zone,
+        cost_levers,
     }
+}
+
+/// The storage levers that save and the cross-zone ones, most first.
+fn cost_levers(src: &Source<'_>, storage: &StorageView) -> Vec<Saver> {
+    let mut all = storage.savers.clone();
+    all.extend(
+        cross_zone::savers(src)
+            .into_iter()
+            .map(|(lever, saving, gives_up)| Saver {
+                saving,
+                lever,
+                on: "cross-zone traffic",
+                saving_usd_per_month: words::about(saving),
+                gives_up,
+            }),
+    );
+    all.sort_by(|a, b| b.saving.total_cmp(&a.saving));
+    all
 }
 
 /// `_flink.md`'s TaskManagers.
@@ -814,7 +849,9 @@ fn storage_view(src: &Source<'_>) -> StorageView {
         .map(|l| {
             let (lever, gives_up) = words(l);
             Saver {
+                saving: l.saving_usd_per_month,
                 lever,
+                on: "Kafka",
                 saving_usd_per_month: words::about(l.saving_usd_per_month),
                 gives_up,
             }

@@ -94,6 +94,9 @@ fn storage_levers_read_right_when_none_saves_and_tiered_storage_is_absent() {
     inputs.architecture.kafka.disk_per_broker_gb = 1_000_000.0;
     inputs.assumptions.kafka.lever_disk_per_broker_gb.value = 2_000_000.0;
     inputs.assumptions.cost.lever_cold_disk_gb_per_month.value = 0.1;
+    // The cross-zone levers are in place already, so no lever of any kind saves.
+    inputs.architecture.kafka.follower_fetching = true;
+    inputs.architecture.kafka.zone_aware_producers = true;
     let draft = build::draft(&layout, &inputs).unwrap_or_else(|e| panic!("{e}"));
     let s = &draft.model.storage_levers;
     assert!(

@@ -5,6 +5,7 @@ mod bench_plan;
 mod binding;
 mod build;
 mod commit;
+mod cross_zone;
 mod diff;
 mod documents;
 mod engine_bench;

@@ -71,6 +71,18 @@ fn workbook_recalc_libreoffice_matches_the_rust_model() {
         !formulas.is_empty(),
         "the workbook has no formula cell: nothing to recalculate"
     );
+    // The money sheets are live: every cross-zone flow and every quarter's
+    // cost is a formula recalculated below, not a pasted figure.
+    for (sheet, at_least) in [
+        ("Cross-zone", 13 * model.plan.flat().count()),
+        ("Quarters", 4 * model.rollout.quarters.len()),
+    ] {
+        let n = formulas.iter().filter(|f| f.sheet == sheet).count();
+        assert!(
+            n >= at_least,
+            "{sheet}: {n} formula cells, expected at least {at_least}"
+        );
+    }
 
     // The sanity copy: same formulas, every cached result deliberately wrong. If
     // LibreOffice returned these, it did not recalculate and the comparison of
