@@ -228,6 +228,9 @@ pub struct FaultAssumptions {
     pub keeper_inserts_per_s: Assumption,
     /// Block hashes a replicated table remembers for insert deduplication.
     pub replicated_deduplication_window: Assumption,
+    /// The longest a TaskManager failure's backlog may take to drain once
+    /// the job runs again: every stage keeps the spare capacity for it.
+    pub catch_up_target_s: Assumption,
 }
 
 /// An assumption with its dotted name, as listed in the spec and the spreadsheet.

@@ -18,6 +18,11 @@ pub struct ClickHouseSizing {
     pub peak_rows_per_s: f64,
     /// `ceil(peak rows / merge-safe rate per shard)`.
     pub for_merges: u32,
+    /// The highest share of its merge-safe rate a shard may take at peak and
+    /// still drain a TaskManager failure's backlog within the catch-up target.
+    pub catch_up_ceiling: f64,
+    /// `ceil(peak rows / (merge-safe rate per shard × catch-up ceiling))`.
+    pub for_catch_up: u32,
     /// Rows kept for the retention, compressed, on one replica of every shard.
     pub retained_gb: f64,
     /// `ceil(retained / (disk × fill))`.
@@ -42,6 +47,8 @@ pub enum ShardBound {
     /// A shard's data cannot leave it without resharding.
     Today,
     Merges,
+    /// Merges with the spare capacity to catch up after a failure.
+    CatchUp,
     Disk,
 }
 
@@ -50,6 +57,7 @@ impl ShardBound {
         match self {
             ShardBound::Today => "today's count",
             ShardBound::Merges => "merges",
+            ShardBound::CatchUp => "catch-up",
             ShardBound::Disk => "disk",
         }
     }
@@ -59,19 +67,27 @@ impl ShardBound {
         match self {
             ShardBound::Today => "resharding, which moves every row of the shards taken out",
             ShardBound::Merges => "larger insert batches (fewer, larger parts per row inserted)",
+            ShardBound::CatchUp => {
+                "a longer catch-up target, a faster restart, or larger insert batches"
+            }
             ShardBound::Disk => "shorter retention, larger disks or better compression",
         }
     }
 }
 
+/// Shards for a month's rows; `catch_up_ceiling` is the share of its
+/// merge-safe rate a shard may take at peak (1: no catch-up to keep room for).
 pub fn size(
     avg_rows_per_s: f64,
     peak_rows_per_s: f64,
     merge_safe: &MergeSafeRate,
+    catch_up_ceiling: f64,
     ch: &ClickHouse,
     a: &ClickHouseAssumptions,
 ) -> ClickHouseSizing {
     let for_merges = ceil_u32(peak_rows_per_s / merge_safe.rows_per_s_per_shard);
+    let for_catch_up =
+        ceil_u32(peak_rows_per_s / (merge_safe.rows_per_s_per_shard * catch_up_ceiling));
     let retained_gb =
         avg_rows_per_s * 86_400.0 * a.retention_days.value * a.bytes_per_row_compressed.value
             / BYTES_PER_GB;
@@ -82,6 +98,7 @@ pub fn size(
     let binding = bound::binding(&[
         (ShardBound::Today, ch.shards),
         (ShardBound::Merges, for_merges),
+        (ShardBound::CatchUp, for_catch_up),
         (ShardBound::Disk, for_disk),
     ]);
     let shards = binding.count;
@@ -94,6 +111,8 @@ pub fn size(
         avg_rows_per_s,
         peak_rows_per_s,
         for_merges,
+        catch_up_ceiling,
+        for_catch_up,
         retained_gb,
         for_disk,
         shards,

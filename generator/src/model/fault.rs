@@ -4,12 +4,15 @@
 //!
 //! Backlogs drain as a fluid queue: a stage at utilization `ρ` at peak has
 //! `μ − λ = λ (1 − ρ) / ρ` to spare, so `T` seconds of backlog take
-//! `T ρ / (1 − ρ)` seconds to drain, with `ρ` the hottest keyed subtask's.
+//! `T ρ / (1 − ρ)` seconds to drain, with `ρ` the busiest stage's: the brokers,
+//! the source's busiest reader, the hottest keyed subtask or a ClickHouse
+//! shard against its merge-safe rate, whichever has least to spare.
 
 use serde::Serialize;
 
 use super::MonthPlan;
 use super::clickhouse::MergeSafeRate;
+use super::flink::FlinkSizing;
 use crate::inputs::architecture::Architecture;
 use crate::inputs::assumptions::FaultAssumptions;
 
@@ -101,11 +104,26 @@ pub struct KeeperLoad {
     pub utilization: f64,
 }
 
+/// The stage whose spare capacity paces a catch-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaceStage {
+    Brokers,
+    Source,
+    KeyedSubtask,
+    ClickHouseShard,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FaultTolerance {
     pub month: u32,
-    /// The hottest keyed subtask's busy ratio at peak: the pace of every catch-up.
+    /// The stage with the least to spare at peak, and its utilization there:
+    /// the pace of every catch-up.
+    pub pace: PaceStage,
     pub bottleneck_utilization: f64,
+    /// What a TaskManager failure's catch-up may take, and whether it does.
+    pub catch_up_target_s: f64,
+    pub catch_up_target_met: bool,
     /// A shard's peak insert rate over its merge-safe rate.
     pub clickhouse_utilization: f64,
     pub failures: Vec<FailureAnalysis>,
@@ -138,6 +156,44 @@ impl FailureAnalysis {
     }
 }
 
+/// Seconds of input a TaskManager failure leaves to (re)process: detection,
+/// a replacement, the state restored from the last checkpoint, and the
+/// replay since it (at worst one interval plus the checkpoint in progress).
+/// A month whose job fits no TaskManagers restores on today's.
+pub fn task_manager_backlog_s(
+    flink: &FlinkSizing,
+    arch: &Architecture,
+    a: &FaultAssumptions,
+) -> f64 {
+    task_manager_down_s(flink, arch, a) + replay_s(flink, arch)
+}
+
+/// From a TaskManager's loss until the job runs again.
+fn task_manager_down_s(flink: &FlinkSizing, arch: &Architecture, a: &FaultAssumptions) -> f64 {
+    let task_managers = flink.task_managers.unwrap_or(arch.flink.task_managers);
+    let restore_s = flink.state_bytes
+        / 1e6
+        / (a.state_restore_mb_per_s_per_task_manager.value * f64::from(task_managers.max(1)));
+    a.flink_failure_detection_s.value + a.task_manager_replacement_s.value + restore_s
+}
+
+/// What a restore replays: everything since the last completed checkpoint.
+fn replay_s(flink: &FlinkSizing, arch: &Architecture) -> f64 {
+    arch.flink.checkpoint_interval_ms / 1000.0 + flink.checkpoint_duration_s
+}
+
+/// The highest utilization at peak a stage may run at and still drain
+/// `backlog_s` within `target_s`: `T ρ / (1 − ρ) ≤ target` gives
+/// `ρ ≤ target / (T + target)`. A backlog with no end (a checkpoint that never
+/// completes) leaves no ceiling to size by: 1.
+pub fn catch_up_ceiling(backlog_s: f64, target_s: f64) -> f64 {
+    if backlog_s.is_finite() {
+        target_s / (backlog_s + target_s)
+    } else {
+        1.0
+    }
+}
+
 /// Seconds to drain `backlog_s` seconds of input at utilization `rho`.
 pub fn drain_s(backlog_s: f64, rho: f64) -> f64 {
     if rho >= 1.0 {
@@ -165,24 +221,30 @@ pub fn analyse(
         .find(|v| v.keyed)
         .expect("one keyed vertex");
     let ch = &plan.clickhouse;
-    // Catch-up runs at the pace of the hottest keyed subtask, the stage sized
-    // with headroom. ClickHouse shards are sized to the merge-safe rate itself:
-    // during a catch-up they insert above it and parts pile up for a while,
-    // which `clickhouse_utilization` reports.
     let ch_rho = ch.peak_rows_per_s_per_shard / merge_safe.rows_per_s_per_shard;
-    let rho = keyed.hottest_utilization;
+    // A backlog drains at the pace of the stage with the least to spare.
+    let source = plan
+        .flink
+        .vertices
+        .iter()
+        .find(|v| !v.keyed)
+        .map_or(0.0, |v| v.hottest_utilization);
+    let stages = [
+        (PaceStage::Brokers, plan.brokers.throughput_utilization),
+        (PaceStage::Source, source),
+        (PaceStage::KeyedSubtask, keyed.hottest_utilization),
+        (PaceStage::ClickHouseShard, ch_rho),
+    ];
+    let (pace, rho) = stages
+        .into_iter()
+        .fold((PaceStage::Brokers, f64::MIN), |best, (s, u)| {
+            if u > best.1 { (s, u) } else { best }
+        });
     let peak_events = plan.topics.first().map_or(0.0, |t| t.peak_events_per_s);
-    let task_managers = plan.flink.task_managers.unwrap_or(arch.flink.task_managers);
     let interval_s = arch.flink.checkpoint_interval_ms / 1000.0;
     let checkpoint_s = plan.flink.checkpoint_duration_s;
-    // A restore replays everything since the last completed checkpoint: at worst
-    // one interval plus the checkpoint that was in progress.
-    let replay_s = interval_s + checkpoint_s;
-    let restore_s = plan.flink.state_bytes
-        / 1e6
-        / (a.state_restore_mb_per_s_per_task_manager.value * f64::from(task_managers.max(1)));
-    let flink_down_s =
-        a.flink_failure_detection_s.value + a.task_manager_replacement_s.value + restore_s;
+    let replay_s = replay_s(&plan.flink, arch);
+    let flink_down_s = task_manager_down_s(&plan.flink, arch, a);
     let zones = arch.deployment.availability_zones;
     let brokers = plan.brokers.brokers;
     let u_b = plan.brokers.throughput_utilization;
@@ -350,9 +412,17 @@ pub fn analyse(
         .map(|t| t.retention_hours)
         .fold(f64::INFINITY, f64::min);
 
+    let target_s = a.catch_up_target_s.value;
+    let task_manager_catch_up = failures
+        .iter()
+        .find(|f| f.mode == FailureMode::TaskManager)
+        .map_or(0.0, |f| f.catch_up_s);
     FaultTolerance {
         month: plan.month,
+        pace,
         bottleneck_utilization: rho,
+        catch_up_target_s: target_s,
+        catch_up_target_met: task_manager_catch_up <= target_s * (1.0 + 1e-9),
         clickhouse_utilization: ch_rho,
         failures,
         exactly_once,

@@ -155,8 +155,8 @@ proptest! {
             disk_target_utilization: a(0.7),
         };
         let safe = MergeSafeRate { rows_per_s_per_shard: 26_000.0, limit_observed: true, max_parts: 300.0, parts_at_lowest_rate: 75.0 };
-        let s1 = clickhouse::size(rows / 1.6, rows, &safe, &ch, &ca);
-        let s2 = clickhouse::size(rows * more / 1.6, rows * more, &safe, &ch, &ca);
+        let s1 = clickhouse::size(rows / 1.6, rows, &safe, 0.8, &ch, &ca);
+        let s2 = clickhouse::size(rows * more / 1.6, rows * more, &safe, 0.8, &ch, &ca);
         prop_assert!(s2.shards >= s1.shards);
         prop_assert!(s1.peak_rows_per_s_per_shard <= safe.rows_per_s_per_shard * (1.0 + 1e-12));
     }

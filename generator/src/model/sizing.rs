@@ -20,7 +20,7 @@ use super::task_managers::{self, Shape, TaskManagerFleet, VertexLoad};
 use super::workload::Workload;
 use super::{
     CustomerShare, MonthPlan, StrategyMonth, SubKeyCount, TodayCheck, ceil_u32, cost, cross_zone,
-    latency,
+    fault, latency,
 };
 use crate::inputs::{Inputs, Scenario};
 
@@ -617,10 +617,17 @@ impl<'a> Basis<'a> {
         };
         let topics = growth::topic_loads(load, self.workload, arch, Some(partitions));
         let brokers = kafka::brokers(&topics, &arch.kafka, &a.kafka);
+        // ClickHouse keeps the spare capacity to drain a TaskManager
+        // failure's backlog within the catch-up target.
+        let catch_up_ceiling = fault::catch_up_ceiling(
+            fault::task_manager_backlog_s(&flink, arch, &a.fault),
+            a.fault.catch_up_target_s.value,
+        );
         let clickhouse = clickhouse::size(
             load.avg_events_per_s * self.clickhouse_rows_per_event,
             load.peak_events_per_s * self.clickhouse_rows_per_event,
             &self.merge_safe,
+            catch_up_ceiling,
             &arch.clickhouse,
             &a.clickhouse,
         );

@@ -117,7 +117,7 @@ pub fn build(inputs: &Inputs, model: &Model) -> WorkbookModel {
     let kafka = kafka_sheet(inputs, model, &mut named);
     let brokers = brokers_sheet(inputs, model, &mut named);
     let flink = flink_sheet(inputs, model, &mut named);
-    let clickhouse = clickhouse_sheet(inputs, model, &mut named);
+    let clickhouse = clickhouse_sheet(inputs, model, &flink, &mut named);
     let latency = latency_sheet(inputs, model, &flink, &mut named);
     let cross_zone = cross_zone_sheet(inputs, model, &brokers, &mut named);
     let cost = cost_sheet(inputs, model, [&brokers, &flink, &cross_zone], &mut named);
@@ -844,7 +844,12 @@ fn flink_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet 
     }
 }
 
-fn clickhouse_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> Sheet {
+fn clickhouse_sheet(
+    inputs: &Inputs,
+    model: &Model,
+    flink: &Sheet,
+    named: &mut Vec<Named>,
+) -> Sheet {
     let ch = &inputs.architecture.clickhouse;
     let shards_today = today_count(named, "architecture.clickhouse.shards", ch.shards, "shards");
     let rpe = publish(named, "measured.clickhouse.rows_per_event", model.clickhouse_rows_per_event, "ratio", "measured (input cell): mean rows/s inserted over all shards ÷ mean events/s of the keyed topic".into());
@@ -863,6 +868,35 @@ fn clickhouse_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> S
         "replicas",
         "data/architecture.toml: clickhouse.replicas".into(),
     );
+    // A TaskManager failure's backlog, read off the Flink sheet's state,
+    // TaskManagers and checkpoint duration (the model's `fault::task_manager_backlog_s`).
+    let interval = publish(
+        named,
+        "architecture.flink.checkpoint_interval_ms",
+        inputs.architecture.flink.checkpoint_interval_ms,
+        "ms",
+        "data/architecture.toml: flink.checkpoint_interval_ms".into(),
+    );
+    let target = n("fault.catch_up_target_s");
+    let [state, tms, checkpoint] =
+        ["state_bytes", "task_managers", "checkpoint_duration_s"].map(|c| col_of(flink, c));
+    let backlog_formula = format!(
+        "={}+{}+Flink!{state}{{r}}/1000000/({}*Flink!{tms}{{r}})+{interval}/1000+Flink!{checkpoint}{{r}}",
+        n("fault.flink_failure_detection_s"),
+        n("fault.task_manager_replacement_s"),
+        n("fault.state_restore_mb_per_s_per_task_manager"),
+    );
+    let a = &inputs.assumptions.fault;
+    let backlog = |m: &crate::model::MonthPlan| {
+        if m.flink.task_managers.is_some() && m.flink.checkpoint_duration_s.is_finite() {
+            formula(
+                backlog_formula.clone(),
+                crate::model::fault::task_manager_backlog_s(&m.flink, &inputs.architecture, a),
+            )
+        } else {
+            Cell::Text(String::new())
+        }
+    };
     Sheet {
         name: "ClickHouse".into(),
         headers: headers(&[
@@ -880,6 +914,9 @@ fn clickhouse_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> S
             "flush_interval_ms",
             "rows_per_part",
             "parts_per_s_per_shard",
+            "task_manager_backlog_s (detection + replacement + restore + replay; blank where the job fits no TaskManagers)",
+            "catch_up_ceiling (target / (backlog + target); 1 without a backlog)",
+            "shards_for_catch_up",
         ]),
         rows: model
             .plan
@@ -909,7 +946,7 @@ fn clickhouse_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> S
                         count(c.for_disk),
                     ),
                     formula(
-                        format!("=MAX(E{{r}},G{{r}},{shards_today})"),
+                        format!("=MAX(E{{r}},G{{r}},Q{{r}},{shards_today})"),
                         count(c.shards),
                     ),
                     formula(format!("={replicas}"), count(c.replicas)),
@@ -925,6 +962,15 @@ fn clickhouse_sheet(inputs: &Inputs, model: &Model, named: &mut Vec<Named>) -> S
                     ),
                     formula("=K{r}*L{r}/1000", c.rows_per_part),
                     formula("=1000/L{r}", c.parts_per_s_per_shard),
+                    backlog(m),
+                    formula(
+                        format!("=IF(ISNUMBER(O{{r}}),{target}/(O{{r}}+{target}),1)"),
+                        c.catch_up_ceiling,
+                    ),
+                    formula(
+                        format!("=ROUNDUP(D{{r}}/({safe}*P{{r}}),0)"),
+                        count(c.for_catch_up),
+                    ),
                 ]
             })
             .collect(),

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::text::Code;
 use super::{Source, words};
-use crate::model::fault::{FailureAnalysis, FailureMode};
+use crate::model::fault::{FailureAnalysis, FailureMode, PaceStage};
 
 #[derive(Debug, Serialize)]
 pub struct Fault {
@@ -13,8 +13,14 @@ pub struct Fault {
     /// plan's last month because the chosen strategy stops fitting.
     pub label: String,
     pub before_misfit: bool,
-    /// The hottest keyed subtask's busy ratio at peak: the pace of every catch-up.
+    /// The stage with the least to spare at peak, in words ("a ClickHouse
+    /// shard against its merge-safe rate"), and its utilization there: the
+    /// pace of every catch-up.
+    pub pace: &'static str,
     pub bottleneck_utilization: f64,
+    /// What a TaskManager failure's catch-up may take, and whether it does.
+    pub catch_up_target_s: f64,
+    pub catch_up_target_met: bool,
     pub max_outage_without_loss_h: f64,
     /// A shard's peak insert rate over its merge-safe rate.
     pub clickhouse_utilization: f64,
@@ -126,7 +132,15 @@ pub fn build(src: &Source<'_>) -> Fault {
     Fault {
         label: src.months.label(month).to_owned(),
         before_misfit: month != src.months.last(),
+        pace: match f.pace {
+            PaceStage::Brokers => "the brokers' throughput",
+            PaceStage::Source => "the source's busiest reader",
+            PaceStage::KeyedSubtask => "the hottest keyed subtask",
+            PaceStage::ClickHouseShard => "a ClickHouse shard against its merge-safe insert rate",
+        },
         bottleneck_utilization: f.bottleneck_utilization,
+        catch_up_target_s: f.catch_up_target_s,
+        catch_up_target_met: f.catch_up_target_met,
         max_outage_without_loss_h: f.max_outage_without_loss_h,
         clickhouse_utilization: f.clickhouse_utilization,
         failures: f.failures.iter().map(failure).collect(),

@@ -4,6 +4,7 @@ mod alt_data;
 mod bench_plan;
 mod binding;
 mod build;
+mod catch_up;
 mod commit;
 mod cross_zone;
 mod diff;
