@@ -175,6 +175,12 @@ pub struct SloAssumptions {
     pub ticket_long_window_h: Assumption,
     /// Each alert's short window is its long one divided by this.
     pub short_window_divisor: Assumption,
+    /// TaskManagers lost per TaskManager per SLO window.
+    pub task_manager_failures_per_window: Assumption,
+    /// Job deploys per SLO window.
+    pub deploys_per_window: Assumption,
+    /// Resubmitting the job after a stop-with-savepoint, before its restore.
+    pub deploy_restart_s: Assumption,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -458,6 +464,7 @@ pub const UNITS: &[(&str, f64, f64)] = &[
     ("USD/month", 1e-6, 1e7),
     ("USD/GB-month", 1e-6, 100.0),
     ("USD/GB", 1e-6, 100.0),
+    ("events", 1e-6, 100_000.0),
     ("inserts/s", 0.01, 1e9),
     ("blocks", 1.0, 1e9),
     ("draws", 1.0, 1_000.0),

@@ -170,11 +170,17 @@ pub fn task_manager_backlog_s(
 
 /// From a TaskManager's loss until the job runs again.
 fn task_manager_down_s(flink: &FlinkSizing, arch: &Architecture, a: &FaultAssumptions) -> f64 {
+    a.flink_failure_detection_s.value
+        + a.task_manager_replacement_s.value
+        + restore_s(flink, arch, a)
+}
+
+/// Seconds to download the job's state into every TaskManager on a restore.
+pub fn restore_s(flink: &FlinkSizing, arch: &Architecture, a: &FaultAssumptions) -> f64 {
     let task_managers = flink.task_managers.unwrap_or(arch.flink.task_managers);
-    let restore_s = flink.state_bytes
+    flink.state_bytes
         / 1e6
-        / (a.state_restore_mb_per_s_per_task_manager.value * f64::from(task_managers.max(1)));
-    a.flink_failure_detection_s.value + a.task_manager_replacement_s.value + restore_s
+        / (a.state_restore_mb_per_s_per_task_manager.value * f64::from(task_managers.max(1)))
 }
 
 /// What a restore replays: everything since the last completed checkpoint.

@@ -17,6 +17,7 @@ pub mod cost;
 pub mod cross_zone;
 pub mod decision;
 pub mod engine_validation;
+pub mod error_budget;
 pub mod fault;
 pub mod flink;
 pub mod growth;
@@ -249,6 +250,9 @@ pub struct Model {
     pub last_carried_month: u32,
     /// Failure modes of the base plan in `last_carried_month`.
     pub fault: fault::FaultTolerance,
+    /// The lag SLOs' error budget against failures, deploys, rescales and
+    /// partition increases, in `last_carried_month`.
+    pub error_budget: error_budget::ErrorBudget,
     /// The base plan by quarter, against doing nothing.
     pub rollout: rollout::Rollout,
     /// The Kafka storage levers weighed on the last month the plan carries.
@@ -342,6 +346,7 @@ pub fn run(inputs: &Inputs) -> Model {
         &basis.merge_safe,
         &a.fault,
     );
+    let error_budget = error_budget::weigh(&plan, last_carried_month, &fault, &slos, arch, a);
     let cross_zone_today = cross_zone::month(
         &cross_zone::Traffic::today(&workload, arch),
         cross_zone::Clients::of(arch),
@@ -416,6 +421,7 @@ pub fn run(inputs: &Inputs) -> Model {
         sensitivity,
         last_carried_month,
         fault,
+        error_budget,
         rollout,
         storage_levers,
         cross_zone,

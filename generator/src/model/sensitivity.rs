@@ -54,6 +54,18 @@ pub struct Sensitivity {
     pub swings: Vec<Swing>,
 }
 
+impl Sensitivity {
+    /// Whether either end of a swing's range changes a count or the cost.
+    pub fn moves(&self, s: &Swing) -> bool {
+        s.at_low != self.baseline || s.at_high != self.baseline
+    }
+
+    /// The swings that move the plan, largest first.
+    pub fn movers(&self) -> impl Iterator<Item = &Swing> {
+        self.swings.iter().filter(|s| self.moves(s))
+    }
+}
+
 pub fn analyse(
     plan_basis: &Basis<'_>,
     inputs: &Inputs,

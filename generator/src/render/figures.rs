@@ -248,10 +248,11 @@ fn events_by_month(model: &Model) -> Result<Chart> {
 
 /// The sensitivity as a tornado: each uncertain assumption's cost swing
 /// (cost at its high end minus at its low end), largest first, numbered as in
-/// the sensitivity table.
+/// the sensitivity table, which lists those that move the plan.
 fn cost_tornado(model: &Model) -> Result<Chart> {
     let usd = |y: f64| format!("{:.0}k", y / 1000.0);
-    let swings = model.sensitivity.swings.as_slice();
+    // Only the assumptions that move the plan: the others have no bar.
+    let swings: Vec<_> = model.sensitivity.movers().collect();
     charts::bar_chart(&BarChart {
         file_name: "cost-tornado.svg",
         x_desc: "uncertain assumption (numbered as in the table)",

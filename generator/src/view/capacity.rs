@@ -15,15 +15,15 @@ pub struct Capacity {
     /// Those with a range whose ends move the plan's last month (a count or
     /// its cost): the PDF's table.
     pub uncertain: Vec<Assumption>,
-    /// Those with a range whose ends move nothing there: listed on the site.
-    pub uncertain_still: usize,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Sensitivity {
     pub baseline: Nodes,
-    /// Largest cost swing first.
+    /// The swings that move the plan, largest cost swing first.
     pub swings: Vec<Swing>,
+    /// The uncertain assumptions whose range moves nothing, by name.
+    pub still: Vec<Code>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,12 +104,11 @@ fn nodes(n: &crate::model::sensitivity::Nodes) -> Nodes {
     }
 }
 
-/// The swings, largest first, ranked from 1.
+/// The swings that move the plan, largest first, ranked from 1.
 pub fn swings(src: &Source<'_>) -> Vec<Swing> {
     src.model
         .sensitivity
-        .swings
-        .iter()
+        .movers()
         .enumerate()
         .map(|(i, s): (usize, &ModelSwing)| Swing {
             rank: i + 1,
@@ -129,12 +128,7 @@ pub fn build(src: &Source<'_>) -> Capacity {
     let sensitivity = &src.model.sensitivity;
     // An assumption moves the plan when either end of its range changes a
     // count or the cost of the month the sensitivity reruns.
-    let moves = |name: &str| {
-        sensitivity.swings.iter().any(|s| {
-            s.assumption == name
-                && (s.at_low != sensitivity.baseline || s.at_high != sensitivity.baseline)
-        })
-    };
+    let moves = |name: &str| sensitivity.movers().any(|s| s.assumption == name);
     let listed = src.inputs.assumptions.list();
     let shown = |a: &crate::inputs::assumptions::NamedAssumption| Assumption {
         name: Code::new(&a.name),
@@ -151,18 +145,23 @@ pub fn build(src: &Source<'_>) -> Capacity {
         )),
         source: Text::new(&a.assumption.source),
     };
-    let uncertain = |moving: bool| {
+    let uncertain = || {
         listed
             .iter()
-            .filter(move |a| a.assumption.low.is_some() && moves(&a.name) == moving)
+            .filter(|a| a.assumption.low.is_some() && moves(&a.name))
     };
     Capacity {
         sensitivity: Some(Sensitivity {
             baseline: nodes(&sensitivity.baseline),
             swings: swings(src),
+            still: sensitivity
+                .swings
+                .iter()
+                .filter(|s| !sensitivity.moves(s))
+                .map(|s| Code::new(&s.assumption))
+                .collect(),
         }),
-        uncertain: uncertain(true).map(shown).collect(),
-        uncertain_still: uncertain(false).count(),
+        uncertain: uncertain().map(shown).collect(),
         assumptions: listed.iter().map(shown).collect(),
     }
 }

@@ -131,6 +131,43 @@ pub struct Slos {
     pub slos: Vec<SloRow>,
     /// The same for every SLO.
     pub alerts: Vec<AlertRow>,
+    pub budget: BudgetView,
+}
+
+/// The lag SLOs' error budget against the plan's operations.
+#[derive(Debug, Serialize)]
+pub struct BudgetView {
+    pub label: String,
+    pub operations: Vec<OperationRow>,
+    /// Per lag SLO, in the operations' column order.
+    pub slos: Vec<BudgetRow>,
+    pub all_within: bool,
+    pub ingest_threshold_s: f64,
+    pub ingest_threshold_plus_downstream_s: f64,
+    pub downstream_s: f64,
+    pub end_to_end_target_s: f64,
+    pub ingest_fits_end_to_end: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OperationRow {
+    pub name: &'static str,
+    pub per_window: f64,
+    pub stopped_s: f64,
+    pub backlog_s: f64,
+    pub catch_up_s: f64,
+    /// Expected bad minutes per window, per lag SLO.
+    pub minutes: Vec<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BudgetRow {
+    pub name: &'static str,
+    pub threshold_s: f64,
+    pub spent_minutes: f64,
+    pub budget_minutes: f64,
+    pub share_spent: f64,
+    pub within: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -177,6 +214,7 @@ pub fn slos(src: &Source<'_>) -> Slos {
                 met: s.met,
             })
             .collect(),
+        budget: budget(src),
         alerts: first
             .alerts
             .iter()
@@ -188,5 +226,55 @@ pub fn slos(src: &Source<'_>) -> Slos {
                 budget_spent: a.budget_spent,
             })
             .collect(),
+    }
+}
+
+fn budget(src: &Source<'_>) -> BudgetView {
+    use crate::model::error_budget::Operation;
+    let b = &src.model.error_budget;
+    let operations = b
+        .operations
+        .iter()
+        .map(|o| OperationRow {
+            name: match o.operation {
+                Operation::TaskManagerFailure => "A TaskManager lost",
+                Operation::Deploy => "A deploy",
+                Operation::Rescale => "A rescale of the keyed vertex",
+                Operation::PartitionIncrease => "A partition increase",
+            },
+            per_window: o.per_window,
+            stopped_s: o.stopped_s,
+            backlog_s: o.backlog_s,
+            catch_up_s: o.catch_up_s,
+            minutes: o
+                .bad_s_each
+                .iter()
+                .map(|s| o.per_window * s / 60.0)
+                .collect(),
+        })
+        .collect();
+    let slos: Vec<BudgetRow> = b
+        .slos
+        .iter()
+        .map(|s| BudgetRow {
+            name: words::slo_name(s.kind),
+            threshold_s: s.threshold_s,
+            spent_minutes: s.spent_minutes,
+            budget_minutes: s.budget_minutes,
+            share_spent: s.spent_minutes / s.budget_minutes,
+            within: s.within,
+        })
+        .collect();
+    let ingest_threshold_s = src.inputs.assumptions.slo.ingest_lag_threshold_s.value;
+    BudgetView {
+        label: src.months.label(b.month).to_owned(),
+        operations,
+        all_within: slos.iter().all(|s| s.within),
+        slos,
+        ingest_threshold_s,
+        ingest_threshold_plus_downstream_s: b.ingest_threshold_plus_downstream_s,
+        downstream_s: b.ingest_threshold_plus_downstream_s - ingest_threshold_s,
+        end_to_end_target_s: b.end_to_end_target_s,
+        ingest_fits_end_to_end: b.ingest_threshold_fits_end_to_end,
     }
 }

@@ -164,14 +164,24 @@ fn the_readout_carries_the_decision_reasons_cost_risks_proof_and_asks() {
         first.contains(&increment),
         "no increment {increment} on page 1"
     );
-    // The ask, beside today's run-rate: 2027-Q1 funds 99,666 USD against
-    // 3 × 18,556 = 55,668 for today's footprint, 43,998 over it.
+    // The ask, beside today's run-rate: 2027-Q1 funds its fleet, (8 × 1,328
+    // + 7 × 140 + 22 × 1,201) × 3 = 114,078 USD, plus its three months'
+    // cross-zone traffic; today's footprint costs 3 × 18,556 = 55,668 plus
+    // three months of today's traffic.
+    let traffic: f64 = (1..=3)
+        .map(|m| model.plan.get(m).base.cost.cross_zone)
+        .sum();
+    let q1 = 114_078.0 + traffic;
+    let today = 55_668.0 + 3.0 * model.cost_today.cross_zone;
+    let group = |v: f64| specgen::render::markdown::group(v, 0);
     let readout =
         std::fs::read_to_string(crate::helpers::repo_root().join("spec/src/readout.md")).unwrap();
-    assert!(
-        readout.contains("fund 2027-Q1 at\n99,666 USD (43,998 USD over today's run-rate)"),
-        "{readout}"
+    let ask = format!(
+        "fund 2027-Q1 at\n{} USD ({} USD over today's run-rate)",
+        group(q1),
+        group(q1 - today)
     );
+    assert!(readout.contains(&ask), "{ask}\n{readout}");
     let second = &texts[1];
     for part in [
         "Top risks and mitigations",

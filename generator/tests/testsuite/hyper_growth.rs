@@ -69,7 +69,8 @@ fn when_nothing_fits_the_documents_say_what_from_when_and_what_would() {
         .find(|l| l.starts_with(&format!("| {unpriced} |")))
         .expect("the month's cost row");
     let cells: Vec<&str> = cost_row.split('|').map(str::trim).collect();
-    assert_eq!((cells[3], cells[6]), ("—", "**—**"), "{cost_row}");
+    // Flink and the base total have no price; cross-zone traffic still flows.
+    assert_eq!((cells[3], cells[7]), ("—", "**—**"), "{cost_row}");
 
     let summary = &draft.chapters["summary.md"];
     assert!(
@@ -140,7 +141,11 @@ fn a_quarter_the_plan_does_not_carry_has_no_price() {
             + f64::from(task_managers) * c.flink_task_manager_per_month.value
             + f64::from(nodes)
                 * (c.clickhouse_replica_per_month.value
-                    + arch.clickhouse.disk_per_replica_gb * gb));
+                    + arch.clickhouse.disk_per_replica_gb * gb))
+        // Cross-zone traffic is billed by use: each month's own.
+        + (first.from_month..=first.to_month)
+            .map(|month| m.plan.get(month).base.cost.cross_zone)
+            .sum::<f64>();
     let priced = first.cost.expect("the first quarter is carried");
     assert!(
         (priced - by_hand).abs() < 1e-6 * by_hand,

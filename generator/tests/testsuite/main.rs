@@ -10,6 +10,7 @@ mod cross_zone;
 mod diff;
 mod documents;
 mod engine_bench;
+mod error_budget;
 mod flat_keys;
 mod funding;
 mod fuzz;
