@@ -75,6 +75,8 @@ pub struct KafkaAssumptions {
 pub struct FlinkAssumptions {
     /// Busy ratio the hottest subtask of any vertex may reach at the month's peak.
     pub target_utilization: Assumption,
+    /// The shortest checkpoint interval the plan may choose.
+    pub min_checkpoint_interval_s: Assumption,
     /// Bytes one window entry (key, namespace, count/sum/max) takes in RocksDB.
     pub state_bytes_per_window_entry: Assumption,
     /// What one TaskManager uploads to the checkpoint store.

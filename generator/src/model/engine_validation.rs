@@ -355,7 +355,7 @@ pub fn clickhouse_plan(inputs: &crate::inputs::Inputs, model: &super::Model) -> 
         avg_event_bytes: arch.keyed_topic().avg_event_bytes,
         merge_safe_max_parts: inputs.assumptions.clickhouse.merge_safe_max_parts.value,
         production_merge_safe_rows_per_s: model.merge_safe.rows_per_s_per_shard,
-        dedup_window_blocks: eo.window_configured,
+        dedup_window_blocks: eo.checkpoint.window_planned,
         dedup_blocks_needed: eo
             .tables
             .iter()

@@ -66,7 +66,9 @@ pub struct FailureAnalysis {
 /// window it needs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ExactlyOnce {
+    /// The plan's interval, chosen with the window.
     pub checkpoint_interval_s: f64,
+    pub checkpoint: CheckpointChoice,
     pub checkpoint_duration_s: f64,
     /// Events in flight that a restore re-reads from Kafka at most.
     pub replay_events: f64,
@@ -162,10 +164,11 @@ impl FailureAnalysis {
 /// A month whose job fits no TaskManagers restores on today's.
 pub fn task_manager_backlog_s(
     flink: &FlinkSizing,
+    checkpoint_interval_s: f64,
     arch: &Architecture,
     a: &FaultAssumptions,
 ) -> f64 {
-    task_manager_down_s(flink, arch, a) + replay_s(flink, arch)
+    task_manager_down_s(flink, arch, a) + replay_s(flink, checkpoint_interval_s)
 }
 
 /// From a TaskManager's loss until the job runs again.
@@ -184,8 +187,101 @@ pub fn restore_s(flink: &FlinkSizing, arch: &Architecture, a: &FaultAssumptions)
 }
 
 /// What a restore replays: everything since the last completed checkpoint.
-fn replay_s(flink: &FlinkSizing, arch: &Architecture) -> f64 {
-    arch.flink.checkpoint_interval_ms / 1000.0 + flink.checkpoint_duration_s
+fn replay_s(flink: &FlinkSizing, checkpoint_interval_s: f64) -> f64 {
+    checkpoint_interval_s + flink.checkpoint_duration_s
+}
+
+/// The checkpoint interval and the deduplication window, chosen together: a
+/// restore replays one interval plus the checkpoint in progress, and every
+/// block the sink sent since must still be in the window for its token to
+/// drop it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckpointChoice {
+    pub today_s: f64,
+    pub interval_s: f64,
+    /// The longest interval the configured window holds (below zero when the
+    /// window does not hold even the checkpoint itself).
+    pub longest_fitting_s: f64,
+    pub window_configured: f64,
+    /// The window the plan sets: the configured one, or what the replay needs.
+    pub window_planned: f64,
+}
+
+impl CheckpointChoice {
+    pub fn shortened(&self) -> bool {
+        self.interval_s < self.today_s
+    }
+
+    pub fn window_raised(&self) -> bool {
+        self.window_planned > self.window_configured
+    }
+}
+
+/// Blocks a shard must remember for one table: each of `writers` sends it one
+/// block per insert interval, over the replay.
+fn blocks_needed(writers: u32, replay_s: f64, insert_interval_ms: f64) -> f64 {
+    f64::from(writers) * replay_s * 1000.0 / insert_interval_ms
+}
+
+/// Each ClickHouse table with its writers (the subtasks of the vertex that
+/// writes it) and its insert interval.
+fn table_writers(flink: &FlinkSizing, arch: &Architecture) -> Vec<(String, u32, f64)> {
+    arch.clickhouse
+        .tables
+        .iter()
+        .map(|t| {
+            let writers = flink
+                .vertices
+                .iter()
+                .find(|v| v.name == t.written_by)
+                .and_then(|v| v.parallelism.ok())
+                .unwrap_or(1);
+            (t.name.clone(), writers, t.insert_interval_ms)
+        })
+        .collect()
+}
+
+/// Today's interval when the configured window holds its replay; else the
+/// longest whole-second interval it holds, down to the shortest the plan
+/// allows; below that, the shortest interval and a window raised to what
+/// its replay needs.
+pub fn choose_checkpoint_interval(
+    flink: &FlinkSizing,
+    arch: &Architecture,
+    a: &crate::inputs::assumptions::Assumptions,
+) -> CheckpointChoice {
+    let today_s = arch.flink.checkpoint_interval_ms / 1000.0;
+    let window = a.fault.replicated_deduplication_window.value;
+    let duration = if flink.checkpoint_duration_s.is_finite() {
+        flink.checkpoint_duration_s
+    } else {
+        0.0
+    };
+    let writers = table_writers(flink, arch);
+    // writers × (interval + duration) / insert interval ≤ window.
+    let longest_fitting_s = writers
+        .iter()
+        .map(|&(_, w, insert_ms)| window * insert_ms / 1000.0 / f64::from(w) - duration)
+        .fold(f64::INFINITY, f64::min);
+    let shortest = a.flink.min_checkpoint_interval_s.value.min(today_s);
+    let interval_s = if longest_fitting_s >= today_s {
+        today_s
+    } else if longest_fitting_s.floor() >= shortest {
+        longest_fitting_s.floor()
+    } else {
+        shortest
+    };
+    let needed = writers
+        .iter()
+        .map(|&(_, w, insert_ms)| blocks_needed(w, interval_s + duration, insert_ms))
+        .fold(0.0, f64::max);
+    CheckpointChoice {
+        today_s,
+        interval_s,
+        longest_fitting_s,
+        window_configured: window,
+        window_planned: window.max(needed.ceil()),
+    }
 }
 
 /// The highest utilization at peak a stage may run at and still drain
@@ -218,6 +314,7 @@ pub fn analyse(
     plan: &MonthPlan,
     arch: &Architecture,
     merge_safe: &MergeSafeRate,
+    checkpoint: &CheckpointChoice,
     a: &FaultAssumptions,
 ) -> FaultTolerance {
     let keyed = plan
@@ -247,9 +344,9 @@ pub fn analyse(
             if u > best.1 { (s, u) } else { best }
         });
     let peak_events = plan.topics.first().map_or(0.0, |t| t.peak_events_per_s);
-    let interval_s = arch.flink.checkpoint_interval_ms / 1000.0;
+    let interval_s = checkpoint.interval_s;
     let checkpoint_s = plan.flink.checkpoint_duration_s;
-    let replay_s = replay_s(&plan.flink, arch);
+    let replay_s = replay_s(&plan.flink, interval_s);
     let flink_down_s = task_manager_down_s(&plan.flink, arch, a);
     let zones = arch.deployment.availability_zones;
     let brokers = plan.brokers.brokers;
@@ -371,30 +468,20 @@ pub fn analyse(
         keeper_majority_kept: keeper_majority,
     };
 
-    let tables = arch
-        .clickhouse
-        .tables
-        .iter()
-        .map(|t| {
-            let writers = plan
-                .flink
-                .vertices
-                .iter()
-                .find(|v| v.name == t.written_by)
-                .and_then(|v| v.parallelism.ok())
-                .unwrap_or(1);
-            // Every writer sends each shard one block per insert; the shard must
-            // remember all blocks since the last completed checkpoint.
-            DedupWindow {
-                table: t.name.clone(),
-                writers,
-                blocks_needed: f64::from(writers) * replay_s * 1000.0 / t.insert_interval_ms,
-            }
+    // Every writer sends each shard one block per insert; the shard must
+    // remember all blocks since the last completed checkpoint.
+    let tables = table_writers(&plan.flink, arch)
+        .into_iter()
+        .map(|(table, writers, insert_ms)| DedupWindow {
+            table,
+            writers,
+            blocks_needed: blocks_needed(writers, replay_s, insert_ms),
         })
         .collect::<Vec<_>>();
     let window = a.replicated_deduplication_window.value;
     let exactly_once = ExactlyOnce {
         checkpoint_interval_s: interval_s,
+        checkpoint: checkpoint.clone(),
         checkpoint_duration_s: checkpoint_s,
         replay_events: peak_events * replay_s,
         window_sufficient: tables.iter().all(|t| t.blocks_needed <= window),
@@ -460,7 +547,10 @@ mod tests {
         let mut arch = inputs.architecture.clone();
         let mut a = inputs.assumptions.fault.clone();
         edit(&mut arch, &mut a);
-        analyse(plan, &arch, merge_safe, &a)
+        let mut all = inputs.assumptions.clone();
+        all.fault = a.clone();
+        let checkpoint = choose_checkpoint_interval(&plan.flink, &arch, &all);
+        analyse(plan, &arch, merge_safe, &checkpoint, &a)
     }
 
     fn mode(f: &FaultTolerance, mode: FailureMode) -> &FailureAnalysis {

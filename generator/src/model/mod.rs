@@ -309,6 +309,24 @@ pub fn run(inputs: &Inputs) -> Model {
         Scenario::Base,
         kafka::PartitionPolicy::Steps,
     );
+    let last_carried_month = decision
+        .verdicts
+        .iter()
+        .find(|v| v.strategy == decision.chosen)
+        .and_then(|v| v.first_infeasible_month)
+        .map_or(growth.months(), |m| m.saturating_sub(1).max(1));
+    // The checkpoint interval is chosen once, with the deduplication window,
+    // on the chosen strategy's last carried month (its widest writers).
+    let checkpoint = fault::choose_checkpoint_interval(
+        &strategies
+            .get(last_carried_month)
+            .base
+            .get(decision.chosen)
+            .flink,
+        arch,
+        a,
+    );
+    basis.checkpoint_interval_s = checkpoint.interval_s;
     let plan = growth.par_map(|m, s, load| {
         basis.plan_month(
             load,
@@ -325,12 +343,6 @@ pub fn run(inputs: &Inputs) -> Model {
                 .map_or(true, |n| n > keyed_topic.partitions)
         })
         .map(|(m, _)| m);
-    let last_carried_month = decision
-        .verdicts
-        .iter()
-        .find(|v| v.strategy == decision.chosen)
-        .and_then(|v| v.first_infeasible_month)
-        .map_or(plan.months(), |m| m.saturating_sub(1).max(1));
     // The SLOs and the sensitivity stand on the last month the plan carries:
     // past it, latencies and costs are those of a fleet that does not fit.
     let last = &plan.get(last_carried_month).base;
@@ -344,6 +356,7 @@ pub fn run(inputs: &Inputs) -> Model {
         &plan.get(last_carried_month).base,
         arch,
         &basis.merge_safe,
+        &checkpoint,
         &a.fault,
     );
     let error_budget = error_budget::weigh(&plan, last_carried_month, &fault, &slos, arch, a);

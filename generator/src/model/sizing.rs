@@ -76,6 +76,9 @@ pub struct Basis<'a> {
     /// sub-key counts they were built for: every scenario of a month splits
     /// the same customers, and hashing every key once per month is enough.
     split_keys: Mutex<Vec<SplitKeys>>,
+    /// The job's checkpoint interval under the plan (today's until the plan
+    /// chooses it with the deduplication window: `fault::choose_checkpoint_interval`).
+    pub checkpoint_interval_s: f64,
 }
 
 /// How many sub-key key sets [`Basis::split_keys`] keeps: the months the
@@ -123,7 +126,11 @@ impl<'a> Basis<'a> {
             composite_keys: other.composite_keys.clone(),
             sub_key_base: other.sub_key_base.clone(),
         };
-        Self::with_keys(inputs, workload, growth, keys)
+        // The plan's checkpoint interval is a decision, kept in every rerun.
+        Basis {
+            checkpoint_interval_s: other.checkpoint_interval_s,
+            ..Self::with_keys(inputs, workload, growth, keys)
+        }
     }
 
     fn with_keys(
@@ -189,6 +196,7 @@ impl<'a> Basis<'a> {
             vertices,
             max_parallelism: ByStrategy::from_fn(|_| first_guess),
             split_keys: Mutex::default(),
+            checkpoint_interval_s: arch.flink.checkpoint_interval_ms / 1000.0,
         }
     }
 
@@ -620,7 +628,7 @@ impl<'a> Basis<'a> {
         // ClickHouse keeps the spare capacity to drain a TaskManager
         // failure's backlog within the catch-up target.
         let catch_up_ceiling = fault::catch_up_ceiling(
-            fault::task_manager_backlog_s(&flink, arch, &a.fault),
+            fault::task_manager_backlog_s(&flink, self.checkpoint_interval_s, arch, &a.fault),
             a.fault.catch_up_target_s.value,
         );
         let clickhouse = clickhouse::size(

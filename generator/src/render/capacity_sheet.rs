@@ -870,18 +870,19 @@ fn clickhouse_sheet(
     );
     // A TaskManager failure's backlog, read off the Flink sheet's state,
     // TaskManagers and checkpoint duration (the model's `fault::task_manager_backlog_s`).
+    let interval_s = model.fault.exactly_once.checkpoint_interval_s;
     let interval = publish(
         named,
-        "architecture.flink.checkpoint_interval_ms",
-        inputs.architecture.flink.checkpoint_interval_ms,
-        "ms",
-        "data/architecture.toml: flink.checkpoint_interval_ms".into(),
+        "plan.checkpoint_interval_s",
+        interval_s,
+        "s",
+        "model (input cell): the checkpoint interval the plan chooses with the deduplication window (fault-tolerance chapter)".into(),
     );
     let target = n("fault.catch_up_target_s");
     let [state, tms, checkpoint] =
         ["state_bytes", "task_managers", "checkpoint_duration_s"].map(|c| col_of(flink, c));
     let backlog_formula = format!(
-        "={}+{}+Flink!{state}{{r}}/1000000/({}*Flink!{tms}{{r}})+{interval}/1000+Flink!{checkpoint}{{r}}",
+        "={}+{}+Flink!{state}{{r}}/1000000/({}*Flink!{tms}{{r}})+{interval}+Flink!{checkpoint}{{r}}",
         n("fault.flink_failure_detection_s"),
         n("fault.task_manager_replacement_s"),
         n("fault.state_restore_mb_per_s_per_task_manager"),
@@ -891,7 +892,12 @@ fn clickhouse_sheet(
         if m.flink.task_managers.is_some() && m.flink.checkpoint_duration_s.is_finite() {
             formula(
                 backlog_formula.clone(),
-                crate::model::fault::task_manager_backlog_s(&m.flink, &inputs.architecture, a),
+                crate::model::fault::task_manager_backlog_s(
+                    &m.flink,
+                    interval_s,
+                    &inputs.architecture,
+                    a,
+                ),
             )
         } else {
             Cell::Text(String::new())

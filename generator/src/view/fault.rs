@@ -50,6 +50,8 @@ pub struct Failure {
     pub repair_h: f64,
     /// Whether any acknowledged event is held by one copy only.
     pub loses_events: bool,
+    /// Whether the failure takes every copy there is (one replica, one zone).
+    pub loses_all: bool,
     pub events_lost: f64,
     pub rows_duplicated_without_dedup: f64,
     /// The CAP property given up.
@@ -79,6 +81,14 @@ pub struct ExactlyOnce {
     /// The most block tokens any table needs per shard.
     pub blocks_needed: f64,
     pub latency_target_ms: f64,
+    /// Today's interval, the longest the configured window holds, and what
+    /// the plan does: keep, shorten, or shorten and raise the window.
+    pub interval_today_s: f64,
+    pub longest_fitting_s: f64,
+    pub min_interval_s: f64,
+    pub shortened: bool,
+    pub window_raised: bool,
+    pub window_planned: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -108,6 +118,7 @@ fn failure(f: &FailureAnalysis) -> Failure {
         recovery_s: f.recovery_s,
         repair_h: f.repair_s / 3600.0,
         loses_events: f.events_lost > 0.0,
+        loses_all: f.events_lost.is_infinite(),
         events_lost: f.events_lost,
         rows_duplicated_without_dedup: f.rows_duplicated_without_dedup,
         relaxed: words::relaxed(f.relaxed),
@@ -174,6 +185,12 @@ pub fn build(src: &Source<'_>) -> Fault {
             window_sufficient: e.window_sufficient,
             blocks_needed: e.tables.iter().map(|t| t.blocks_needed).fold(0.0, f64::max),
             latency_target_ms: plan.latency.target_ms,
+            interval_today_s: e.checkpoint.today_s,
+            longest_fitting_s: e.checkpoint.longest_fitting_s.max(0.0),
+            min_interval_s: src.inputs.assumptions.flink.min_checkpoint_interval_s.value,
+            shortened: e.checkpoint.shortened(),
+            window_raised: e.checkpoint.window_raised(),
+            window_planned: e.checkpoint.window_planned,
         },
         keeper: Keeper {
             nodes: src.inputs.architecture.clickhouse.keeper_nodes,

@@ -163,6 +163,8 @@ pub struct OperationRow {
 #[derive(Debug, Serialize)]
 pub struct BudgetRow {
     pub name: &'static str,
+    /// Mid-sentence: "ingest lag".
+    pub slo: String,
     pub threshold_s: f64,
     pub spent_minutes: f64,
     pub budget_minutes: f64,
@@ -258,6 +260,7 @@ fn budget(src: &Source<'_>) -> BudgetView {
         .iter()
         .map(|s| BudgetRow {
             name: words::slo_name(s.kind),
+            slo: words::slo_name(s.kind).to_lowercase(),
             threshold_s: s.threshold_s,
             spent_minutes: s.spent_minutes,
             budget_minutes: s.budget_minutes,

@@ -29,13 +29,15 @@ fn shards_keep_room_to_drain_a_task_manager_failure_within_the_target() {
         (50.0, 60.0, 150.0, 600.0, 60_000.0)
     );
     // The backlog: 50 s to notice, 60 s for a replacement, the state back at
-    // 150 MB/s per TaskManager, then a minute of checkpoint interval and the
-    // checkpoint in progress replayed.
+    // 150 MB/s per TaskManager, then the plan's checkpoint interval (10 s,
+    // chosen with the deduplication window) and the checkpoint in progress
+    // replayed.
+    assert_eq!(m.fault.exactly_once.checkpoint_interval_s, 10.0);
     let tms = f64::from(p.flink.task_managers.expect("carried"));
     let backlog = 50.0
         + 60.0
         + p.flink.state_bytes / 1e6 / (150.0 * tms)
-        + 60.0
+        + 10.0
         + p.flink.checkpoint_duration_s;
     // A shard may run at 600 / (backlog + 600) of its merge-safe rate.
     let ceiling = 600.0 / (backlog + 600.0);

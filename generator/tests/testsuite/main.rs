@@ -11,6 +11,7 @@ mod diff;
 mod documents;
 mod engine_bench;
 mod error_budget;
+mod exactly_once;
 mod flat_keys;
 mod funding;
 mod fuzz;
