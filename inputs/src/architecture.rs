@@ -144,6 +144,19 @@ impl Architecture {
             .expect("validated: exactly one keyed operator")
     }
 
+    /// The table of the window results: the first written by a vertex after
+    /// the keyed one (the end of the path the end-to-end target measures).
+    pub fn window_results_table(&self) -> Option<&Table> {
+        let keyed = self.flink.operators.iter().position(|o| o.keyed)?;
+        self.clickhouse.tables.iter().find(|t| {
+            self.flink
+                .operators
+                .iter()
+                .position(|o| o.name == t.written_by)
+                .is_some_and(|i| i > keyed)
+        })
+    }
+
     /// The topic the keyed operator reads: the one keyed by customer.
     pub fn keyed_topic(&self) -> &Topic {
         self.kafka

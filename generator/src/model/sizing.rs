@@ -643,6 +643,15 @@ impl<'a> Basis<'a> {
             &flink,
             chosen.strategy.needs_merge_stage(),
             &clickhouse,
+            &latency::Path {
+                records_per_buffer: latency::records_per_buffer(
+                    a.flink.network_buffer_kib.value,
+                    arch.keyed_topic().avg_event_bytes,
+                ),
+                sink_insert_interval_ms: arch
+                    .window_results_table()
+                    .map_or(0.0, |t| t.insert_interval_ms),
+            },
             &arch.flink,
             &a.latency,
         );

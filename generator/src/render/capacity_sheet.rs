@@ -1028,6 +1028,28 @@ fn latency_sheet(inputs: &Inputs, model: &Model, flink: &Sheet, named: &mut Vec<
     );
     let k_util = col_of(flink, &format!("{}_hottest_utilization", keyed.name));
     let buffer = n("latency.buffer_timeout_ms");
+    // The keyed queue's arrivals come a network buffer at a time.
+    let batch = format!(
+        "({}*1024/{})",
+        n("flink.network_buffer_kib"),
+        n(KEYED_TOPIC_EVENT_BYTES)
+    );
+    let alignment = col_of(flink, "barrier_alignment_s");
+    let sink_block = inputs.architecture.window_results_table().map_or_else(
+        || "0".to_owned(),
+        |t| {
+            publish(
+                named,
+                &format!("architecture.clickhouse.{}.insert_interval_ms", t.name),
+                t.insert_interval_ms,
+                "ms",
+                format!(
+                    "data/architecture.toml: clickhouse.tables `{}` insert_interval_ms",
+                    t.name
+                ),
+            )
+        },
+    );
     let stage_formula = |stage: Stage| -> String {
         match stage {
             Stage::Producer => format!("={}", n("latency.producer_linger_ms")),
@@ -1035,7 +1057,11 @@ fn latency_sheet(inputs: &Inputs, model: &Model, flink: &Sheet, named: &mut Vec<
             Stage::SourceFetch => format!("={}", n("latency.source_fetch_p99_ms")),
             Stage::SourceQueueing => format!("=LN(100)/({s_cap}*(1-Flink!{s_util}{{r}}))*1000"),
             Stage::KeyByShuffle | Stage::MergeStage => format!("={buffer}"),
-            Stage::KeyedQueueing => format!("=LN(100)/({k_cap}*(1-Flink!{k_util}{{r}}))*1000"),
+            Stage::KeyedQueueing => format!(
+                "=1000/{k_cap}+({batch}+1)/2*(1000/{k_cap})/(1-Flink!{k_util}{{r}})*IF(100*Flink!{k_util}{{r}}>1,LN(100*Flink!{k_util}{{r}}),0)"
+            ),
+            Stage::BarrierAlignment => format!("=Flink!{alignment}{{r}}*1000"),
+            Stage::SinkBlock => format!("={sink_block}"),
             Stage::WindowAndWatermark => format!("={window}*1000+{ooo}"),
             Stage::SinkFlush => format!("={buffer}+ClickHouse!L{{r}}"),
             Stage::ClickHouseVisibility => format!("={}", n("latency.insert_visibility_p99_ms")),

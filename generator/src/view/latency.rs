@@ -21,6 +21,12 @@ pub struct Latency {
     pub headroom_ms: f64,
     pub months: Vec<LatencyMonth>,
     pub critical_path: CriticalPath,
+    /// The records a network buffer carries to the keyed subtask at once.
+    pub records_per_buffer: f64,
+    /// The keyed queue's p99 in the first month and in the last.
+    pub first_label: String,
+    pub keyed_queueing_first_ms: f64,
+    pub keyed_queueing_last_ms: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -73,6 +79,7 @@ pub fn latency(src: &Source<'_>) -> Latency {
     let budget = &last.latency;
     let a = &src.inputs.assumptions.latency;
     let flink = &src.inputs.architecture.flink;
+    let first = *src.months.months.first().expect("a plan has months");
     Latency {
         stages: budget
             .stages
@@ -105,6 +112,16 @@ pub fn latency(src: &Source<'_>) -> Latency {
                 }
             })
             .collect(),
+        records_per_buffer: crate::model::latency::records_per_buffer(
+            src.inputs.assumptions.flink.network_buffer_kib.value,
+            src.inputs.architecture.keyed_topic().avg_event_bytes,
+        ),
+        first_label: src.months.label(first).to_owned(),
+        keyed_queueing_first_ms: stage_p99(
+            &src.months.plan(first, Scenario::Base).latency,
+            Stage::KeyedQueueing,
+        ),
+        keyed_queueing_last_ms: stage_p99(budget, Stage::KeyedQueueing),
         critical_path: CriticalPath {
             producer_linger_ms: a.producer_linger_ms.value,
             produce_p99_ms: a.produce_p99_ms.value,

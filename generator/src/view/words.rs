@@ -162,8 +162,10 @@ pub fn stage_name(stage: Stage) -> &'static str {
         Stage::SourceQueueing => "source queueing",
         Stage::KeyByShuffle => "key by shuffle",
         Stage::KeyedQueueing => "keyed queueing",
+        Stage::BarrierAlignment => "barrier alignment",
         Stage::WindowAndWatermark => "window and watermark",
         Stage::MergeStage => "merge stage",
+        Stage::SinkBlock => "sink block",
         Stage::SinkFlush => "sink flush",
         Stage::ClickHouseVisibility => "clickhouse visibility",
         Stage::Query => "query",
@@ -173,9 +175,12 @@ pub fn stage_name(stage: Stage) -> &'static str {
 /// What sets a latency stage's p99.
 pub fn stage_basis(stage: Stage) -> &'static str {
     match stage {
-        Stage::SourceQueueing | Stage::KeyedQueueing => {
-            "M/M/1 at the hottest subtask, O(1) per record"
+        Stage::SourceQueueing => "M/M/1 at the busiest reader, O(1) per record",
+        Stage::KeyedQueueing => {
+            "G/G/1 (Kingman) at the hottest subtask, a network buffer of records at once"
         }
+        Stage::BarrierAlignment => "checkpoint barrier alignment at the hottest subtask",
+        Stage::SinkBlock => "the window results' insert interval (event-time blocks)",
         Stage::WindowAndWatermark => "window length + out-of-orderness",
         Stage::SinkFlush => "buffer timeout + async-insert flush",
         Stage::KeyByShuffle | Stage::MergeStage => "network buffer timeout per shuffle",

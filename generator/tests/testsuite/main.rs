@@ -18,6 +18,7 @@ mod fuzz;
 mod helpers;
 mod hyper_growth;
 mod inputs;
+mod latency_stages;
 mod links;
 mod owned_files;
 mod plan_properties;

@@ -20,7 +20,7 @@
 //!   settings and a formula's own constants, such as `ln(100)`);
 //! - a Markdown ordered-list marker at the start of a line (`1. `);
 //! - a name whose digits follow letters (`p99`, `p99.9`, `murmur2`, `KIP-578`);
-//! - a fixed notation: `M/M/1` (Kendall), `O(1)` (complexity), `eq. 1`
+//! - a fixed notation: `M/M/1` and `G/G/1` (Kendall), `O(1)` (complexity), `eq. 1`
 //!   (a cited equation), `100% busy` (what a subtask's capacity is measured at).
 //!
 //! Number words that state an amount of time or of machines ("four weeks",
@@ -34,7 +34,7 @@ use std::path::Path;
 use crate::helpers::repo_root;
 
 const FORMATTING_FILTERS: &[&str] = &["int", "num", "pct", "sig", "capitalize"];
-const NOTATIONS: &[&str] = &["M/M/1", "O(1)", "eq. 1", "100% busy"];
+const NOTATIONS: &[&str] = &["M/M/1", "G/G/1", "O(1)", "eq. 1", "100% busy"];
 const NUMBER_WORDS: &[&str] = &[
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
     "twelve", "a full",
