@@ -31,7 +31,7 @@ fn the_plan_shortens_the_interval_and_raises_the_window_worked_by_hand() {
     // each 1,000 ms: the window holds 1,000 / writers seconds of blocks, less
     // the checkpoint's own duration.
     let p = &m.plan.get(12).base;
-    let writers = p.flink.vertices[0].parallelism.clone().unwrap();
+    let writers = p.flink.vertices[0].parallelism.unwrap();
     assert_eq!(e.tables[0].writers, writers);
     let d = p.flink.checkpoint_duration_s;
     let longest = 1000.0 / f64::from(writers) - d;
@@ -98,7 +98,7 @@ fn a_wider_window_keeps_or_shortens_the_interval_and_says_which() {
     let draft = build::draft(&layout, &inputs).unwrap_or_else(|e| panic!("{e}"));
     let e = &draft.model.fault.exactly_once;
     let p = &draft.model.plan.get(12).base;
-    let writers = f64::from(p.flink.vertices[0].parallelism.clone().unwrap());
+    let writers = f64::from(p.flink.vertices[0].parallelism.unwrap());
     let longest = 2000.0 / writers - p.flink.checkpoint_duration_s;
     assert_eq!(e.checkpoint_interval_s, longest.floor());
     assert!(e.checkpoint_interval_s >= 10.0 && e.window_sufficient);
