@@ -83,11 +83,23 @@ pub fn records_per_buffer(buffer_kib: f64, record_bytes: f64) -> f64 {
     (buffer_kib * 1024.0 / record_bytes).max(1.0)
 }
 
-/// What the budget reads beside the sizing: the shuffle's batch and the
-/// sink's block interval for the window results.
+/// What the budget reads beside the sizing: the shuffle's batch, the
+/// sink's block interval for the window results, and the shards today's
+/// query p99 was measured over.
 pub struct Path {
     pub records_per_buffer: f64,
     pub sink_insert_interval_ms: f64,
+    pub shards_today: u32,
+}
+
+/// A query fans out to every shard and answers when the slowest does. With
+/// each shard's time exponential, the slowest of `n` is under `t` with
+/// probability `(1 − e^(−t/m))^n`, so its p99 is `m × g(n)`,
+/// `g(n) = −ln(1 − 0.99^(1/n))`. Today's p99 over today's shards gives `m`;
+/// the plan's shards scale it by `g(shards) / g(shards today)`.
+pub fn fan_out_p99_ms(p99_today_ms: f64, shards_today: u32, shards: u32) -> f64 {
+    let g = |n: u32| -(1.0 - 0.99f64.powf(1.0 / f64::from(n.max(1)))).ln();
+    p99_today_ms * g(shards) / g(shards_today)
 }
 
 pub fn budget(
@@ -143,7 +155,10 @@ pub fn budget(
         Stage::ClickHouseVisibility,
         a.insert_visibility_p99_ms.value,
     ));
-    stages.push((Stage::Query, a.query_p99_ms.value));
+    stages.push((
+        Stage::Query,
+        fan_out_p99_ms(a.query_p99_ms.value, path.shards_today, clickhouse.shards),
+    ));
     let sum_until = |last: Stage| {
         let end = stages.iter().position(|(s, _)| *s == last).expect("stage");
         stages[..=end].iter().map(|(_, v)| v).sum::<f64>()
@@ -185,5 +200,22 @@ mod tests {
         assert_eq!(kingman_p99_ms(1000.0, 0.005, 51.0, 1.0), 1.0);
         // 32 KiB buffers of 620-byte records carry 52.9 records.
         assert!((records_per_buffer(32.0, 620.0) - 32768.0 / 620.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_query_over_more_shards_waits_for_the_slowest() {
+        // 400 ms over 4 shards: g(4) = −ln(1 − 0.99^0.25) = 5.9877, so each
+        // shard's mean is 66.8 ms; over 16 shards g(16) = 7.3731: 492.5 ms.
+        let g4 = -(1.0 - 0.99f64.powf(0.25)).ln();
+        let g16 = -(1.0 - 0.99f64.powf(1.0 / 16.0)).ln();
+        assert!((g4 - 5.9877).abs() < 1e-4 && (g16 - 7.3731).abs() < 1e-4);
+        let p = fan_out_p99_ms(400.0, 4, 16);
+        assert!(
+            (p - 400.0 * g16 / g4).abs() < 1e-9 && (p - 492.5).abs() < 0.1,
+            "{p}"
+        );
+        assert_eq!(fan_out_p99_ms(400.0, 4, 4), 400.0);
+        // One shard answers sooner than the slowest of four.
+        assert!(fan_out_p99_ms(400.0, 4, 1) < 400.0);
     }
 }

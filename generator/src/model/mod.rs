@@ -350,7 +350,11 @@ pub fn run(inputs: &Inputs) -> Model {
         &a.slo,
         last.latency.ingest_p99_ms,
         last.latency.processing_p99_ms,
-        a.latency.query_p99_ms.value,
+        last.latency
+            .stages
+            .iter()
+            .find(|s| s.stage == latency::Stage::Query)
+            .map_or(a.latency.query_p99_ms.value, |s| s.p99_ms),
     );
     let fault = fault::analyse(
         &plan.get(last_carried_month).base,

@@ -651,6 +651,7 @@ impl<'a> Basis<'a> {
                 sink_insert_interval_ms: arch
                     .window_results_table()
                     .map_or(0.0, |t| t.insert_interval_ms),
+                shards_today: arch.clickhouse.shards,
             },
             &arch.flink,
             &a.latency,

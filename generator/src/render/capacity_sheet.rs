@@ -1028,6 +1028,12 @@ fn latency_sheet(inputs: &Inputs, model: &Model, flink: &Sheet, named: &mut Vec<
     );
     let k_util = col_of(flink, &format!("{}_hottest_utilization", keyed.name));
     let buffer = n("latency.buffer_timeout_ms");
+    let shards_today = today_count(
+        named,
+        "architecture.clickhouse.shards",
+        inputs.architecture.clickhouse.shards,
+        "shards",
+    );
     // The keyed queue's arrivals come a network buffer at a time.
     let batch = format!(
         "({}*1024/{})",
@@ -1065,7 +1071,11 @@ fn latency_sheet(inputs: &Inputs, model: &Model, flink: &Sheet, named: &mut Vec<
             Stage::WindowAndWatermark => format!("={window}*1000+{ooo}"),
             Stage::SinkFlush => format!("={buffer}+ClickHouse!L{{r}}"),
             Stage::ClickHouseVisibility => format!("={}", n("latency.insert_visibility_p99_ms")),
-            Stage::Query => format!("={}", n("latency.query_p99_ms")),
+            // The slowest of the month's shards, scaled from today's.
+            Stage::Query => format!(
+                "={}*LN(1-0.99^(1/ClickHouse!H{{r}}))/LN(1-0.99^(1/{shards_today}))",
+                n("latency.query_p99_ms")
+            ),
         }
     };
     // The first month of the low scenario: the stages are the same in every row.

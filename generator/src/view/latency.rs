@@ -23,6 +23,8 @@ pub struct Latency {
     pub critical_path: CriticalPath,
     /// The records a network buffer carries to the keyed subtask at once.
     pub records_per_buffer: f64,
+    /// The shards today's query p99 was measured over.
+    pub shards_today: u32,
     /// The keyed queue's p99 in the first month and in the last.
     pub first_label: String,
     pub keyed_queueing_first_ms: f64,
@@ -116,6 +118,7 @@ pub fn latency(src: &Source<'_>) -> Latency {
             src.inputs.assumptions.flink.network_buffer_kib.value,
             src.inputs.architecture.keyed_topic().avg_event_bytes,
         ),
+        shards_today: src.inputs.architecture.clickhouse.shards,
         first_label: src.months.label(first).to_owned(),
         keyed_queueing_first_ms: stage_p99(
             &src.months.plan(first, Scenario::Base).latency,

@@ -184,11 +184,10 @@ pub fn stage_basis(stage: Stage) -> &'static str {
         Stage::WindowAndWatermark => "window length + out-of-orderness",
         Stage::SinkFlush => "buffer timeout + async-insert flush",
         Stage::KeyByShuffle | Stage::MergeStage => "network buffer timeout per shuffle",
-        Stage::Producer
-        | Stage::Broker
-        | Stage::SourceFetch
-        | Stage::ClickHouseVisibility
-        | Stage::Query => "assumption",
+        Stage::Producer | Stage::Broker | Stage::SourceFetch | Stage::ClickHouseVisibility => {
+            "assumption"
+        }
+        Stage::Query => "today's p99, fanned out to the plan's shards (the slowest of n)",
     }
 }
 

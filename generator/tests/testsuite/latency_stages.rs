@@ -45,6 +45,20 @@ fn every_stage_of_the_last_month_worked_by_hand() {
         .unwrap();
     assert_eq!(stage(Stage::SinkBlock), agg.insert_interval_ms);
     assert_eq!(agg.insert_interval_ms, 1000.0);
+    // A query waits for the slowest of the month's shards: today's 400 ms
+    // over 4 shards, scaled by −ln(1 − 0.99^(1/n)) for n = the plan's shards.
+    assert_eq!(inputs.assumptions.latency.query_p99_ms.value, 400.0);
+    assert_eq!(inputs.architecture.clickhouse.shards, 4);
+    let g = |n: f64| -(1.0 - 0.99f64.powf(1.0 / n)).ln();
+    let query = 400.0 * g(f64::from(p.clickhouse.shards)) / g(4.0);
+    assert!((stage(Stage::Query) - query).abs() < 1e-9);
+    let slo = draft
+        .model
+        .slos
+        .iter()
+        .find(|s| s.kind == specgen::model::slo::SloKind::QueryP99)
+        .unwrap();
+    assert_eq!(slo.predicted, Some(stage(Stage::Query)));
     // The end-to-end p99 is the sum of the stages, and the chapter prints it.
     let sum: f64 = p.latency.stages.iter().map(|s| s.p99_ms).sum();
     assert!((p.latency.total_p99_ms - sum).abs() < 1e-9);
