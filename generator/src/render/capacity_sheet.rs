@@ -1289,7 +1289,9 @@ fn cross_zone_sheet(
     );
     let seconds = format!("{}*3600", n("cost.hours_per_month"));
     let row_bytes = n("clickhouse.bytes_per_row_compressed");
-    let derived = |t: &Traffic, z: &CrossZone| {
+    // `rows` is the ClickHouse rows/s cell: read off the ClickHouse sheet for
+    // a month, an input cell for today.
+    let derived = |t: &Traffic, z: &CrossZone, rows_cell: Cell| {
         let mb = |i: usize| z.flows[i].cross_zone_mb_per_s;
         vec![
             formula(
@@ -1301,8 +1303,7 @@ fn cross_zone_sheet(
                 t.topics.iter().map(|(mb, _)| mb).sum(),
             ),
             formula(format!("={keyed_col}{{r}}"), t.keyed_mb_per_s),
-            // Filled in by the caller: rows/s differ between plan and today.
-            Cell::Number(t.clickhouse_rows_per_s),
+            rows_cell,
             formula(
                 format!("={produced}{{r}}*IF({zone_aware}=1,0,{elsewhere})"),
                 mb(0),
@@ -1360,9 +1361,8 @@ fn cross_zone_sheet(
                 let c = col_of(brokers, &format!("{}_avg_mb_per_s", t.name));
                 row.push(formula(format!("='{}'!{c}{{r}}", brokers.name), *mb));
             }
-            let mut rest = derived(&traffic, &m.cross_zone);
-            rest[2] = formula("=ClickHouse!C{r}", traffic.clickhouse_rows_per_s);
-            row.extend(rest);
+            let rows_cell = formula("=ClickHouse!C{r}", traffic.clickhouse_rows_per_s);
+            row.extend(derived(&traffic, &m.cross_zone, rows_cell));
             row
         })
         .collect();
@@ -1370,7 +1370,8 @@ fn cross_zone_sheet(
     let traffic = Traffic::today(&model.workload, arch);
     let mut today = vec![Cell::Number(0.0), Cell::Text("today".into())];
     today.extend(traffic.topics.iter().map(|(mb, _)| Cell::Number(*mb)));
-    today.extend(derived(&traffic, &model.cross_zone_today));
+    let rows_cell = Cell::Number(traffic.clickhouse_rows_per_s);
+    today.extend(derived(&traffic, &model.cross_zone_today, rows_cell));
     rows.push(today);
     let mut h = vec![
         "month (0: today, at the measured means)".to_owned(),

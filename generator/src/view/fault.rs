@@ -80,7 +80,6 @@ pub struct ExactlyOnce {
     pub window_sufficient: bool,
     /// The most block tokens any table needs per shard.
     pub blocks_needed: f64,
-    pub latency_target_ms: f64,
     /// Today's interval, the longest the configured window holds, and what
     /// the plan does: keep, shorten, or shorten and raise the window.
     pub interval_today_s: f64,
@@ -184,7 +183,6 @@ pub fn build(src: &Source<'_>) -> Fault {
             window_configured: e.window_configured,
             window_sufficient: e.window_sufficient,
             blocks_needed: e.tables.iter().map(|t| t.blocks_needed).fold(0.0, f64::max),
-            latency_target_ms: plan.latency.target_ms,
             interval_today_s: e.checkpoint.today_s,
             longest_fitting_s: e.checkpoint.longest_fitting_s.max(0.0),
             min_interval_s: src.inputs.assumptions.flink.min_checkpoint_interval_s.value,
