@@ -129,6 +129,10 @@ pub struct ClickHouseAssumptions {
     pub async_insert_busy_timeout_ms: Assumption,
     /// The smallest batch worth an INSERT.
     pub min_insert_batch_rows: Assumption,
+    /// The most inserts (each a part) a shard should take per second per table.
+    pub max_inserts_per_s_per_shard: Assumption,
+    /// `t_part / t_row` of the batch model: the rows whose merge cost equals one part's.
+    pub part_cost_rows: Assumption,
     /// Compressed bytes one row takes on disk.
     pub bytes_per_row_compressed: Assumption,
     /// Days the tables keep (TTL).
@@ -201,6 +205,8 @@ pub struct CostAssumptions {
     /// The hours of a billed month: the instance prices' month, and the
     /// month cross-zone traffic is summed over.
     pub hours_per_month: Assumption,
+    /// What a one-year reserved instance saves on its on-demand price: a lever, not the plan's price.
+    pub reserved_instance_discount: Assumption,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -239,6 +245,8 @@ pub struct FaultAssumptions {
     /// The longest a TaskManager failure's backlog may take to drain once
     /// the job runs again: every stage keeps the spare capacity for it.
     pub catch_up_target_s: Assumption,
+    /// A standby JobManager takes over once the leader's lease expires.
+    pub job_manager_failover_s: Assumption,
 }
 
 /// An assumption with its dotted name, as listed in the spec and the spreadsheet.

@@ -13,6 +13,7 @@ pub mod architecture;
 pub mod assumptions;
 pub mod bench;
 pub mod bench_plan;
+pub mod effort;
 pub mod engine_bench;
 pub mod error;
 mod file;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 pub use architecture::Architecture;
 pub use assumptions::Assumptions;
 pub use bench::BenchReport;
+pub use effort::Effort;
 pub use error::InputError;
 pub use forecast::{Forecast, Scenario};
 pub use keys::KeyDistribution;
@@ -72,6 +74,8 @@ pub struct Inputs {
     /// (`bench/clickhouse-results.json`).
     pub flink: Option<engine_bench::FlinkResults>,
     pub clickhouse: Option<engine_bench::ClickHouseResults>,
+    /// The people time each change of the plan takes (`effort.toml`).
+    pub effort: Effort,
 }
 
 impl Inputs {
@@ -146,6 +150,7 @@ pub fn load_scenarios(path: &Path, production: &Production) -> Result<Scenarios,
 /// Loads everything under `data_dir`.
 pub fn load(data_dir: &Path) -> Result<Inputs, InputError> {
     let production = load_production(data_dir)?;
+    let effort = effort::load(&data_dir.join("effort.toml"))?;
     let bench = bench::load(&data_dir.join("bench/results.json"))?;
     let flink = engine_bench::load(&data_dir.join("bench/flink-results.json"))?;
     let clickhouse =
@@ -176,5 +181,6 @@ pub fn load(data_dir: &Path) -> Result<Inputs, InputError> {
         bench,
         flink,
         clickhouse,
+        effort,
     })
 }

@@ -70,3 +70,29 @@ pub fn today(arch: &Architecture, a: &CostAssumptions, cross_zone_usd_per_month:
 pub fn brokers_per_month(brokers: u32, disk_gb: f64, gb_price: f64, a: &CostAssumptions) -> f64 {
     f64::from(brokers) * (a.kafka_broker_per_month.value + disk_gb * gb_price)
 }
+
+/// Reserved instances as a lever: the month's instances (not their disks,
+/// not the traffic) at the one-year reserved discount.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReservedPricing {
+    pub discount: f64,
+    pub instances_usd_per_month: f64,
+    pub usd_per_month_saved: f64,
+}
+
+pub fn reserved(
+    brokers: u32,
+    task_managers: u32,
+    clickhouse_nodes: u32,
+    a: &CostAssumptions,
+) -> ReservedPricing {
+    let instances = f64::from(brokers) * a.kafka_broker_per_month.value
+        + f64::from(task_managers) * a.flink_task_manager_per_month.value
+        + f64::from(clickhouse_nodes) * a.clickhouse_replica_per_month.value;
+    let discount = a.reserved_instance_discount.value;
+    ReservedPricing {
+        discount,
+        instances_usd_per_month: instances,
+        usd_per_month_saved: instances * discount,
+    }
+}

@@ -11,7 +11,6 @@
 use serde::Serialize;
 
 use super::MonthPlan;
-use super::clickhouse::MergeSafeRate;
 use super::flink::FlinkSizing;
 use crate::inputs::architecture::Architecture;
 use crate::inputs::assumptions::FaultAssumptions;
@@ -313,7 +312,6 @@ fn lost_in_zone(n: u32, zones: u32) -> u32 {
 pub fn analyse(
     plan: &MonthPlan,
     arch: &Architecture,
-    merge_safe: &MergeSafeRate,
     checkpoint: &CheckpointChoice,
     a: &FaultAssumptions,
 ) -> FaultTolerance {
@@ -324,7 +322,7 @@ pub fn analyse(
         .find(|v| v.keyed)
         .expect("one keyed vertex");
     let ch = &plan.clickhouse;
-    let ch_rho = ch.peak_rows_per_s_per_shard / merge_safe.rows_per_s_per_shard;
+    let ch_rho = ch.peak_rows_per_s_per_shard / ch.merge_safe_rows_per_s;
     // A backlog drains at the pace of the stage with the least to spare.
     let source = plan
         .flink
@@ -535,22 +533,22 @@ mod tests {
     use crate::model::{self, MonthPlan};
 
     /// The committed inputs and their plan's last base month.
-    static PLAN: LazyLock<(Inputs, MonthPlan, MergeSafeRate)> = LazyLock::new(|| {
+    static PLAN: LazyLock<(Inputs, MonthPlan)> = LazyLock::new(|| {
         let inputs = inputs::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).unwrap();
         let m = model::run(&inputs);
         let last = m.plan.last().base.clone();
-        (inputs, last, m.merge_safe)
+        (inputs, last)
     });
 
     fn analyse_with(edit: impl FnOnce(&mut Architecture, &mut FaultAssumptions)) -> FaultTolerance {
-        let (inputs, plan, merge_safe) = &*PLAN;
+        let (inputs, plan) = &*PLAN;
         let mut arch = inputs.architecture.clone();
         let mut a = inputs.assumptions.fault.clone();
         edit(&mut arch, &mut a);
         let mut all = inputs.assumptions.clone();
         all.fault = a.clone();
         let checkpoint = choose_checkpoint_interval(&plan.flink, &arch, &all);
-        analyse(plan, &arch, merge_safe, &checkpoint, &a)
+        analyse(plan, &arch, &checkpoint, &a)
     }
 
     fn mode(f: &FaultTolerance, mode: FailureMode) -> &FailureAnalysis {

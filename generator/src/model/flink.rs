@@ -367,6 +367,11 @@ pub struct FlinkSizing {
     /// Window entries in flight × bytes per entry.
     pub window_entries: f64,
     pub state_bytes: f64,
+    /// The merge stage's part of the state: one entry per customer and window
+    /// (0 without a merge stage).
+    pub merge_state_bytes: f64,
+    /// Partial results into the merge stage: one per key and window.
+    pub merge_records_per_s: f64,
     /// A full checkpoint writes the whole state.
     pub checkpoint_bytes: f64,
     /// Upload time of the state spread over the TaskManagers.
@@ -478,6 +483,13 @@ pub fn size(
         0.0
     };
     let (window_entries, state_bytes) = plan.window_state(keys.len() as f64 + merge_keys);
+    let keyed_keys = keys.len() as f64;
+    let merge_state_bytes = state_bytes * merge_keys / (keyed_keys + merge_keys).max(1.0);
+    let merge_records_per_s = if merge_keys > 0.0 {
+        keyed_keys / plan.window_s
+    } else {
+        0.0
+    };
     let loads = vertices
         .iter()
         .map(|v| {
@@ -512,6 +524,8 @@ pub fn size(
         fleet,
         window_entries,
         state_bytes,
+        merge_state_bytes,
+        merge_records_per_s,
         checkpoint_bytes: state_bytes,
         checkpoint_upload_s,
         barrier_alignment_s,

@@ -25,10 +25,13 @@ pub mod index;
 pub mod kafka;
 mod known_keys;
 pub mod latency;
+pub mod operations;
+pub mod people;
 pub mod relabel;
 pub mod rollout;
 pub mod routing;
 pub mod sensitivity;
+pub mod shard_growth;
 pub mod sizing;
 pub mod slo;
 pub mod storage_levers;
@@ -208,6 +211,15 @@ pub struct Model {
     /// ClickHouse rows per event of the keyed topic, measured.
     pub clickhouse_rows_per_event: f64,
     pub merge_safe: MergeSafeRate,
+    /// The insert batch model, the sharding key, data already written as
+    /// shards are added, and the batch lever.
+    pub shard_growth: shard_growth::ShardGrowth,
+    /// What the plan's operations take: cut-overs, failovers, a backfill, a zone.
+    pub operations: operations::Operations,
+    /// The plan in people: each quarter's changes and their engineer-weeks, and its gate.
+    pub people: people::People,
+    /// Reserved instances on the last month carried, as a lever.
+    pub reserved_pricing: cost::ReservedPricing,
     /// How many relabellings of unknown customer ids a fit is checked in.
     pub relabelling: relabel::Relabelling,
     /// Every strategy, month and scenario.
@@ -359,7 +371,6 @@ pub fn run(inputs: &Inputs) -> Model {
     let fault = fault::analyse(
         &plan.get(last_carried_month).base,
         arch,
-        &basis.merge_safe,
         &checkpoint,
         &a.fault,
     );
@@ -373,6 +384,23 @@ pub fn run(inputs: &Inputs) -> Model {
     let cost_today = cost::today(arch, &a.cost, cross_zone_today.usd_per_month);
     let fleet_today = basis.fleet_today();
     let rollout = rollout::plan(&plan, &strategies, &growth, arch, &a.cost, cost_today.total);
+    let first = &plan.get(1).base;
+    let people = people::plan(
+        &rollout,
+        &people::Changes {
+            chosen: decision.chosen,
+            max_parallelism_changes: first
+                .flink
+                .vertices
+                .iter()
+                .any(|v| v.keyed && v.max_parallelism != arch.keyed_operator().max_parallelism),
+            increases: &partition_schedule.base.increases,
+            batch_changes: first.clickhouse.rows_per_part != basis.batch_model.today_rows_per_part,
+        },
+        &growth,
+        &inputs.forecast.onboardings,
+        &inputs.effort,
+    );
     let settled = (
         basis.keyed_fingerprint(),
         *basis.max_parallelism.get(decision.chosen),
@@ -405,6 +433,45 @@ pub fn run(inputs: &Inputs) -> Model {
         decision.chosen,
         settled,
     );
+    let shard_growth = {
+        let months: Vec<(f64, u32)> =
+            std::iter::once((workload.clickhouse.mean_rows_per_s, arch.clickhouse.shards))
+                .chain(
+                    plan.iter()
+                        .take_while(|(m, _)| *m <= last_carried_month)
+                        .map(|(_, p)| (p.base.clickhouse.avg_rows_per_s, p.base.clickhouse.shards)),
+                )
+                .collect();
+        shard_growth::ShardGrowth {
+            batch_model: basis.batch_model,
+            sharding_key: shard_growth::customer_sharding_key(last),
+            oldest_shard: shard_growth::oldest_shard(&months, arch, a),
+            larger_batch: shard_growth::batch_lever(
+                &last.clickhouse,
+                &basis.batch_model,
+                2.0,
+                arch,
+                a,
+            ),
+        }
+    };
+    let reserved_pricing = cost::reserved(
+        last.brokers.brokers,
+        last.flink.task_managers.unwrap_or(0),
+        last.clickhouse.nodes,
+        &a.cost,
+    );
+    let operations = operations::plan(
+        last,
+        partition_schedule.base.increases.first().cloned(),
+        &fault,
+        checkpoint.interval_s,
+        a.latency.buffer_timeout_ms.value,
+        decision.chosen.needs_merge_stage(),
+        task_managers::Shape::from_assumptions(&a.flink).slots,
+        arch,
+        &a.fault,
+    );
     let bench_plan = bench_plan::of(&basis, &plan, decision.chosen);
     let validation = validation(inputs, bench_plan.as_ref());
     let today = basis.today_check();
@@ -420,6 +487,10 @@ pub fn run(inputs: &Inputs) -> Model {
         vertices,
         clickhouse_rows_per_event,
         merge_safe,
+        shard_growth,
+        operations,
+        people,
+        reserved_pricing,
         relabelling,
         strategies,
         decision,

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-use super::clickhouse::{self, MergeSafeRate};
+use super::clickhouse;
 use super::flink;
 use super::kafka::{self, TopicLoad};
 use super::relabel::Walk;
@@ -149,15 +149,22 @@ proptest! {
             parts_to_delay_insert: a(1000.0),
             merge_safe_max_parts: a(300.0),
             async_insert_busy_timeout_ms: a(200.0),
-            min_insert_batch_rows: a(1000.0),
+            min_insert_batch_rows: a(10_000.0),
+            max_inserts_per_s_per_shard: a(1.0),
+            part_cost_rows: a(2_300.0),
             bytes_per_row_compressed: a(40.0),
             retention_days: a(90.0),
             disk_target_utilization: a(0.7),
         };
-        let safe = MergeSafeRate { rows_per_s_per_shard: 26_000.0, limit_observed: true, max_parts: 300.0, parts_at_lowest_rate: 75.0 };
-        let s1 = clickhouse::size(rows / 1.6, rows, &safe, 0.8, &ch, &ca);
-        let s2 = clickhouse::size(rows * more / 1.6, rows * more, &safe, 0.8, &ch, &ca);
+        let model = clickhouse::BatchModel::anchored(26_000.0, 200.0, 2_300.0);
+        let size = |rows: f64| {
+            let batch = clickhouse::choose_batch(rows, 2, &model, 300.0, &ca);
+            clickhouse::size(rows / 1.6, rows, batch, &model, 0.8, &ch, &ca)
+        };
+        let (s1, s2) = (size(rows), size(rows * more));
         prop_assert!(s2.shards >= s1.shards);
-        prop_assert!(s1.peak_rows_per_s_per_shard <= safe.rows_per_s_per_shard * (1.0 + 1e-12));
+        prop_assert!(s1.peak_rows_per_s_per_shard <= s1.merge_safe_rows_per_s * (1.0 + 1e-12));
+        // At peak a shard is sent no more parts per second than allowed.
+        prop_assert!(s1.parts_per_s_per_shard <= 1.0 + 1e-9);
     }
 }

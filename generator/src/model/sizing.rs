@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use super::clickhouse::{self, MergeSafeRate};
+use super::clickhouse::{self, BatchModel, MergeSafeRate};
 use super::flink::{self, FlinkPlan, VertexCalibration};
 use super::growth::{self, MonthLoad};
 use super::index::{self, ByScenario, ByStrategy, Monthly};
@@ -57,6 +57,8 @@ pub struct Basis<'a> {
     /// ClickHouse rows per event of the keyed topic, measured.
     pub clickhouse_rows_per_event: f64,
     pub merge_safe: MergeSafeRate,
+    /// The merge-safe rate as a function of the insert batch, pinned at `merge_safe`.
+    pub batch_model: BatchModel,
     /// Every customer today with its share of today's events.
     pub customers: Vec<(i64, f64)>,
     /// The same, heaviest first: the candidates for sub-keys.
@@ -178,14 +180,21 @@ impl<'a> Basis<'a> {
             sub_key_base,
         } = keys;
         let draws = a.keys.unknown_id_draws.value as u32;
+        let merge_safe = inputs
+            .metrics
+            .merge_safe_rate(a.clickhouse.merge_safe_max_parts.value);
+        let batch_model = BatchModel::anchored(
+            merge_safe.rows_per_s_per_shard,
+            a.clickhouse.async_insert_busy_timeout_ms.value,
+            a.clickhouse.part_cost_rows.value,
+        );
         Basis {
             inputs,
             workload,
             growth,
             clickhouse_rows_per_event: workload.clickhouse.mean_rows_per_s / today,
-            merge_safe: inputs
-                .metrics
-                .merge_safe_rate(a.clickhouse.merge_safe_max_parts.value),
+            merge_safe,
+            batch_model,
             customer_keys,
             composite_keys,
             sub_key_base,
@@ -631,10 +640,19 @@ impl<'a> Basis<'a> {
             fault::task_manager_backlog_s(&flink, self.checkpoint_interval_s, arch, &a.fault),
             a.fault.catch_up_target_s.value,
         );
+        let peak_rows_per_s = load.peak_events_per_s * self.clickhouse_rows_per_event;
+        let batch = clickhouse::choose_batch(
+            peak_rows_per_s,
+            arch.clickhouse.tables.len(),
+            &self.batch_model,
+            a.fault.keeper_inserts_per_s.value,
+            &a.clickhouse,
+        );
         let clickhouse = clickhouse::size(
             load.avg_events_per_s * self.clickhouse_rows_per_event,
-            load.peak_events_per_s * self.clickhouse_rows_per_event,
-            &self.merge_safe,
+            peak_rows_per_s,
+            batch,
+            &self.batch_model,
             catch_up_ceiling,
             &arch.clickhouse,
             &a.clickhouse,

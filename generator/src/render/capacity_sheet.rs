@@ -887,6 +887,24 @@ fn clickhouse_sheet(
         n("fault.task_manager_replacement_s"),
         n("fault.state_restore_mb_per_s_per_task_manager"),
     );
+    // The batch model pinned at production: B0 = R0 × today's flush, and
+    // t_row = flush / (k + B0) (`clickhouse::BatchModel::anchored`).
+    let k = n("clickhouse.part_cost_rows");
+    let flush_s = format!("({}/1000)", n("clickhouse.async_insert_busy_timeout_ms"));
+    let t_row = format!("({flush_s}/({k}+{safe}*{flush_s}))");
+    let tables = publish(
+        named,
+        "architecture.clickhouse.tables",
+        ch.tables.len() as f64,
+        "tables",
+        "data/architecture.toml: the [[clickhouse.tables]] listed".into(),
+    );
+    let batch_formula = format!(
+        "=ROUNDUP(MAX({},(1/{}-{k}*{t_row})/{t_row},{tables}*D{{r}}/{}),0)",
+        n("clickhouse.min_insert_batch_rows"),
+        n("clickhouse.max_inserts_per_s_per_shard"),
+        n("fault.keeper_inserts_per_s"),
+    );
     let a = &inputs.assumptions.fault;
     let backlog = |m: &crate::model::MonthPlan| {
         if m.flink.task_managers.is_some() && m.flink.checkpoint_duration_s.is_finite() {
@@ -917,12 +935,13 @@ fn clickhouse_sheet(
             "replicas",
             "nodes",
             "peak_rows_per_s_per_shard",
-            "flush_interval_ms",
-            "rows_per_part",
+            "flush_interval_ms (how long a shard's buffer takes to fill the batch at peak)",
+            "rows_per_part (the batch: the largest of ClickHouse's guidance, the rows that keep a shard at its merge-safe rate within its inserts per second, and Keeper's floor)",
             "parts_per_s_per_shard",
             "task_manager_backlog_s (detection + replacement + restore + replay; blank where the job fits no TaskManagers)",
             "catch_up_ceiling (target / (backlog + target); 1 without a backlog)",
             "shards_for_catch_up",
+            "merge_safe_rows_per_s (R(B) = B / (t_part + t_row × B), pinned at production's merge-safe rate at today's flush)",
         ]),
         rows: model
             .plan
@@ -935,7 +954,7 @@ fn clickhouse_sheet(
                     Cell::Text(m.scenario.name().to_owned()),
                     formula(format!("=Forecast!G{{r}}*{rpe}"), c.avg_rows_per_s),
                     formula(format!("=Forecast!H{{r}}*{rpe}"), c.peak_rows_per_s),
-                    formula(format!("=ROUNDUP(D{{r}}/{safe},0)"), count(c.for_merges)),
+                    formula(format!("=ROUNDUP(D{{r}}/R{{r}},0)"), count(c.for_merges)),
                     formula(
                         format!(
                             "=C{{r}}*86400*{}*{}/{BYTES_PER_GB}",
@@ -958,24 +977,18 @@ fn clickhouse_sheet(
                     formula(format!("={replicas}"), count(c.replicas)),
                     formula("=H{r}*I{r}", count(c.nodes)),
                     formula("=D{r}/H{r}", c.peak_rows_per_s_per_shard),
-                    formula(
-                        format!(
-                            "=MAX({},1000*{}/K{{r}})",
-                            n("clickhouse.async_insert_busy_timeout_ms"),
-                            n("clickhouse.min_insert_batch_rows")
-                        ),
-                        c.flush_interval_ms,
-                    ),
-                    formula("=K{r}*L{r}/1000", c.rows_per_part),
-                    formula("=1000/L{r}", c.parts_per_s_per_shard),
+                    formula("=1000*M{r}/K{r}", c.flush_interval_ms),
+                    formula(batch_formula.clone(), c.rows_per_part),
+                    formula("=K{r}/M{r}", c.parts_per_s_per_shard),
                     backlog(m),
                     formula(
                         format!("=IF(ISNUMBER(O{{r}}),{target}/(O{{r}}+{target}),1)"),
                         c.catch_up_ceiling,
                     ),
+                    formula("=ROUNDUP(D{r}/(R{r}*P{r}),0)", count(c.for_catch_up)),
                     formula(
-                        format!("=ROUNDUP(D{{r}}/({safe}*P{{r}}),0)"),
-                        count(c.for_catch_up),
+                        format!("=M{{r}}/({t_row}*({k}+M{{r}}))"),
+                        c.merge_safe_rows_per_s,
                     ),
                 ]
             })

@@ -83,6 +83,7 @@ pub const CHAPTERS: &[(&str, &str)] = &[
     ("latency", "latency"),
     ("slo", "slo"),
     ("fault", "fault-tolerance"),
+    ("operations", "operations"),
     ("bench", "benchmark"),
     ("rollout", "rollout"),
 ];

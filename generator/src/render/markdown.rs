@@ -23,6 +23,7 @@ pub fn load(dir: &Path) -> Result<Tera> {
     tera.register_filter("num", num);
     tera.register_filter("pct", pct);
     tera.register_filter("sig", sig);
+    tera.register_filter("approx", approx);
     Ok(tera)
 }
 
@@ -156,6 +157,35 @@ fn sig(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     )?)))
 }
 
+/// A figure rounded for a reader: `2466944 | approx` → `2.47M`,
+/// `165668 | approx` → `166k`, `4512 | approx` → `4,510`.
+fn approx(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(Value::String(rounded(number(value, "approx")?)))
+}
+
+/// Three significant figures, with `k` or `M` for thousands and millions.
+pub fn rounded(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return group(v, 0);
+    }
+    let (scaled, suffix) = match v.abs() {
+        a if a >= 999_500.0 => (v / 1e6, "M"),
+        a if a >= 9_999.5 => (v / 1e3, "k"),
+        _ => (v, ""),
+    };
+    // Three significant figures of what is printed.
+    let magnitude = scaled.abs().log10().floor() as i32;
+    let decimals = usize::try_from(2 - magnitude).unwrap_or(0);
+    let step = 10f64.powi(magnitude - 2);
+    let s = group((scaled / step).round() * step, decimals);
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    };
+    format!("{s}{suffix}")
+}
+
 /// `0.0712 | pct(d=1)` → `7.1%`.
 fn pct(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let v = number(value, "pct")? * 100.0;
@@ -180,5 +210,21 @@ pub fn group(v: f64, decimals: usize) -> String {
     match frac {
         Some(f) => format!("{sign}{grouped}.{f}"),
         None => format!("{sign}{grouped}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounded_keeps_three_significant_figures() {
+        assert_eq!(rounded(2_466_944.0), "2.47M");
+        assert_eq!(rounded(1_002_000.0), "1M");
+        assert_eq!(rounded(165_668.0), "166k");
+        assert_eq!(rounded(72_929.0), "72.9k");
+        assert_eq!(rounded(4_512.0), "4,510");
+        assert_eq!(rounded(15.24), "15.2");
+        assert_eq!(rounded(999_999.0), "1M");
     }
 }

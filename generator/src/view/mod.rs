@@ -12,10 +12,12 @@
 
 pub mod bench;
 pub mod capacity;
+pub mod clickhouse;
 pub mod cross_zone;
 pub mod engines;
 pub mod fault;
 pub mod latency;
+pub mod operations;
 pub mod partitioning;
 pub mod rollout;
 pub mod sizing;
@@ -31,7 +33,9 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::inputs::{Inputs, Scenario};
 use crate::model::growth::MonthLoad;
+use crate::model::kafka::BrokerBound;
 use crate::model::strategy::Strategy;
+use crate::model::task_managers::Bound as TaskManagerBound;
 use crate::model::{Model, MonthPlan, StrategyMonth};
 use text::Code;
 
@@ -60,6 +64,7 @@ pub struct View {
     pub latency: latency::Latency,
     pub slo: latency::Slos,
     pub fault: fault::Fault,
+    pub operations: operations::Operations,
     /// The committed benchmark beside the model's predictions, when there is one.
     pub bench: Option<bench::Bench>,
     pub rollout: rollout::Rollout,
@@ -147,6 +152,19 @@ pub struct Headline {
     pub split_count: usize,
     /// The same in words: "no customer", "one customer", "22 customers".
     pub split_customers: String,
+    /// What drives the money: each line of the month's cost, the bound that
+    /// sets its count, and whether the key decision can move it.
+    pub kafka_usd: f64,
+    pub flink_usd: f64,
+    pub clickhouse_usd: f64,
+    pub cross_zone_usd: f64,
+    pub brokers_set_by: &'static str,
+    pub task_managers_set_by: &'static str,
+    pub shards_set_by: &'static str,
+    /// Brokers set by partition replicas: the key's partition count moves them.
+    pub key_moves_kafka: bool,
+    /// TaskManagers set by slots: the keyed subtasks the key needs move them.
+    pub key_moves_flink: bool,
 }
 
 impl Headline {
@@ -171,6 +189,19 @@ impl Headline {
                 0 => "no customer".to_owned(),
                 n => words::counted(n as u64, "customer", "customers"),
             },
+            kafka_usd: plan.cost.kafka,
+            flink_usd: plan.cost.flink,
+            clickhouse_usd: plan.cost.clickhouse,
+            cross_zone_usd: plan.cost.cross_zone,
+            brokers_set_by: plan.brokers.binding.bound.name(),
+            task_managers_set_by: plan.flink.fleet.as_ref().map_or("—", |f| f.binding.name()),
+            shards_set_by: plan.clickhouse.binding.bound.name(),
+            key_moves_kafka: plan.brokers.binding.bound == BrokerBound::Partitions,
+            key_moves_flink: plan
+                .flink
+                .fleet
+                .as_ref()
+                .is_some_and(|f| f.binding == TaskManagerBound::Slots),
         }
     }
 }
@@ -304,6 +335,7 @@ pub fn build(
         latency: latency::latency(&src),
         slo: latency::slos(&src),
         fault: fault::build(&src),
+        operations: operations::build(&src),
         bench,
         rollout: rollout::build(&src),
         downloads,

@@ -271,7 +271,7 @@ pub fn build(src: &Source<'_>) -> Partitioning {
 }
 
 /// A customer's name: from the hot list or the onboardings, else its id.
-fn customer_name(src: &Source<'_>, c: CustomerRef) -> Text {
+pub(super) fn customer_name(src: &Source<'_>, c: CustomerRef) -> Text {
     match c {
         CustomerRef::Known(id) => src
             .inputs

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::capacity::{self, Swing};
-use super::text::Code;
+use super::text::{Code, Text};
 use super::{Source, words};
 use crate::inputs::Scenario;
 use crate::model::rollout::Resource;
@@ -22,6 +22,12 @@ pub struct Rollout {
     pub total_cost_doing_nothing: f64,
     /// The year's cost beyond today's run-rate, when the year has a price.
     pub increment: Option<Increment>,
+    /// Unformatted, for the readout's rounding: the year's cost, its
+    /// difference from today's run-rate without its sign, and today's
+    /// footprint for one quarter.
+    pub total_cost_usd: f64,
+    pub increment_usd: f64,
+    pub run_rate_usd: f64,
     /// The first month today's footprint no longer carries, and why.
     pub doing_nothing_fails: Option<String>,
     pub shortfalls: Vec<Shortfall>,
@@ -31,6 +37,9 @@ pub struct Rollout {
     pub max_parallelism_today: u32,
     pub max_parallelism_change: Option<MaxParallelismChange>,
     pub open_questions: Vec<Swing>,
+    /// Engineer-weeks over the year, and who estimated the changes, each once.
+    pub year_weeks: f64,
+    pub estimated_by: Vec<Text>,
     pub task_manager_replacement_s: f64,
     pub keeper_recovery_s: f64,
 }
@@ -128,7 +137,32 @@ pub struct Quarter {
     /// Whether the base plan carries every month of the quarter.
     pub priced: bool,
     pub cost_doing_nothing: f64,
+    /// Unformatted, for the readout's rounding (0 where `priced` is false).
+    pub cost_usd: f64,
+    /// The quarter's cost beyond today's footprint over the same months (0 where not priced).
+    pub over_today_usd: f64,
     pub today_carries: bool,
+    /// The changes the quarter makes, and their engineer-weeks in all.
+    pub changes: Vec<ChangeRow>,
+    pub people_weeks: f64,
+    /// What releases the quarter's funds; none for the first, the ask itself.
+    pub gate: Option<GateRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChangeRow {
+    pub name: Text,
+    pub weeks: f64,
+    pub estimated_by: Text,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GateRow {
+    /// The month whose forecast peak the measured peak must reach.
+    pub label: String,
+    pub peak_events_per_s: f64,
+    /// The onboardings going live in the quarter, by name.
+    pub onboardings: Vec<Text>,
 }
 
 #[derive(Debug, Serialize)]
@@ -139,6 +173,11 @@ pub struct FirstQuarter {
     /// The quarter's cost beside today's footprint over the same months,
     /// when it has a price.
     pub against_today: Option<Increment>,
+    pub cost_usd: f64,
+    /// The difference from today's footprint, without its sign.
+    pub against_today_usd: f64,
+    pub people_weeks: f64,
+    pub changes: Vec<ChangeRow>,
 }
 
 /// A resource today's footprint is short of.
@@ -172,6 +211,17 @@ pub fn build(src: &Source<'_>) -> Rollout {
     let topic = src.inputs.architecture.keyed_topic();
     let a = &src.inputs.assumptions;
     let swings = capacity::swings(src);
+    let people = |q: usize| &model.people.quarters[q];
+    // Who estimated the changes the plan makes, each named once, in order.
+    let mut estimated_by: Vec<&str> = Vec::new();
+    for q in &model.people.quarters {
+        for c in &q.changes {
+            let by = src.inputs.effort.of(&c.id).estimated_by.as_str();
+            if !estimated_by.contains(&by) {
+                estimated_by.push(by);
+            }
+        }
+    }
     Rollout {
         risks: Risks {
             high_growth: HighGrowth {
@@ -231,7 +281,20 @@ pub fn build(src: &Source<'_>) -> Rollout {
                     },
                     priced: carried,
                     cost_doing_nothing: q.cost_doing_nothing,
+                    cost_usd: q.cost.unwrap_or(0.0),
+                    over_today_usd: q.cost.map_or(0.0, |c| c - q.cost_doing_nothing),
                     today_carries: q.today_carries,
+                    changes: change_rows(src, people(i)),
+                    people_weeks: people(i).weeks,
+                    gate: people(i).gate.as_ref().map(|g| GateRow {
+                        label: m.label(g.month).to_owned(),
+                        peak_events_per_s: g.peak_events_per_s,
+                        onboardings: g
+                            .onboardings
+                            .iter()
+                            .map(|&o| Text::new(&src.inputs.forecast.onboardings[o].customer))
+                            .collect(),
+                    }),
                 }
             })
             .collect(),
@@ -239,6 +302,9 @@ pub fn build(src: &Source<'_>) -> Rollout {
         priced: r.total_cost.is_some(),
         total_cost_doing_nothing: r.total_cost_doing_nothing,
         increment: r.increment_over_today.map(Increment::of),
+        total_cost_usd: r.total_cost.unwrap_or(0.0),
+        increment_usd: r.increment_over_today.map_or(0.0, f64::abs),
+        run_rate_usd: first.cost_doing_nothing,
         doing_nothing_fails: r.doing_nothing_fails.clone(),
         shortfalls: r
             .shortfalls
@@ -262,6 +328,12 @@ pub fn build(src: &Source<'_>) -> Rollout {
             against_today: first
                 .cost
                 .map(|c| Increment::of(c - first.cost_doing_nothing)),
+            cost_usd: first.cost.unwrap_or(0.0),
+            against_today_usd: first
+                .cost
+                .map_or(0.0, |c| (c - first.cost_doing_nothing).abs()),
+            people_weeks: people(0).weeks,
+            changes: change_rows(src, people(0)),
         },
         max_parallelism_today: today_max,
         max_parallelism_change: (first.max_parallelism != today_max).then(|| {
@@ -276,7 +348,24 @@ pub fn build(src: &Source<'_>) -> Rollout {
             }
         }),
         open_questions: swings.into_iter().take(OPEN_QUESTIONS).collect(),
+        year_weeks: model.people.year_weeks,
+        estimated_by: estimated_by.into_iter().map(Text::new).collect(),
         task_manager_replacement_s: a.fault.task_manager_replacement_s.value,
         keeper_recovery_s: a.fault.keeper_recovery_s.value,
     }
+}
+
+/// A quarter's changes with their estimates, as the plan orders them.
+fn change_rows(src: &Source<'_>, q: &crate::model::people::QuarterPeople) -> Vec<ChangeRow> {
+    q.changes
+        .iter()
+        .map(|c| {
+            let e = src.inputs.effort.of(&c.id);
+            ChangeRow {
+                name: Text::new(&e.name),
+                weeks: c.weeks,
+                estimated_by: Text::new(&e.estimated_by),
+            }
+        })
+        .collect()
 }

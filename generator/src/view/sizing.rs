@@ -389,6 +389,7 @@ pub struct ClickHouse {
     pub limit_observed: bool,
     pub merge_safe_rows_per_s_per_shard: f64,
     pub months: Vec<ShardRow>,
+    pub batch: super::clickhouse::Batch,
 }
 
 #[derive(Debug, Serialize)]
@@ -577,6 +578,7 @@ pub fn build(src: &Source<'_>) -> Sizing {
             limit_observed: model.merge_safe.limit_observed,
             merge_safe_rows_per_s_per_shard: model.merge_safe.rows_per_s_per_shard,
             months: shard_months,
+            batch: super::clickhouse::batch(src),
         },
         cost,
         cross_zone,
@@ -598,6 +600,37 @@ fn cost_levers(src: &Source<'_>, storage: &StorageView) -> Vec<Saver> {
                 gives_up,
             }),
     );
+    // Twice the insert batch: fewer ClickHouse nodes, a longer wait per row.
+    let larger = &src.model.shard_growth.larger_batch;
+    if larger.usd_per_month_saved > 0.0 {
+        all.push(Saver {
+            saving: larger.usd_per_month_saved,
+            lever: format!(
+                "Insert batches of {} rows",
+                crate::render::markdown::group(larger.rows_per_part, 0)
+            ),
+            on: "ClickHouse",
+            saving_usd_per_month: words::about(larger.usd_per_month_saved),
+            gives_up: format!(
+                "each row waits {} ms longer for its part",
+                crate::render::markdown::group(larger.flush_ms_added, 0)
+            ),
+        });
+    }
+    let reserved = &src.model.reserved_pricing;
+    if reserved.usd_per_month_saved > 0.0 {
+        all.push(Saver {
+            saving: reserved.usd_per_month_saved,
+            lever: format!(
+                "One-year reserved instances ({} off)",
+                words::percent(reserved.discount)
+            ),
+            on: "instances",
+            saving_usd_per_month: words::about(reserved.usd_per_month_saved),
+            gives_up: "a year's commitment to the instance types, bought for the plan's last month"
+                .to_owned(),
+        });
+    }
     all.sort_by(|a, b| b.saving.total_cmp(&a.saving));
     all
 }

@@ -43,7 +43,8 @@ fn shards_keep_room_to_drain_a_task_manager_failure_within_the_target() {
     let ceiling = 600.0 / (backlog + 600.0);
     let c = &p.clickhouse;
     assert!((c.catch_up_ceiling - ceiling).abs() < 1e-12);
-    let safe = m.merge_safe.rows_per_s_per_shard;
+    // R(B) at the chosen batch (worked by hand in `clickhouse_batch`).
+    let safe = c.merge_safe_rows_per_s;
     let for_catch_up = (c.peak_rows_per_s / (safe * ceiling)).ceil() as u32;
     assert_eq!(c.for_catch_up, for_catch_up);
     assert_eq!(c.shards, for_catch_up, "catch-up sets the shards");

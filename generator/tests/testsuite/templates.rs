@@ -33,7 +33,7 @@ use std::path::Path;
 
 use crate::helpers::repo_root;
 
-const FORMATTING_FILTERS: &[&str] = &["int", "num", "pct", "sig", "capitalize"];
+const FORMATTING_FILTERS: &[&str] = &["int", "num", "pct", "sig", "approx", "capitalize"];
 const NOTATIONS: &[&str] = &["M/M/1", "G/G/1", "O(1)", "eq. 1", "100% busy"];
 const NUMBER_WORDS: &[&str] = &[
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
