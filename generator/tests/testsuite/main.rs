@@ -19,6 +19,7 @@ mod helpers;
 mod hyper_growth;
 mod inputs;
 mod latency_stages;
+mod layout_check;
 mod links;
 mod owned_files;
 mod plan_properties;
