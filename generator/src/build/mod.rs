@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::inputs::{self, assumptions::parse_date};
 use crate::model;
 use crate::render::figures::{self, FIGURE_DIR};
+use crate::render::layout_check::Finding;
 use crate::render::site::DOWNLOADS_DIR;
 use crate::render::{capacity_sheet, documents, figure_list, markdown, workbook};
 use crate::view::{self, Download, Downloads};
@@ -66,6 +67,9 @@ pub struct BuildReport {
     pub written: Vec<PathBuf>,
     pub unchanged: usize,
     pub pdf_pages: Vec<(String, usize)>,
+    /// Typesetting faults of the PDFs, by file: warnings, since the PDFs are
+    /// still written (the tests hold every data set to none).
+    pub layout_findings: Vec<(String, Finding)>,
     pub elapsed: Duration,
 }
 
@@ -83,6 +87,9 @@ impl fmt::Display for BuildReport {
         for (name, pages) in &self.pdf_pages {
             writeln!(f, "{name}: {pages} page(s)")?;
         }
+        for (name, finding) in &self.layout_findings {
+            writeln!(f, "warning: {name}: {finding}")?;
+        }
         writeln!(f, "built in {:.2} s", self.elapsed.as_secs_f64())
     }
 }
@@ -99,6 +106,8 @@ pub struct Rendered {
     pub pdf_pages: Vec<(String, usize)>,
     /// PDF file name → the text of each page, for checks on what a reader sees.
     pub pdf_texts: BTreeMap<String, Vec<String>>,
+    /// PDF file name → the typesetting faults the layout check found.
+    pub pdf_layout: BTreeMap<String, Vec<Finding>>,
 }
 
 pub fn build(root: &Path) -> Result<BuildReport> {
@@ -114,6 +123,11 @@ pub fn build_with(root: &Path, at: &mut dyn FnMut(commit::Step)) -> Result<Build
     let rendered = render(&layout)?;
     let mut report = BuildReport {
         pdf_pages: rendered.pdf_pages.clone(),
+        layout_findings: rendered
+            .pdf_layout
+            .iter()
+            .flat_map(|(name, findings)| findings.iter().map(|f| (name.clone(), f.clone())))
+            .collect(),
         ..BuildReport::default()
     };
     commit::commit(root, &rendered, &mut report, at)?;
@@ -197,10 +211,12 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
     let mut out = BTreeMap::new();
     let mut pdf_pages = Vec::new();
     let mut pdf_texts = BTreeMap::new();
+    let mut pdf_layout = BTreeMap::new();
     let sample = inputs.sample_written_by();
     for pdf in documents::pdfs(&chapters, &charts, &layout.typst(), date, sample)? {
         pdf_pages.push((pdf.file.to_owned(), pdf.compiled.pages));
         pdf_texts.insert(pdf.file.to_owned(), pdf.compiled.page_texts);
+        pdf_layout.insert(pdf.file.to_owned(), pdf.compiled.layout_findings);
         out.insert(pdf.file.to_owned(), pdf.compiled.bytes);
     }
 
@@ -224,6 +240,7 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
         out,
         pdf_pages,
         pdf_texts,
+        pdf_layout,
     })
 }
 

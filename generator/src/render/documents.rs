@@ -85,18 +85,13 @@ pub fn pdfs(
             body.push_str(&typst_markup::to_typst_with_labels(md, &labels));
             body.push('\n');
         }
-        let style_path = typst_dir.join(doc.style);
-        let style = std::fs::read(&style_path).map_err(|e| Error::io(&style_path, e))?;
-        let mut files_in_world: BTreeMap<String, Vec<u8>> = charts
-            .iter()
-            .map(|c| {
-                (
-                    format!("/{FIGURE_DIR}/{}", c.file_name),
-                    c.svg.clone().into_bytes(),
-                )
-            })
-            .collect();
-        files_in_world.insert("/style.typ".into(), style);
+        let mut files_in_world = style_files(typst_dir, doc.style)?;
+        files_in_world.extend(charts.iter().map(|c| {
+            (
+                format!("/{FIGURE_DIR}/{}", c.file_name),
+                c.svg.clone().into_bytes(),
+            )
+        }));
         // Built from the synthetic sample, every page says so.
         let sample = sample.map_or("none".to_owned(), typst_markup::string_literal);
         let main = format!(
@@ -135,6 +130,25 @@ pub fn pdfs(
             })
         })
         .collect()
+}
+
+/// The Typst files a document sees: its page style as `/style.typ`, and
+/// every `.typ` of the style directory under its own name, for the style to
+/// import (the table rules both styles share).
+pub fn style_files(typst_dir: &Path, style: &str) -> Result<BTreeMap<String, Vec<u8>>> {
+    let read = |path: &Path| std::fs::read(path).map_err(|e| Error::io(path, e));
+    let mut files = BTreeMap::new();
+    let entries = std::fs::read_dir(typst_dir).map_err(|e| Error::io(typst_dir, e))?;
+    for entry in entries {
+        let path = entry.map_err(|e| Error::io(typst_dir, e))?.path();
+        if path.extension().is_some_and(|e| e == "typ")
+            && let Some(name) = path.file_name().and_then(|n| n.to_str())
+        {
+            files.insert(format!("/{name}"), read(&path)?);
+        }
+    }
+    files.insert("/style.typ".into(), read(&typst_dir.join(style))?);
+    Ok(files)
 }
 
 /// The chapters of each part of an mdBook `SUMMARY.md` (`# Part` lines, then `- [Title](file.md)`).

@@ -17,6 +17,7 @@ use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 use typst_pdf::PdfOptions;
 
+use super::layout_check::{self, Finding};
 use crate::error::{Error, Result};
 
 /// A document to compile: its main Typst source and the other files it may read.
@@ -35,6 +36,8 @@ pub struct Pdf {
     pub pages: usize,
     /// What a reader sees on each page (see [`page_texts`]).
     pub page_texts: Vec<String>,
+    /// The typesetting faults on its pages (see [`layout_check`]).
+    pub layout_findings: Vec<Finding>,
 }
 
 struct Fonts {
@@ -187,6 +190,7 @@ pub fn compile(doc: &TypstDocument) -> Result<Pdf> {
         bytes,
         pages: document.pages().len(),
         page_texts: page_texts(&document),
+        layout_findings: layout_check::check(&document),
     })
 }
 

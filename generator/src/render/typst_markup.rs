@@ -19,7 +19,11 @@
 //!   reference, "Kafka sizing (Section 6.1)"; other internal links are text;
 //! - an HTML block `<!-- pagebreak -->` is a page break; other HTML is dropped;
 //! - lines from `<!-- site-only -->` to `<!-- /site-only -->` are left out:
-//!   detail tables the site carries and the page budget of a PDF does not.
+//!   detail tables the site carries and the page budget of a PDF does not;
+//! - a table of more than [`PDF_MAX_ROWS`] body rows keeps its first rows,
+//!   and its caption says the site lists every row;
+//! - every table ends in a `table.hline()`, the foot rule of the booktabs
+//!   rules the page styles draw.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -168,8 +172,8 @@ enum Frame {
     Paragraph {
         /// The raw text the paragraph starts with, while it is only text.
         lead: Option<String>,
-        /// The table this paragraph may caption (its Typst call).
-        after_table: Option<String>,
+        /// The table this paragraph may caption.
+        after_table: Option<PdfTable>,
     },
     Heading {
         level: usize,
@@ -216,8 +220,8 @@ struct Converter<'l> {
     footnotes: BTreeMap<String, String>,
     /// Labels the whole document defines; links to others stay text.
     labels: &'l BTreeSet<String>,
-    /// A table just closed (its Typst call), waiting to see whether a caption follows.
-    pending_table: Option<String>,
+    /// A table just closed, waiting to see whether a caption follows.
+    pending_table: Option<PdfTable>,
 }
 
 /// Converts a Markdown document to Typst markup; links can reference the
@@ -252,8 +256,11 @@ impl Converter<'_> {
 
     /// Writes out a table no caption followed.
     fn flush_table(&mut self) {
-        if let Some(call) = self.pending_table.take() {
-            let s = format!("#{call};\n\n");
+        if let Some(t) = self.pending_table.take() {
+            let s = match t.cut_note() {
+                Some(note) => format!("#{};\n\n{}\n\n", t.call, escape_markup(&note)),
+                None => format!("#{};\n\n", t.call),
+            };
             self.out().push_str(&s);
         }
     }
@@ -397,14 +404,25 @@ impl Converter<'_> {
                     .is_some_and(|l| l.starts_with(CAPTION_PREFIX));
                 match after_table {
                     // The lead was all text, so the buffer starts with it escaped.
-                    Some(call) if caption => {
+                    Some(t) if caption => {
                         let caption = body
                             .strip_prefix(&escape_markup(CAPTION_PREFIX))
                             .expect("caption prefix escaped in the buffer")
                             .trim();
-                        format!("#figure({call}, kind: table, caption: [{caption}]);\n\n")
+                        let note = t
+                            .cut_note()
+                            .map(|n| format!(" ({})", escape_markup(&n)))
+                            .unwrap_or_default();
+                        format!(
+                            "#figure({}, kind: table, caption: [{caption}{note}]);\n\n",
+                            t.call
+                        )
                     }
-                    Some(call) => format!("#{call};\n\n{}\n\n", body.trim_end()),
+                    Some(t) => {
+                        self.pending_table = Some(t);
+                        self.flush_table();
+                        format!("{}\n\n", body.trim_end())
+                    }
                     None => format!("{}\n\n", body.trim_end()),
                 }
             }
@@ -540,9 +558,35 @@ fn cross_reference(label: &str, body: &str) -> String {
     }
 }
 
-/// The Typst call for a table, without `#` and `;`.
-fn table(align: &[Alignment], header: &[String], cells: &[String]) -> String {
+/// Body rows a table keeps in a PDF. A longer table (one row per hot
+/// customer, say, from an export of fifty) keeps its first rows, the ones
+/// the view puts first, and says the site has the rest: the PDFs keep
+/// their page budget, the site every row.
+pub const PDF_MAX_ROWS: usize = 16;
+
+/// A table as a PDF sets it.
+struct PdfTable {
+    /// The Typst call, without `#` and `;`.
+    call: String,
+    /// Body rows shown, and in all, when the table was cut.
+    cut: Option<(usize, usize)>,
+}
+
+impl PdfTable {
+    /// What the caption (or a line after an uncaptioned table) says of a cut.
+    fn cut_note(&self) -> Option<String> {
+        self.cut.map(|(shown, all)| {
+            format!("the first {shown} of {all} rows; the site lists every row")
+        })
+    }
+}
+
+/// The Typst call for a table, cut to [`PDF_MAX_ROWS`] body rows.
+fn table(align: &[Alignment], header: &[String], cells: &[String]) -> PdfTable {
     let columns = align.len().max(1);
+    let rows = cells.len().div_ceil(columns);
+    let cut = (rows > PDF_MAX_ROWS).then_some((PDF_MAX_ROWS, rows));
+    let cells = &cells[..cells.len().min(PDF_MAX_ROWS * columns)];
     let aligns: Vec<&str> = align
         .iter()
         .map(|a| match a {
@@ -562,9 +606,10 @@ fn table(align: &[Alignment], header: &[String], cells: &[String]) -> String {
     for cell in cells {
         out.push_str(&format!("[{cell}], "));
     }
-    out.truncate(out.trim_end_matches(", ").len());
-    out.push(')');
-    out
+    // The rule at the table's foot; the style sets its weight, and draws the
+    // rules above and under the header itself (they repeat with the header).
+    out.push_str("table.hline())");
+    PdfTable { call: out, cut }
 }
 
 fn heading_level(level: HeadingLevel) -> usize {

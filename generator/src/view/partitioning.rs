@@ -118,8 +118,10 @@ pub struct Sticky {
     pub any_hot: bool,
     /// Month labels, the table's columns.
     pub month_labels: Vec<String>,
-    /// Listed hot customers, then the base scenario's onboardings: one row
-    /// each, with its sub-keys month by month (base scenario).
+    /// Listed hot customers and the base scenario's onboardings: one row
+    /// each, with its sub-keys month by month (base scenario), most sub-keys
+    /// in the last month first, so that a PDF that shows only the first rows
+    /// of a long list shows the customers that matter most.
     pub customers: Vec<SubKeyRow>,
     pub unsplit_sub_keys: u32,
 }
@@ -225,18 +227,23 @@ pub fn build(src: &Source<'_>) -> Partitioning {
                 .iter()
                 .map(|&m| src.months.label(m).to_owned())
                 .collect(),
-            customers: columns
-                .iter()
-                .map(|&c| SubKeyRow {
-                    name: customer_name(src, c),
-                    sub_keys: src
-                        .months
-                        .months
-                        .iter()
-                        .map(|&m| sub_keys_of(src.months.strategy(m, Strategy::SubKeys), c))
-                        .collect(),
-                })
-                .collect(),
+            customers: {
+                let mut rows: Vec<SubKeyRow> = columns
+                    .iter()
+                    .map(|&c| SubKeyRow {
+                        name: customer_name(src, c),
+                        sub_keys: src
+                            .months
+                            .months
+                            .iter()
+                            .map(|&m| sub_keys_of(src.months.strategy(m, Strategy::SubKeys), c))
+                            .collect(),
+                    })
+                    .collect();
+                // Stable: ties keep the listed order, hot customers by share first.
+                rows.sort_by_key(|r| std::cmp::Reverse(r.sub_keys.last().copied()));
+                rows
+            },
             unsplit_sub_keys: UNSPLIT_SUB_KEYS,
         },
         newcomers: Newcomers {

@@ -53,6 +53,7 @@ fn outputs(version: u32) -> Rendered {
         ]),
         pdf_pages: Vec::new(),
         pdf_texts: BTreeMap::new(),
+        pdf_layout: BTreeMap::new(),
     }
 }
 

@@ -20,6 +20,7 @@ mod helpers;
 mod hyper_growth;
 mod inputs;
 mod latency_stages;
+mod layout_check;
 mod links;
 mod operations;
 mod owned_files;

@@ -88,7 +88,7 @@ fn loose_lists_are_spaced() {
 fn tables_keep_alignment_header_and_cells() {
     let md = "| Name | Value | Mid |\n|:-----|------:|:---:|\n| a | 1 | x |\n| b | 2 | y |\n";
     let t = to_typst(md);
-    assert!(t.starts_with("#table(columns: 3, align: (left, right, center,), table.header([Name], [Value], [Mid]), [a], [1], [x], [b], [2], [y]);"), "{t}");
+    assert!(t.starts_with("#table(columns: 3, align: (left, right, center,), table.header([Name], [Value], [Mid]), [a], [1], [x], [b], [2], [y], table.hline());"), "{t}");
     assert_eq!(rendered(md), "Name Value Mid a 1 x b 2 y");
 }
 
@@ -97,7 +97,7 @@ fn a_table_caption_paragraph_makes_a_numbered_table_figure() {
     let md = "| Name | Value |\n|------|------:|\n| a | 1 |\n\nTable: Broker *sizing* per month: peak vs. limit\n\nAfter.\n";
     let t = to_typst(md);
     assert!(
-        t.starts_with("#figure(table(columns: 2, align: (left, right,), table.header([Name], [Value]), [a], [1]), kind: table, caption: [Broker #emph[sizing]; per month\\: peak vs\\. limit]);\n\nAfter"),
+        t.starts_with("#figure(table(columns: 2, align: (left, right,), table.header([Name], [Value]), [a], [1], table.hline()), kind: table, caption: [Broker #emph[sizing]; per month\\: peak vs\\. limit]);\n\nAfter"),
         "{t}"
     );
     assert!(!t.contains("Table\\:"), "{t}");
@@ -128,7 +128,9 @@ fn tables_without_a_caption_paragraph_stay_bare() {
     ] {
         let t = to_typst(&md);
         assert!(
-            t.starts_with("#table(columns: 1, align: (left,), table.header([a]), [1]);"),
+            t.starts_with(
+                "#table(columns: 1, align: (left,), table.header([a]), [1], table.hline());"
+            ),
             "{t}"
         );
         assert!(t.contains(after), "{t}");
@@ -145,7 +147,7 @@ fn tables_in_containers_take_captions_too() {
     let md = "> | a |\n> |---|\n> | 1 |\n>\n> Table: Quoted\n";
     let t = to_typst(md);
     assert!(
-        t.starts_with("#quote(block: true)[#figure(table(columns: 1, align: (left,), table.header([a]), [1]), kind: table, caption: [Quoted]);];"),
+        t.starts_with("#quote(block: true)[#figure(table(columns: 1, align: (left,), table.header([a]), [1], table.hline()), kind: table, caption: [Quoted]);];"),
         "{t}"
     );
     assert_eq!(rendered(md), "a 1 Table 1: Quoted");
@@ -327,8 +329,10 @@ fn layout(body: &str, style: Option<&str>) -> typst_layout::PagedDocument {
     let mut files = svg_files();
     let main = match style {
         Some(style) => {
-            let path = repo_root().join("spec/typst").join(style);
-            files.insert("/style.typ".into(), std::fs::read(path).unwrap());
+            files.extend(
+                specgen::render::documents::style_files(&repo_root().join("spec/typst"), style)
+                    .unwrap(),
+            );
             format!("#import \"/style.typ\": conf\n#show: conf\n\n{body}")
         }
         None => format!("#set text(font: \"Libertinus Serif\")\n{body}"),
@@ -424,4 +428,36 @@ fn site_only_regions_stay_out_of_the_pdf() {
     assert!(!specgen::render::typst_markup::labels(md).contains("detail"));
     // An unclosed region runs to the end of the chapter.
     assert_eq!(rendered("A.\n\n<!-- site-only -->\n\nB.\n"), "A.");
+}
+
+#[test]
+fn a_table_longer_than_a_pdf_keeps_its_first_rows_and_says_the_site_has_all() {
+    use specgen::render::typst_markup::PDF_MAX_ROWS;
+    let rows = PDF_MAX_ROWS + 5;
+    let mut md = String::from("| Customer | Sub-keys |\n|:--|--:|\n");
+    for i in 0..rows {
+        md.push_str(&format!("| c{i} | {i} |\n"));
+    }
+    let captioned = format!("{md}\nTable: Sub-keys\n");
+    let text = rendered(&captioned);
+    let last_shown = format!("c{} {}", PDF_MAX_ROWS - 1, PDF_MAX_ROWS - 1);
+    assert!(text.contains(&last_shown), "{text}");
+    assert!(!text.contains(&format!("c{PDF_MAX_ROWS} ")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "Table 1: Sub-keys (the first {PDF_MAX_ROWS} of {rows} rows; the site lists every row)"
+        )),
+        "{text}"
+    );
+    // Without a caption, a line after the table says it.
+    let text = rendered(&format!("{md}\nAfter.\n"));
+    assert!(
+        text.ends_with(&format!(
+            "the first {PDF_MAX_ROWS} of {rows} rows; the site lists every row After."
+        )),
+        "{text}"
+    );
+    // A table that fits is whole, with its caption as written.
+    let text = rendered("| a |\n|---|\n| 1 |\n\nTable: Whole\n");
+    assert_eq!(text, "a 1 Table 1: Whole");
 }
