@@ -311,11 +311,12 @@ mod tests {
             .sum();
         assert_eq!(months as usize, base.len());
         // Capacity is bought by the quarter: 2027-Q1 funds 8 brokers,
-        // 7 TaskManagers and 22 ClickHouse nodes (11 shards × 2 replicas) for
+        // 7 TaskManagers and 16 ClickHouse nodes (8 shards × 2 replicas) for
         // its three months, at data/'s prices:
         //   broker 368 + 12,000 GB × 0.08 = 1,328; node 561 + 8,000 × 0.08 = 1,201
-        //   (8 × 1,328 + 7 × 140 + 22 × 1,201) × 3 = 38,026 × 3 = 114,078 USD
-        //   (11 shards: March's 214,002 rows/s kept under the catch-up ceiling).
+        //   (8 × 1,328 + 7 × 140 + 16 × 1,201) × 3 = 30,820 × 3 = 92,460 USD
+        //   (8 shards: March's 214,002 rows/s under the catch-up ceiling at
+        //   the chosen insert batch).
         let q1 = &r.quarters[0];
         assert_eq!(
             (
@@ -324,7 +325,7 @@ mod tests {
                 q1.task_managers,
                 q1.clickhouse_nodes
             ),
-            ("2027-Q1", 8, Some(7), 22)
+            ("2027-Q1", 8, Some(7), 16)
         );
         let prices = &inputs.assumptions.cost;
         assert_eq!(
@@ -358,7 +359,7 @@ mod tests {
             inputs.assumptions.clickhouse.bytes_per_row_compressed.value,
             40.0
         );
-        assert!((q1.cost.unwrap() - 114_078.0 - traffic).abs() < 1e-6 * traffic);
+        assert!((q1.cost.unwrap() - 92_460.0 - traffic).abs() < 1e-6 * traffic);
         // A quarter funds at least what its months need one by one, and the
         // year is its quarters.
         for q in &r.quarters {

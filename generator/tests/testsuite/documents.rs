@@ -124,7 +124,7 @@ fn the_spec_numbers_its_pages_figures_and_tables_and_resolves_cross_references()
     }
     // A chapter's link to another becomes a numbered reference in the PDF.
     assert!(all.contains("Section 5"), "no cross-reference to section 5");
-    assert!(all.contains("Section 12.2"), "no cross-reference to 12.2");
+    assert!(all.contains("Section 13.2"), "no cross-reference to 13.2");
     assert!(!all.contains("??"), "an unresolved reference");
     // The component diagram is a drawn figure, with its caption.
     assert!(all.contains("Components and today"), "no component diagram");
@@ -137,19 +137,14 @@ fn the_readout_carries_the_decision_reasons_cost_risks_proof_and_asks() {
         &specgen::inputs::load(&crate::helpers::repo_root().join("data")).unwrap(),
     );
     let first = &texts[0];
-    for part in [
-        "The decision asked.",
-        "Recommendation.",
-        "Three reasons",
-        "Cost by quarter against doing nothing",
-    ] {
+    for part in ["Decision.", "The ask now.", "Why", "Quarter by quarter"] {
         assert!(first.contains(part), "page 1 lacks `{part}`: {first}");
     }
-    // Every quarter's cost is on the first page, as the model computed it.
+    // Every quarter's cost is on the first page, as the model computed it,
+    // rounded for a reader.
     for q in &model.rollout.quarters {
-        let cost = specgen::render::markdown::group(
+        let cost = specgen::render::markdown::rounded(
             q.cost.expect("the committed plan carries every quarter"),
-            0,
         );
         assert!(first.contains(&q.label), "no {} on page 1", q.label);
         assert!(
@@ -161,25 +156,25 @@ fn the_readout_carries_the_decision_reasons_cost_risks_proof_and_asks() {
     // Beside the year's total, what it costs beyond today's run-rate.
     let increment = model.rollout.increment_over_today.expect("a priced year");
     assert!(increment > 0.0, "the committed plan grows the fleet");
-    let increment = specgen::render::markdown::group(increment, 0);
+    let increment = specgen::render::markdown::rounded(increment);
     assert!(
         first.contains(&increment),
         "no increment {increment} on page 1"
     );
     // The ask, beside today's run-rate: 2027-Q1 funds its fleet, (8 × 1,328
-    // + 7 × 140 + 22 × 1,201) × 3 = 114,078 USD, plus its three months'
+    // + 7 × 140 + 16 × 1,201) × 3 = 92,460 USD, plus its three months'
     // cross-zone traffic; today's footprint costs 3 × 18,556 = 55,668 plus
     // three months of today's traffic.
     let traffic: f64 = (1..=3)
         .map(|m| model.plan.get(m).base.cost.cross_zone)
         .sum();
-    let q1 = 114_078.0 + traffic;
+    let q1 = 92_460.0 + traffic;
     let today = 55_668.0 + 3.0 * model.cost_today.cross_zone;
-    let group = |v: f64| specgen::render::markdown::group(v, 0);
+    let group = |v: f64| specgen::render::markdown::rounded(v);
     let readout =
         std::fs::read_to_string(crate::helpers::repo_root().join("spec/src/readout.md")).unwrap();
     let ask = format!(
-        "fund 2027-Q1 at\n{} USD ({} USD over today's run-rate)",
+        "fund 2027-Q1: {} USD ({} over today's run-rate)",
         group(q1),
         group(q1 - today)
     );
@@ -188,8 +183,8 @@ fn the_readout_carries_the_decision_reasons_cost_risks_proof_and_asks() {
     for part in [
         "Top risks and mitigations",
         "What the benchmark proved",
-        "Timeline and asks",
-        "Asks.",
+        "When something fails",
+        "Cost levers",
     ] {
         assert!(second.contains(part), "page 2 lacks `{part}`: {second}");
     }
@@ -217,11 +212,11 @@ fn the_second_data_set_keeps_the_page_budgets_and_the_sections() {
     // Its readout recommends what its own model decided, not the committed data's choice.
     let readout = page_texts(alt, READOUT_PDF).join(" ");
     assert!(
-        readout.contains("Partition with the hash by customer_id strategy"),
+        readout.contains("keyed by hash by customer_id"),
         "{readout}"
     );
     assert!(
-        !readout.contains("ship sticky sub-keys"),
+        !readout.contains("the new key and the merge stage"),
         "the alt readout plans sub-keys: {readout}"
     );
 }

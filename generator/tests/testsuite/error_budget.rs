@@ -27,7 +27,7 @@ fn operations_spend_the_lag_budgets_worked_by_hand() {
             s.processing_lag_threshold_s.value,
             s.ingest_lag_target.value,
         ),
-        (28.0, 0.02, 4.0, 30.0, 4.0, 20.0, 0.999)
+        (28.0, 0.02, 4.0, 30.0, 3.0, 20.0, 0.999)
     );
     let op = |o: Operation| b.operations.iter().find(|x| x.operation == o).unwrap();
     // 2% of 86 TaskManagers lost per window.
@@ -58,10 +58,10 @@ fn operations_spend_the_lag_budgets_worked_by_hand() {
         (increases - 1.0 / 365.25 * 28.0).abs() < 1e-12,
         "{increases}"
     );
-    // The ingest lag SLO: a 4 s threshold over a normal p99 of the ingest
+    // The ingest lag SLO: a 3 s threshold over a normal p99 of the ingest
     // stages leaves a margin; each operation spends its stop past the
     // margin and its drain while the backlog is over it.
-    let margin = 4.0 - p.latency.ingest_p99_ms / 1000.0;
+    let margin = 3.0 - p.latency.ingest_p99_ms / 1000.0;
     let bad = |o: &specgen::model::error_budget::OperationCost| {
         (o.stopped_s - margin).max(0.0) + o.catch_up_s * (1.0 - margin / o.backlog_s)
     };
@@ -86,7 +86,7 @@ fn operations_spend_the_lag_budgets_worked_by_hand() {
     // The two lag SLOs agree with the end-to-end target: an ingest lag at
     // its threshold plus the stages after the source stays within 20 s.
     let downstream = (p.latency.total_p99_ms - p.latency.ingest_p99_ms) / 1000.0;
-    assert!((b.ingest_threshold_plus_downstream_s - 4.0 - downstream).abs() < 1e-9);
+    assert!((b.ingest_threshold_plus_downstream_s - 3.0 - downstream).abs() < 1e-9);
     assert!(b.ingest_threshold_fits_end_to_end);
     assert!(slo.contains("within the 20 s end-to-end target."));
 }
