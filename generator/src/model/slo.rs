@@ -121,12 +121,12 @@ mod tests {
             .unwrap()
             .assumptions
             .slo;
-        // data/assumptions.toml: ingest lag threshold 4 s, processing lag 20 s.
-        assert_eq!(a.ingest_lag_threshold_s.value, 4.0);
+        // data/assumptions.toml: ingest lag threshold 3 s, processing lag 20 s.
+        assert_eq!(a.ingest_lag_threshold_s.value, 3.0);
         assert_eq!(a.processing_lag_threshold_s.value, 20.0);
         let s = slos(&a, 5_000.0, 19_000.0, a.query_p99_threshold_ms.value);
         let met: Vec<Option<bool>> = s.iter().map(|s| s.met).collect();
-        // 5 s > 4 s; 19 s <= 20 s; a p99 equal to its threshold still meets it;
+        // 5 s > 3 s; 19 s <= 20 s; a p99 equal to its threshold still meets it;
         // the lossy-on-failure SLI is measured, not predicted.
         assert_eq!(met, [Some(false), Some(true), Some(true), None]);
     }
