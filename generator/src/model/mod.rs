@@ -465,10 +465,12 @@ pub fn run(inputs: &Inputs) -> Model {
         last,
         partition_schedule.base.increases.first().cloned(),
         &fault,
-        checkpoint.interval_s,
-        a.latency.buffer_timeout_ms.value,
-        decision.chosen.needs_merge_stage(),
-        task_managers::Shape::from_assumptions(&a.flink).slots,
+        &operations::Job {
+            checkpoint_interval_s: checkpoint.interval_s,
+            buffer_timeout_ms: a.latency.buffer_timeout_ms.value,
+            needs_merge_stage: decision.chosen.needs_merge_stage(),
+            slots_per_task_manager: task_managers::Shape::from_assumptions(&a.flink).slots,
+        },
         arch,
         &a.fault,
     );

@@ -67,17 +67,28 @@ pub struct MergeStage {
     pub latency_ms: f64,
 }
 
+/// What the operations read of the job beside the month's plan.
+pub struct Job {
+    pub checkpoint_interval_s: f64,
+    pub buffer_timeout_ms: f64,
+    pub needs_merge_stage: bool,
+    pub slots_per_task_manager: u32,
+}
+
 pub fn plan(
     last: &MonthPlan,
     first_increase: Option<PartitionIncrease>,
     faults: &FaultTolerance,
-    checkpoint_interval_s: f64,
-    buffer_timeout_ms: f64,
-    needs_merge_stage: bool,
-    slots_per_task_manager: u32,
+    job: &Job,
     arch: &Architecture,
     a: &FaultAssumptions,
 ) -> Operations {
+    let Job {
+        checkpoint_interval_s,
+        buffer_timeout_ms,
+        needs_merge_stage,
+        slots_per_task_manager,
+    } = *job;
     let flink = &last.flink;
     let rho = faults.bottleneck_utilization;
     let restore_s = fault::restore_s(flink, arch, a);

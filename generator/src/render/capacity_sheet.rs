@@ -954,7 +954,7 @@ fn clickhouse_sheet(
                     Cell::Text(m.scenario.name().to_owned()),
                     formula(format!("=Forecast!G{{r}}*{rpe}"), c.avg_rows_per_s),
                     formula(format!("=Forecast!H{{r}}*{rpe}"), c.peak_rows_per_s),
-                    formula(format!("=ROUNDUP(D{{r}}/R{{r}},0)"), count(c.for_merges)),
+                    formula("=ROUNDUP(D{r}/R{r},0)", count(c.for_merges)),
                     formula(
                         format!(
                             "=C{{r}}*86400*{}*{}/{BYTES_PER_GB}",
