@@ -99,6 +99,8 @@ pub struct Rendered {
     pub pdf_pages: Vec<(String, usize)>,
     /// PDF file name → the text of each page, for checks on what a reader sees.
     pub pdf_texts: BTreeMap<String, Vec<String>>,
+    /// PDF file name → chart file name → the width it is printed at, in points.
+    pub pdf_chart_widths: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 pub fn build(root: &Path) -> Result<BuildReport> {
@@ -197,10 +199,12 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
     let mut out = BTreeMap::new();
     let mut pdf_pages = Vec::new();
     let mut pdf_texts = BTreeMap::new();
+    let mut pdf_chart_widths = BTreeMap::new();
     let sample = inputs.sample_written_by();
     for pdf in documents::pdfs(&chapters, &charts, &layout.typst(), date, sample)? {
         pdf_pages.push((pdf.file.to_owned(), pdf.compiled.pages));
         pdf_texts.insert(pdf.file.to_owned(), pdf.compiled.page_texts);
+        pdf_chart_widths.insert(pdf.file.to_owned(), pdf.chart_widths);
         out.insert(pdf.file.to_owned(), pdf.compiled.bytes);
     }
 
@@ -224,6 +228,7 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
         out,
         pdf_pages,
         pdf_texts,
+        pdf_chart_widths,
     })
 }
 
