@@ -7,6 +7,7 @@ pub mod diagram;
 pub mod documents;
 pub mod figure_list;
 pub mod figures;
+pub mod heat_map;
 pub mod markdown;
 pub mod pdf;
 pub mod site;

@@ -32,7 +32,7 @@ fn flat_model() -> &'static Model {
     })
 }
 
-fn flat_render() -> &'static Rendered {
+pub fn flat_render() -> &'static Rendered {
     static CELL: OnceLock<Rendered> = OnceLock::new();
     CELL.get_or_init(|| {
         let s = flat_scratch();

@@ -2,7 +2,9 @@
 //! forecast tenfold over the year. The documents must say that nothing fits,
 //! from which month, what does not fit and what would.
 
-use specgen::build::{self, Layout};
+use std::sync::OnceLock;
+
+use specgen::build::{self, Layout, Rendered};
 use specgen::inputs;
 use specgen::model;
 
@@ -12,6 +14,18 @@ const HYPER_FILES: &[&str] = &["forecast.csv", "onboardings.csv"];
 
 pub fn hyper_scratch() -> Scratch {
     Scratch::overlay("data-hyper", HYPER_FILES)
+}
+
+/// The in-memory render of the tenfold future, once per test binary.
+pub fn hyper_render() -> &'static Rendered {
+    static CELL: OnceLock<Rendered> = OnceLock::new();
+    CELL.get_or_init(|| {
+        let s = hyper_scratch();
+        build::render(&Layout {
+            root: s.root().to_path_buf(),
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    })
 }
 
 /// The inputs under `s` and the model and chapters drafted from them.

@@ -5,6 +5,7 @@ mod bench_plan;
 mod binding;
 mod build;
 mod catch_up;
+mod chart_print;
 mod commit;
 mod cross_zone;
 mod diff;
