@@ -11,5 +11,6 @@ pub mod heat_map;
 pub mod markdown;
 pub mod pdf;
 pub mod site;
+pub mod table_captions;
 pub mod typst_markup;
 pub mod workbook;

@@ -24,6 +24,7 @@ mod links;
 mod owned_files;
 mod plan_properties;
 mod prose;
+mod site_html;
 mod sparse_inputs;
 mod stale_bench;
 mod synth;
