@@ -119,11 +119,7 @@ pub fn heat_map(spec: &HeatMap<'_>) -> Result<Chart> {
             SVGBackend::with_string(&mut svg, (CANVAS_WIDTH, height as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(&e))?;
         let text = |s: &str, px: f64, at: (i32, i32), h: HPos, v: VPos| {
-            Text::new(
-                s.to_owned(),
-                at,
-                font(px).color(&INK).pos(Pos::new(h, v)),
-            )
+            Text::new(s.to_owned(), at, font(px).color(&INK).pos(Pos::new(h, v)))
         };
         let y_of =
             |r: usize| top + (r as f64 * f64::from(rows_px) / rows.max(1) as f64).round() as i32;

@@ -105,7 +105,10 @@ fn findings(rendered: &Rendered) -> Vec<String> {
     // publishes. (A chart in a site-only region prints nowhere.)
     assert!(!placed.is_empty(), "no chart placed in any PDF");
     for chart in &placed {
-        assert!(rendered.book_src.contains_key(chart), "{chart} is not published");
+        assert!(
+            rendered.book_src.contains_key(chart),
+            "{chart} is not published"
+        );
     }
     out
 }
