@@ -108,6 +108,8 @@ pub struct Rendered {
     pub pdf_texts: BTreeMap<String, Vec<String>>,
     /// PDF file name → the typesetting faults the layout check found.
     pub pdf_layout: BTreeMap<String, Vec<Finding>>,
+    /// PDF file name → chart file name → the width it is printed at, in points.
+    pub pdf_chart_widths: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
 pub fn build(root: &Path) -> Result<BuildReport> {
@@ -212,11 +214,13 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
     let mut pdf_pages = Vec::new();
     let mut pdf_texts = BTreeMap::new();
     let mut pdf_layout = BTreeMap::new();
+    let mut pdf_chart_widths = BTreeMap::new();
     let sample = inputs.sample_written_by();
     for pdf in documents::pdfs(&chapters, &charts, &layout.typst(), date, sample)? {
         pdf_pages.push((pdf.file.to_owned(), pdf.compiled.pages));
         pdf_texts.insert(pdf.file.to_owned(), pdf.compiled.page_texts);
         pdf_layout.insert(pdf.file.to_owned(), pdf.compiled.layout_findings);
+        pdf_chart_widths.insert(pdf.file.to_owned(), pdf.chart_widths);
         out.insert(pdf.file.to_owned(), pdf.compiled.bytes);
     }
 
@@ -241,6 +245,7 @@ pub fn render(layout: &Layout) -> Result<Rendered> {
         pdf_pages,
         pdf_texts,
         pdf_layout,
+        pdf_chart_widths,
     })
 }
 

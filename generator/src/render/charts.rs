@@ -6,8 +6,11 @@
 
 use std::sync::Once;
 
+use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::error::{Error, Result};
 
@@ -35,6 +38,7 @@ pub struct LineChart<'a> {
     pub lines: Vec<Line<'a>>,
     /// Tick label for an x value (e.g. a month label for its index).
     pub x_label: &'a dyn Fn(f64) -> String,
+    pub y_scale: YScale,
 }
 
 pub const PALETTE: [RGBColor; 4] = [
@@ -44,7 +48,7 @@ pub const PALETTE: [RGBColor; 4] = [
     RGBColor(0x7f, 0x7f, 0x7f),
 ];
 
-fn register_fonts() -> Result<()> {
+pub(super) fn register_fonts() -> Result<()> {
     static ONCE: Once = Once::new();
     let mut outcome = Ok(());
     ONCE.call_once(|| {
@@ -74,56 +78,107 @@ fn font_data(style: &str) -> Option<&'static [u8]> {
     })
 }
 
+/// Every plotted chart's canvas, in px: the PDFs scale a chart to the width
+/// their page style gives it (two thirds of the spec's text width, three
+/// fifths of the readout's, about 320 and 300 pt), so the canvas is what sets
+/// how large its text prints. At 480 px a label of [`LABEL_PX`] prints at
+/// about 8 pt in the spec and 7.7 pt in the readout; the test suite measures
+/// the typeset documents and holds every chart to 7 pt.
+pub const CANVAS_WIDTH: u32 = 480;
+/// Heights keep the aspect ratio the charts had, so larger text takes no
+/// more of the page.
+const LINE_CHART_HEIGHT: u32 = 252;
+const BAR_CHART_HEIGHT: u32 = 216;
+
+/// Text sizes in px of the canvas: tick labels and legends, axis
+/// descriptions, panel titles.
+pub const LABEL_PX: f64 = 12.5;
+pub const DESC_PX: f64 = 13.0;
+pub const TITLE_PX: f64 = 13.5;
+
+/// The font at `px` as plotters sizes it: it sets text at `size / 1.24` px
+/// (and writes that as the SVG's `font-size`), so a size is given in its
+/// unit. A font description, not a `(family, size)` pair, which plotters
+/// would round to whole units.
+pub fn font(px: f64) -> FontDesc<'static> {
+    FontDesc::new(FontFamily::Name(FONT_FAMILY), px * 1.24, FontStyle::Normal)
+}
+
+/// Width and height in px of `text` set at `px`.
+pub fn text_size(text: &str, px: f64) -> (u32, u32) {
+    font(px).box_size(text).unwrap_or((0, 0))
+}
+
+/// The y axis of a line chart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum YScale {
+    /// From zero.
+    Linear,
+    /// Whole decades around the data: for a curve that spans orders of
+    /// magnitude, which a linear axis would flatten against zero.
+    Log,
+}
+
+impl YScale {
+    /// Log when the largest positive value is more than `ratio` times the
+    /// smallest; linear otherwise, or when a value is not positive.
+    pub fn for_span(values: impl IntoIterator<Item = f64>, ratio: f64) -> YScale {
+        let (mut lo, mut hi) = (f64::INFINITY, 0.0_f64);
+        for v in values {
+            if v <= 0.0 {
+                return YScale::Linear;
+            }
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if lo.is_finite() && hi / lo > ratio {
+            YScale::Log
+        } else {
+            YScale::Linear
+        }
+    }
+}
+
 pub fn line_chart(spec: &LineChart<'_>) -> Result<Chart> {
     register_fonts()?;
     let fail = |e: &dyn std::fmt::Display| Error::Chart {
         chart: spec.file_name.to_owned(),
         message: e.to_string(),
     };
-    let (x_min, x_max, y_max) = bounds(&spec.lines);
+    let (x_min, x_max, y_min, y_max) = bounds(&spec.lines);
+    // A little room at both ends, so a curve at the first or last x is not
+    // drawn over the axis.
+    let pad = (x_max - x_min) * 0.03;
+    let (x_min, x_max) = (x_min - pad, x_max + pad);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (800, 420)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (CANVAS_WIDTH, LINE_CHART_HEIGHT))
+            .into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(&e))?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin(16)
-            .x_label_area_size(44)
-            .y_label_area_size(72)
-            .build_cartesian_2d(x_min..x_max, 0.0..y_max * 1.08)
-            .map_err(|e| fail(&e))?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(0xee, 0xee, 0xee))
-            .x_desc(spec.x_desc)
-            .y_desc(spec.y_desc)
-            .x_labels(12)
-            .x_label_formatter(&|x| (spec.x_label)(*x))
-            .y_label_formatter(&|y| si(*y))
-            .label_style((FONT_FAMILY, 15))
-            .axis_desc_style((FONT_FAMILY, 16))
-            .draw()
-            .map_err(|e| fail(&e))?;
-        for line in &spec.lines {
-            let style = line.color.stroke_width(2);
-            let points = line.points.iter().copied();
-            let series = if line.dashed {
-                chart.draw_series(DashedLineSeries::new(points, 8, 5, style))
-            } else {
-                chart.draw_series(LineSeries::new(points, style))
-            };
-            series
-                .map_err(|e| fail(&e))?
-                .label(line.label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        let y_label_width = y_label_area(&spec.lines, spec.y_scale);
+        let builder = || {
+            let mut b = ChartBuilder::on(&root);
+            b.margin(10)
+                .margin_right(16)
+                .x_label_area_size(42)
+                .y_label_area_size(y_label_width);
+            b
+        };
+        match spec.y_scale {
+            YScale::Linear => {
+                let chart = builder()
+                    .build_cartesian_2d(x_min..x_max, 0.0..y_max * 1.08)
+                    .map_err(|e| fail(&e))?;
+                draw_lines(chart, spec).map_err(|e| fail(&e))?;
+            }
+            YScale::Log => {
+                let (lo, hi) = decades(y_min, y_max);
+                let chart = builder()
+                    .build_cartesian_2d(x_min..x_max, (lo..hi).log_scale())
+                    .map_err(|e| fail(&e))?;
+                draw_lines(chart, spec).map_err(|e| fail(&e))?;
+            }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RGBColor(0xcc, 0xcc, 0xcc))
-            .label_font((FONT_FAMILY, 15))
-            .draw()
-            .map_err(|e| fail(&e))?;
         root.present().map_err(|e| fail(&e))?;
     }
     Ok(Chart {
@@ -132,21 +187,164 @@ pub fn line_chart(spec: &LineChart<'_>) -> Result<Chart> {
     })
 }
 
-fn bounds(lines: &[Line<'_>]) -> (f64, f64, f64) {
+/// The powers of ten just around `[lo, hi]`, so a log axis starts and ends
+/// on a labelled decade and always shows at least two.
+fn decades(lo: f64, hi: f64) -> (f64, f64) {
+    let lo = 10f64.powf(lo.log10().floor());
+    let hi = 10f64.powf(hi.log10().ceil()).max(lo * 10.0);
+    (lo, hi)
+}
+
+/// Room for the y tick labels (the widest a line chart can print, from its
+/// data's magnitude) and the rotated axis description beside them.
+fn y_label_area(lines: &[Line<'_>], scale: YScale) -> u32 {
+    let (_, _, lo, hi) = bounds(lines);
+    let (lo, hi) = match scale {
+        YScale::Linear => (0.0, hi * 1.08),
+        YScale::Log => decades(lo, hi),
+    };
+    let widest = [lo, hi, (lo + hi) / 2.0, hi * 0.95]
+        .iter()
+        .map(|v| text_size(&si(*v), LABEL_PX).0)
+        .max()
+        .unwrap_or(0);
+    // Tick marks, the gap to the description, and the description's line.
+    widest + 10 + DESC_PX.ceil() as u32 + 8
+}
+
+/// The grid: light enough that the data stays in front.
+const GRID: RGBColor = RGBColor(0xe4, 0xe4, 0xe4);
+
+/// The corner of the plot where the legend covers the least of the lines
+/// (upper corners first): a legend over a curve hides the data it names.
+fn legend_corner<Y>(
+    chart: &ChartContext<'_, SVGBackend<'_>, Cartesian2d<RangedCoordf64, Y>>,
+    spec: &LineChart<'_>,
+) -> SeriesLabelPosition
+where
+    Y: Ranged<ValueType = f64>,
+{
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    // The legend's box as plotters draws it: a sample line, the widest label,
+    // one row per line, inside a margin.
+    let widest = spec
+        .lines
+        .iter()
+        .map(|l| text_size(l.label, LABEL_PX).0 as i32)
+        .max()
+        .unwrap_or(0);
+    let (w, h) = (widest + 20 + 16 + 12, spec.lines.len() as i32 * 18 + 12);
+    let boxes = [
+        (SeriesLabelPosition::UpperLeft, xs.start, ys.start),
+        (SeriesLabelPosition::UpperRight, xs.end - w, ys.start),
+        (SeriesLabelPosition::LowerRight, xs.end - w, ys.end - h),
+        (SeriesLabelPosition::LowerLeft, xs.start, ys.end - h),
+    ];
+    // Points along every segment, so a line crossing a corner counts there.
+    let mut pixels = Vec::new();
+    for line in &spec.lines {
+        for pair in line.points.windows(2) {
+            let (a, b) = (chart.backend_coord(&pair[0]), chart.backend_coord(&pair[1]));
+            for i in 0..=8 {
+                let t = f64::from(i) / 8.0;
+                let lerp = |p: i32, q: i32| p + (f64::from(q - p) * t).round() as i32;
+                pixels.push((lerp(a.0, b.0), lerp(a.1, b.1)));
+            }
+        }
+        pixels.extend(line.points.iter().map(|p| chart.backend_coord(p)));
+    }
+    let covered = |x: i32, y: i32| {
+        pixels
+            .iter()
+            .filter(|p| (x..x + w).contains(&p.0) && (y..y + h).contains(&p.1))
+            .count()
+    };
+    boxes
+        .into_iter()
+        .min_by_key(|(_, x, y)| covered(*x, *y))
+        .map_or(SeriesLabelPosition::UpperLeft, |b| b.0)
+}
+
+/// The axes, the lines and their legend on a chart of any y coordinate.
+fn draw_lines<'a, Y>(
+    mut chart: ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordf64, Y>>,
+    spec: &LineChart<'_>,
+) -> std::result::Result<(), DrawingAreaErrorKind<std::io::Error>>
+where
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
+    let plot_width = chart.plotting_area().dim_in_pixel().0;
+    // As many x labels as fit side by side with room between them; plotters
+    // then takes the roundest step that gives no more.
+    // Measured on the data's own x values: a label function may name only
+    // some x (a month label for a whole month index).
+    let xs: Vec<f64> = spec
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0))
+        .collect();
+    let widest = xs
+        .iter()
+        .step_by(xs.len().div_ceil(64).max(1))
+        .map(|x| text_size(&(spec.x_label)(*x), LABEL_PX).0)
+        .max()
+        .unwrap_or(1);
+    let x_labels = (plot_width / (widest + 14)).clamp(2, 12) as usize;
+    chart
+        .configure_mesh()
+        .bold_line_style(GRID)
+        .max_light_lines(0)
+        .x_desc(spec.x_desc)
+        .y_desc(spec.y_desc)
+        .x_labels(x_labels)
+        .y_labels(6)
+        .x_label_formatter(&|x| (spec.x_label)(*x))
+        .y_label_formatter(&|y| si(*y))
+        .label_style(font(LABEL_PX))
+        .axis_desc_style(font(DESC_PX))
+        .draw()?;
+    let legend = legend_corner(&chart, spec);
+    for line in &spec.lines {
+        let style = line.color.stroke_width(2);
+        let points = line.points.iter().copied();
+        let series = if line.dashed {
+            chart.draw_series(DashedLineSeries::new(points, 6, 4, style))?
+        } else {
+            chart.draw_series(LineSeries::new(points, style))?
+        };
+        series
+            .label(line.label)
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
+    }
+    chart
+        .configure_series_labels()
+        .position(legend)
+        .margin(6)
+        .legend_area_size(20)
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(0xcc, 0xcc, 0xcc))
+        .label_font(font(LABEL_PX))
+        .draw()?;
+    Ok(())
+}
+
+/// x from its least to its greatest, y's least positive value and its
+/// greatest (at least 1, so an empty chart still has axes).
+fn bounds(lines: &[Line<'_>]) -> (f64, f64, f64, f64) {
     let xs = lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for x in xs {
         lo = lo.min(x);
         hi = hi.max(x);
     }
-    let y_max = lines
-        .iter()
-        .flat_map(|l| l.points.iter().map(|p| p.1))
-        .fold(0.0_f64, f64::max);
+    let ys = || lines.iter().flat_map(|l| l.points.iter().map(|p| p.1));
+    let y_max = ys().fold(0.0_f64, f64::max).max(1.0);
+    let y_min = ys().filter(|y| *y > 0.0).fold(f64::INFINITY, f64::min);
+    let y_min = if y_min.is_finite() { y_min } else { 1.0 };
     if lo > hi {
-        (0.0, 1.0, 1.0)
+        (0.0, 1.0, y_min, y_max)
     } else {
-        (lo, hi.max(lo + 1.0), y_max.max(1.0))
+        (lo, hi.max(lo + 1.0), y_min, y_max)
     }
 }
 
@@ -180,6 +378,8 @@ pub struct BarChart<'a> {
     pub highlight: Vec<usize>,
     pub reference: Option<(&'a str, f64)>,
     pub y_format: &'a dyn Fn(f64) -> String,
+    /// What the panel says when there is no bar to draw.
+    pub empty_note: &'a str,
 }
 
 pub fn bar_chart(spec: &BarChart<'_>) -> Result<Chart> {
@@ -196,31 +396,57 @@ pub fn bar_chart(spec: &BarChart<'_>) -> Result<Chart> {
         .chain(spec.reference.map(|r| r.1))
         .fold(0.0_f64, f64::max)
         .max(f64::MIN_POSITIVE);
+    let y_top = y_max * 1.12;
+    let widest_y = [0.0, y_top / 2.0, y_top]
+        .iter()
+        .map(|v| text_size(&(spec.y_format)(*v), LABEL_PX).0)
+        .max()
+        .unwrap_or(0);
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (800, 360)).into_drawing_area();
+        let root =
+            SVGBackend::with_string(&mut svg, (CANVAS_WIDTH, BAR_CHART_HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| fail(&e))?;
         let mut chart = ChartBuilder::on(&root)
-            .margin(16)
-            .x_label_area_size(44)
-            .y_label_area_size(72)
-            .build_cartesian_2d((0..n).into_segmented(), 0.0..y_max * 1.12)
+            .margin(10)
+            .margin_right(16)
+            .x_label_area_size(42)
+            .y_label_area_size(widest_y + 10 + DESC_PX.ceil() as u32 + 8)
+            // Segments 0..=last: one per bar, none left empty at the end
+            // (a range needs two ends, so a lone bar keeps a spare one).
+            .build_cartesian_2d((0..n.saturating_sub(1).max(1)).into_segmented(), 0.0..y_top)
             .map_err(|e| fail(&e))?;
+        // Every bar's label when they fit side by side, else every k-th.
+        let plot_width = chart.plotting_area().dim_in_pixel().0;
+        let widest_x = spec
+            .bars
+            .iter()
+            .map(|b| text_size(&b.0, LABEL_PX).0)
+            .max()
+            .unwrap_or(0);
+        let per_bar = f64::from(plot_width) / n.max(1) as f64;
+        let every = ((f64::from(widest_x) + 6.0) / per_bar).ceil().max(1.0) as usize;
         let labels: Vec<String> = spec.bars.iter().map(|b| b.0.clone()).collect();
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(RGBColor(0xee, 0xee, 0xee))
+            .bold_line_style(GRID)
+            // No light lines, as on the line charts; not by a limit of 0,
+            // which sends plotters' integer key points into an endless loop.
+            .light_line_style(TRANSPARENT)
             .x_desc(spec.x_desc)
             .y_desc(spec.y_desc)
-            .x_labels(n.min(32))
+            .x_labels(n.max(1))
+            .y_labels(6)
             .x_label_formatter(&|x| match x {
-                SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
+                SegmentValue::CenterOf(i) if i % every == 0 => {
+                    labels.get(*i).cloned().unwrap_or_default()
+                }
                 _ => String::new(),
             })
             .y_label_formatter(&|y| (spec.y_format)(*y))
-            .label_style((FONT_FAMILY, 14))
-            .axis_desc_style((FONT_FAMILY, 16))
+            .label_style(font(LABEL_PX))
+            .axis_desc_style(font(DESC_PX))
             .draw()
             .map_err(|e| fail(&e))?;
         chart
@@ -237,28 +463,43 @@ pub fn bar_chart(spec: &BarChart<'_>) -> Result<Chart> {
                     ],
                     color.filled(),
                 );
-                bar.set_margin(0, 0, 2, 2);
+                bar.set_margin(0, 0, 1, 1);
                 bar
             }))
             .map_err(|e| fail(&e))?;
+        if n == 0 {
+            // No bar to draw: the panel says why rather than standing empty.
+            let (w, h) = chart.plotting_area().dim_in_pixel();
+            let area = chart.plotting_area().strip_coord_spec();
+            area.draw(&Text::new(
+                spec.empty_note,
+                (w as i32 / 2, h as i32 / 2),
+                font(LABEL_PX)
+                    .color(&RGBColor(0x55, 0x55, 0x55))
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            ))
+            .map_err(|e| fail(&e))?;
+        }
         if let Some((label, y)) = spec.reference {
             let style = PALETTE[3].stroke_width(2);
             chart
                 .draw_series(DashedLineSeries::new(
                     [(SegmentValue::Exact(0), y), (SegmentValue::Exact(n), y)],
-                    8,
-                    5,
+                    6,
+                    4,
                     style,
                 ))
                 .map_err(|e| fail(&e))?
                 .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
             chart
                 .configure_series_labels()
                 .position(SeriesLabelPosition::UpperRight)
+                .margin(6)
+                .legend_area_size(20)
                 .background_style(WHITE.mix(0.9))
                 .border_style(RGBColor(0xcc, 0xcc, 0xcc))
-                .label_font((FONT_FAMILY, 15))
+                .label_font(font(LABEL_PX))
                 .draw()
                 .map_err(|e| fail(&e))?;
         }
@@ -270,75 +511,49 @@ pub fn bar_chart(spec: &BarChart<'_>) -> Result<Chart> {
     })
 }
 
-/// Heat maps side by side sharing rows (e.g. subtasks) and columns (e.g. hours),
-/// each cell a ratio in [0, 1] drawn from white to the panel's colour.
-pub struct HeatMap<'a> {
-    pub file_name: &'a str,
-    pub row_labels: Vec<String>,
-    pub column_labels: Vec<String>,
-    pub x_desc: &'a str,
-    /// (title, colour, values[row][column])
-    pub panels: Vec<(&'a str, RGBColor, Vec<Vec<f64>>)>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub fn heat_map(spec: &HeatMap<'_>) -> Result<Chart> {
-    register_fonts()?;
-    let fail = |e: &dyn std::fmt::Display| Error::Chart {
-        chart: spec.file_name.to_owned(),
-        message: e.to_string(),
-    };
-    let rows = spec.row_labels.len();
-    let cols = spec.column_labels.len();
-    let height = (rows as u32 * 14 + 110).max(240);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (800, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| fail(&e))?;
-        let panels = root.split_evenly((1, spec.panels.len().max(1)));
-        for (area, (title, color, values)) in panels.iter().zip(&spec.panels) {
-            let mut chart = ChartBuilder::on(area)
-                .margin(10)
-                .caption(*title, (FONT_FAMILY, 17))
-                .x_label_area_size(40)
-                .y_label_area_size(130)
-                .build_cartesian_2d(0..cols, 0..rows)
-                .map_err(|e| fail(&e))?;
-            chart
-                .configure_mesh()
-                .disable_mesh()
-                .x_desc(spec.x_desc)
-                .x_labels(cols.min(8))
-                .y_labels(rows)
-                .x_label_formatter(&|x| spec.column_labels.get(*x).cloned().unwrap_or_default())
-                // Row 0 at the top, like a table.
-                .y_label_formatter(&|y| {
-                    rows.checked_sub(*y + 1)
-                        .and_then(|r| spec.row_labels.get(r))
-                        .cloned()
-                        .unwrap_or_default()
-                })
-                .label_style((FONT_FAMILY, 12))
-                .axis_desc_style((FONT_FAMILY, 14))
-                .draw()
-                .map_err(|e| fail(&e))?;
-            chart
-                .draw_series(values.iter().enumerate().flat_map(|(r, row)| {
-                    row.iter().enumerate().map(move |(c, v)| {
-                        let v = v.clamp(0.0, 1.0);
-                        let mix = |ch: u8| (255.0 - (255.0 - f64::from(ch)) * v).round() as u8;
-                        let y = rows - 1 - r;
-                        Rectangle::new(
-                            [(c, y), (c + 1, y + 1)],
-                            RGBColor(mix(color.0), mix(color.1), mix(color.2)).filled(),
-                        )
-                    })
-                }))
-                .map_err(|e| fail(&e))?;
-        }
-        root.present().map_err(|e| fail(&e))?;
+    /// The text of every `<text>` element, trimmed.
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>'))
+            .map(|(_, rest)| rest.split('<').next().unwrap_or_default().trim().to_owned())
+            .collect()
     }
-    Ok(Chart {
-        file_name: spec.file_name.to_owned(),
-        svg,
-    })
+
+    #[test]
+    fn the_y_axis_turns_logarithmic_past_a_span_of_twenty() {
+        assert_eq!(YScale::for_span([85.0, 124.0], 20.0), YScale::Linear);
+        assert_eq!(YScale::for_span([2.0, 41.0], 20.0), YScale::Log);
+        assert_eq!(YScale::for_span([0.0, 500.0], 20.0), YScale::Linear);
+        assert_eq!(YScale::for_span([], 20.0), YScale::Linear);
+        assert_eq!(decades(2.0, 600.0), (1.0, 1000.0));
+        assert_eq!(decades(20.0, 30.0), (10.0, 100.0));
+    }
+
+    #[test]
+    fn a_log_axis_is_labelled_at_whole_decades() {
+        let label = |x: f64| format!("{x:.0}");
+        let chart = line_chart(&LineChart {
+            file_name: "t.svg",
+            x_desc: "rate",
+            y_desc: "p99 (ms)",
+            lines: vec![Line {
+                label: "a",
+                points: vec![(0.0, 2.0), (1.0, 30.0), (2.0, 600.0)],
+                color: PALETTE[0],
+                dashed: false,
+            }],
+            x_label: &label,
+            y_scale: YScale::Log,
+        })
+        .unwrap();
+        let texts = texts(&chart.svg);
+        for tick in ["1", "10", "100", "1k"] {
+            assert!(texts.iter().any(|t| t == tick), "no tick {tick}: {texts:?}");
+        }
+    }
 }

@@ -32,8 +32,11 @@ const CARD_PAD_Y: f64 = 5.0;
 /// Vertical space between cards; between job vertices it holds an arrow.
 const CARD_GAP: f64 = 9.0;
 const VERTEX_GAP: f64 = 22.0;
-/// Smallest size a label is shrunk to before it is left to overflow.
-const MIN_SIZE: f64 = 7.0;
+/// Smallest size a label is shrunk to before it is left to overflow. The
+/// spec prints the diagram across its text width, about 488 pt for these
+/// 900 units, so 13 units print at 7 pt: no label is set smaller (the test
+/// suite measures the typeset documents).
+const MIN_SIZE: f64 = 13.0;
 
 const INK: &str = "#1a1a1a";
 const GREY: &str = "#555555";
@@ -66,10 +69,10 @@ enum Style {
 impl Style {
     fn size(self) -> f64 {
         match self {
-            Style::Title => 16.0,
-            Style::Name => 13.0,
-            Style::Body => 12.5,
-            Style::Small => 11.5,
+            Style::Title => 16.5,
+            Style::Name => 14.0,
+            Style::Body => 13.5,
+            Style::Small => 13.0,
         }
     }
 
@@ -150,11 +153,44 @@ impl Line {
     }
 }
 
-/// Sets `text` in lines no wider than `max_w`: wraps at spaces, breaks a word
-/// too long for a line after a `.`, `_`, `-` or `/`, and shrinks a piece that
-/// still does not fit down to [`MIN_SIZE`].
+/// Separates the facts on one line of a card ("24 partitions · RF 3"): a line
+/// that must wrap breaks here first, and the separator goes with the break.
+const SEPARATOR: &str = " · ";
+
+/// Sets `text` in lines no wider than `max_w`: breaks at a [`SEPARATOR`]
+/// first, then at spaces, breaks a word too long for a line after a `.`, `_`,
+/// `-` or `/`, and shrinks a piece that still does not fit down to
+/// [`MIN_SIZE`].
 fn set(faces: &Faces, text: &str, style: Style, max_w: f64) -> Vec<Line> {
     let fits = |s: &str| faces.width(s, style.size(), style.bold()) <= max_w;
+    let mut lines: Vec<String> = Vec::new();
+    for (i, segment) in text.split(SEPARATOR).enumerate() {
+        match lines.last_mut() {
+            Some(last) if i > 0 && fits(&format!("{last}{SEPARATOR}{segment}")) => {
+                last.push_str(SEPARATOR);
+                last.push_str(segment);
+            }
+            _ => lines.extend(wrap_words(segment, &fits)),
+        }
+    }
+    lines
+        .into_iter()
+        .map(|text| {
+            let natural = faces.width(&text, style.size(), style.bold());
+            let size = if natural > max_w {
+                // Down to a tenth of a point, as the SVG writes sizes.
+                ((style.size() * max_w / natural * 10.0).floor() / 10.0).max(MIN_SIZE)
+            } else {
+                style.size()
+            };
+            Line { text, style, size }
+        })
+        .collect()
+}
+
+/// `text` in lines that `fits`, broken at spaces, and a word too long for a
+/// line after a `.`, `_`, `-` or `/`.
+fn wrap_words(text: &str, fits: &dyn Fn(&str) -> bool) -> Vec<String> {
     // Pieces, each with whether a space goes before it.
     let mut pieces: Vec<(bool, &str)> = Vec::new();
     for word in text.split(' ').filter(|w| !w.is_empty()) {
@@ -183,18 +219,6 @@ fn set(faces: &Faces, text: &str, style: Style, max_w: f64) -> Vec<Line> {
         }
     }
     lines
-        .into_iter()
-        .map(|text| {
-            let natural = faces.width(&text, style.size(), style.bold());
-            let size = if natural > max_w {
-                // Down to a tenth of a point, as the SVG writes sizes.
-                ((style.size() * max_w / natural * 10.0).floor() / 10.0).max(MIN_SIZE)
-            } else {
-                style.size()
-            };
-            Line { text, style, size }
-        })
-        .collect()
 }
 
 fn lines_height(lines: &[Line]) -> f64 {
@@ -1128,12 +1152,29 @@ mod tests {
         }
         assert!(drawn.texts.iter().any(|t| t.text.starts_with("a.topic.")));
 
-        // A word with nowhere to break is set smaller.
+        // A word with nowhere to break is set smaller, if a little smaller
+        // fits; never below MIN_SIZE, which prints at 7 pt.
         let faces = Faces::load().unwrap();
-        let lines = set(&faces, "unbreakableword", Style::Body, 70.0);
+        let natural = faces.width("unbreakableword", Style::Body.size(), false);
+        let lines = set(&faces, "unbreakableword", Style::Body, natural * 0.98);
         assert_eq!(lines.len(), 1);
         assert!(lines[0].size < Style::Body.size());
-        assert!(faces.width(&lines[0].text, lines[0].size, false) <= 70.0);
+        assert!(lines[0].size >= MIN_SIZE);
+        assert!(faces.width(&lines[0].text, lines[0].size, false) <= natural * 0.98);
+        let lines = set(&faces, "unbreakableword", Style::Body, natural * 0.5);
+        assert_eq!(lines[0].size, MIN_SIZE, "smaller would not print legibly");
+    }
+
+    #[test]
+    fn a_line_of_facts_breaks_at_its_separators_first() {
+        let faces = Faces::load().unwrap();
+        let text = "24 partitions · RF 3 · min ISR 2";
+        let room = faces.width("24 partitions · RF 3", Style::Body.size(), false) + 1.0;
+        let lines: Vec<String> = set(&faces, text, Style::Body, room)
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert_eq!(lines, ["24 partitions · RF 3", "min ISR 2"]);
     }
 
     #[test]

@@ -45,6 +45,27 @@ pub struct PdfDocument {
 pub struct RenderedPdf {
     pub file: &'static str,
     pub compiled: Pdf,
+    /// Chart file name → the narrowest width it is printed at here, in
+    /// points: what its text measures on paper follows from it.
+    pub chart_widths: BTreeMap<String, f64>,
+}
+
+/// The narrowest width each chart is placed at, by file name. A chart is
+/// recognised by its bytes: the layout keeps an image's data, not its path.
+fn chart_widths(charts: &[Chart], compiled: &Pdf) -> BTreeMap<String, f64> {
+    let mut widths: BTreeMap<String, f64> = BTreeMap::new();
+    for placed in &compiled.images {
+        let chart = charts
+            .iter()
+            .find(|c| c.svg.as_bytes() == placed.data.as_slice());
+        if let Some(chart) = chart {
+            let width = widths
+                .entry(chart.file_name.clone())
+                .or_insert(placed.width_pt);
+            *width = width.min(placed.width_pt);
+        }
+    }
+    widths
 }
 
 /// Typesets every document of [`DOCUMENTS`] from the rendered chapters and charts.
@@ -124,9 +145,11 @@ pub fn pdfs(
         .into_iter()
         .zip(compiled)
         .map(|((file, _), compiled)| {
+            let compiled = compiled?;
             Ok(RenderedPdf {
                 file,
-                compiled: compiled?,
+                chart_widths: chart_widths(charts, &compiled),
+                compiled,
             })
         })
         .collect()

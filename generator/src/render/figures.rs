@@ -1,7 +1,8 @@
 //! Which charts the spec shows, drawn from the model.
 
-use super::charts::{self, BarChart, Chart, HeatMap, Line, LineChart, PALETTE};
+use super::charts::{self, BarChart, Chart, Line, LineChart, PALETTE, YScale};
 use super::diagram;
+use super::heat_map::{self, HeatMap, Panel};
 use crate::error::Result;
 use crate::inputs::BenchReport;
 use crate::inputs::Scenario;
@@ -73,6 +74,7 @@ fn throughput_four_weeks(w: &Workload) -> Result<Chart> {
         y_desc: "events/s (hourly mean)",
         x_label: &x_label,
         lines,
+        y_scale: YScale::Linear,
     })
 }
 
@@ -95,6 +97,7 @@ fn diurnal_profile(w: &Workload) -> Result<Chart> {
             color: PALETTE[0],
             dashed: false,
         }],
+        y_scale: YScale::Linear,
     })
 }
 
@@ -114,36 +117,39 @@ fn partition_skew(w: &Workload) -> Result<Chart> {
         highlight: vec![s.hottest_partition as usize],
         reference: Some(("fair share", s.fair_share)),
         y_format: &pct,
+        empty_note: "no partition measured",
     })
 }
 
 fn subtask_heat_map(w: &Workload) -> Result<Chart> {
-    let subtasks = || {
-        w.operators
-            .iter()
-            .flat_map(|o| o.subtasks.iter().map(move |s| (o, s)))
-    };
-    charts::heat_map(&HeatMap {
+    let subtasks = || w.operators.iter().flat_map(|o| o.subtasks.iter());
+    heat_map::heat_map(&HeatMap {
         file_name: "subtask-heat-map.svg",
-        row_labels: subtasks()
-            .map(|(o, s)| format!("{} #{}", o.name, s.subtask))
+        // An operator's subtasks in order under one label: a row is thinner
+        // than a line of text.
+        row_groups: w
+            .operators
+            .iter()
+            .map(|o| (o.name.clone(), o.subtasks.len()))
             .collect(),
         column_labels: (0..24).map(|h| format!("{h:02}h")).collect(),
+        column_step: Some(6),
         x_desc: "hour of day (UTC)",
         panels: vec![
-            (
-                "busy",
-                PALETTE[1],
-                subtasks().map(|(_, s)| s.busy_by_hour.clone()).collect(),
-            ),
-            (
-                "backpressured",
-                PALETTE[0],
-                subtasks()
-                    .map(|(_, s)| s.backpressured_by_hour.clone())
+            Panel {
+                title: "busy",
+                color: PALETTE[1],
+                values: subtasks().map(|s| s.busy_by_hour.clone()).collect(),
+            },
+            Panel {
+                title: "backpressured",
+                color: PALETTE[0],
+                values: subtasks()
+                    .map(|s| s.backpressured_by_hour.clone())
                     .collect(),
-            ),
+            },
         ],
+        empty_note: "no subtask measured",
     })
 }
 
@@ -157,6 +163,7 @@ fn clickhouse_parts(w: &Workload) -> Result<Chart> {
         x_desc: "day (UTC)",
         y_desc: "active parts (max over shards)",
         x_label: &x_label,
+        y_scale: YScale::Linear,
         lines: vec![
             Line {
                 label: "active parts",
@@ -217,6 +224,7 @@ fn events_by_month(model: &Model) -> Result<Chart> {
         x_desc: "month",
         y_desc: "events/s",
         x_label: &x_label,
+        y_scale: YScale::Linear,
         lines: vec![
             Line {
                 label: "base, peak",
@@ -250,7 +258,13 @@ fn events_by_month(model: &Model) -> Result<Chart> {
 /// (cost at its high end minus at its low end), largest first, numbered as in
 /// the sensitivity table, which lists those that move the plan.
 fn cost_tornado(model: &Model) -> Result<Chart> {
-    let usd = |y: f64| format!("{:.0}k", y / 1000.0);
+    let usd = |y: f64| {
+        if y == 0.0 {
+            "0".to_owned()
+        } else {
+            format!("{:.0}k", y / 1000.0)
+        }
+    };
     // Only the assumptions that move the plan: the others have no bar.
     let swings: Vec<_> = model.sensitivity.movers().collect();
     charts::bar_chart(&BarChart {
@@ -265,6 +279,7 @@ fn cost_tornado(model: &Model) -> Result<Chart> {
         highlight: if swings.is_empty() { vec![] } else { vec![0] },
         reference: None,
         y_format: &usd,
+        empty_note: "no uncertain assumption moves the plan",
     })
 }
 
@@ -276,6 +291,10 @@ fn chart_label(strategy: BenchStrategy) -> &'static str {
         Strategy::SubKeys => "sticky sub-keys",
     }
 }
+
+/// How many times the slowest p99 may be the fastest before the latency
+/// chart's axis turns logarithmic.
+const LOG_AXIS_SPAN: f64 = 20.0;
 
 /// Throughput against p99 latency, one curve per strategy, from the bisections' probes.
 fn bench_latency(b: &BenchReport) -> Result<Chart> {
@@ -305,12 +324,21 @@ fn bench_latency(b: &BenchReport) -> Result<Chart> {
             })
         })
         .collect();
+    let lines: Vec<Line<'_>> = lines;
+    // A curve that spans orders of magnitude (a strategy near its limit
+    // beside one far from it) reads on a log axis; a linear one would press
+    // all but the slowest against zero.
+    let y_scale = YScale::for_span(
+        lines.iter().flat_map(|l| l.points.iter().map(|p| p.1)),
+        LOG_AXIS_SPAN,
+    );
     charts::line_chart(&LineChart {
         file_name: "bench-latency.svg",
         x_desc: "offered records/s, at the plan's scale",
         y_desc: "p99 latency (ms)",
         x_label: &k,
         lines,
+        y_scale,
     })
 }
 
@@ -331,11 +359,17 @@ fn bench_heat_map(b: &BenchReport, v: &Validation) -> Result<Chart> {
         })
         .collect();
     let width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
-    charts::heat_map(&HeatMap {
+    heat_map::heat_map(&HeatMap {
         file_name: "bench-heat-map.svg",
-        row_labels: rows.iter().map(|r| r.0.clone()).collect(),
+        row_groups: rows.iter().map(|r| (r.0.clone(), 1)).collect(),
         column_labels: (0..width).map(|i| i.to_string()).collect(),
+        column_step: None,
         x_desc: "subtask",
-        panels: vec![("busy", PALETTE[1], rows.into_iter().map(|r| r.1).collect())],
+        panels: vec![Panel {
+            title: "busy",
+            color: PALETTE[1],
+            values: rows.into_iter().map(|r| r.1).collect(),
+        }],
+        empty_note: "no probe at the plan's peak kept its subtasks' busy ratios",
     })
 }

@@ -38,6 +38,17 @@ pub struct Pdf {
     pub page_texts: Vec<String>,
     /// The typesetting faults on its pages (see [`layout_check`]).
     pub layout_findings: Vec<Finding>,
+    /// Every image as laid out (see [`placed_images`]).
+    pub images: Vec<PlacedImage>,
+}
+
+/// An image as the layout placed it: its file's bytes and the width it is
+/// printed at. What a chart's text measures on paper follows from this width,
+/// which the page style decides.
+#[derive(Debug, Clone)]
+pub struct PlacedImage {
+    pub data: Bytes,
+    pub width_pt: f64,
 }
 
 struct Fonts {
@@ -191,6 +202,7 @@ pub fn compile(doc: &TypstDocument) -> Result<Pdf> {
         pages: document.pages().len(),
         page_texts: page_texts(&document),
         layout_findings: layout_check::check(&document),
+        images: placed_images(&document),
     })
 }
 
@@ -218,4 +230,39 @@ pub fn page_texts(document: &PagedDocument) -> Vec<String> {
             text
         })
         .collect()
+}
+
+/// Every image of the document with the width it is printed at, page by page
+/// in layout order. A group's transform scales what it holds, so widths are
+/// taken through every enclosing one.
+pub fn placed_images(document: &PagedDocument) -> Vec<PlacedImage> {
+    fn walk(frame: &typst::layout::Frame, scale: f64, out: &mut Vec<PlacedImage>) {
+        for (_, item) in frame.items() {
+            match item {
+                typst::layout::FrameItem::Group(group) => {
+                    let t = group.transform;
+                    // The length the group's horizontal unit has on the page.
+                    let sx = t.sx.get().hypot(t.ky.get());
+                    walk(&group.frame, scale * sx, out);
+                }
+                typst::layout::FrameItem::Image(image, size, _) => {
+                    let data = match image.kind() {
+                        typst::visualize::ImageKind::Svg(svg) => svg.data().clone(),
+                        typst::visualize::ImageKind::Raster(raster) => raster.data().clone(),
+                        _ => continue,
+                    };
+                    out.push(PlacedImage {
+                        data,
+                        width_pt: size.x.to_pt() * scale,
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for page in document.pages() {
+        walk(&page.frame, 1.0, &mut out);
+    }
+    out
 }

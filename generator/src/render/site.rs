@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use mdbook_driver::config::Config;
 
+use super::table_captions::with_table_figures;
 use crate::error::{Error, Result};
 
 /// Where the site offers the PDFs, the workbook and the CSVs, relative to its root.
@@ -28,8 +29,11 @@ pub fn build_staged(
 ) -> Result<PathBuf> {
     config.book.src = src.to_path_buf();
     config.build.build_dir = build_dir.to_path_buf();
-    let book = mdbook_driver::MDBook::load_with_config(root, config)
+    let mut book = mdbook_driver::MDBook::load_with_config(root, config)
         .map_err(|e| Error::Site(format!("{e:#}")))?;
+    // Markdown has no table caption: the site gets the captions the PDFs print.
+    book.book
+        .for_each_chapter_mut(|chapter| chapter.content = with_table_figures(&chapter.content));
     book.build().map_err(|e| Error::Site(format!("{e:#}")))?;
     Ok(book.build_dir_for("html"))
 }

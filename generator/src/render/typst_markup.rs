@@ -37,7 +37,7 @@ const SPECIAL: &[char] = &[
 ];
 
 /// Starts a paragraph that is a table's caption.
-const CAPTION_PREFIX: &str = "Table: ";
+pub const CAPTION_PREFIX: &str = "Table: ";
 
 /// The one HTML block that means something in a PDF: `<!-- pagebreak -->`.
 fn is_pagebreak(html: &str) -> bool {

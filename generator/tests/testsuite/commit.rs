@@ -90,7 +90,7 @@ fn stages(root: &Path) -> Vec<String> {
 
 fn project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(repo_root().join("book.toml"), dir.path().join("book.toml")).unwrap();
+    crate::helpers::copy_site_config(dir.path());
     dir
 }
 

@@ -220,3 +220,9 @@ fn the_second_data_set_keeps_the_page_budgets_and_the_sections() {
         "the alt readout plans sub-keys: {readout}"
     );
 }
+
+#[test]
+fn the_flat_and_tenfold_data_sets_keep_the_page_budgets() {
+    assert_page_budgets(crate::flat_keys::flat_render());
+    assert_page_budgets(crate::hyper_growth::hyper_render());
+}

@@ -26,7 +26,7 @@ impl Scratch {
         for sub in ["data", "spec/templates", "spec/typst"] {
             copy_dir(&root.join(sub), &dir.path().join(sub));
         }
-        std::fs::copy(root.join("book.toml"), dir.path().join("book.toml")).unwrap();
+        copy_site_config(dir.path());
         Scratch { dir }
     }
 
@@ -84,6 +84,14 @@ impl Scratch {
         }
         out
     }
+}
+
+/// What the site is built with besides the chapters: `book.toml` and the
+/// stylesheets it names under `spec/site/`.
+pub fn copy_site_config(to: &Path) {
+    let root = repo_root();
+    std::fs::copy(root.join("book.toml"), to.join("book.toml")).unwrap();
+    copy_dir(&root.join("spec/site"), &to.join("spec/site"));
 }
 
 fn copy_dir(from: &Path, to: &Path) {

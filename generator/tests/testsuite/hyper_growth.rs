@@ -20,8 +20,9 @@ pub fn hyper_scratch() -> Scratch {
 pub fn hyper_render() -> &'static Rendered {
     static CELL: OnceLock<Rendered> = OnceLock::new();
     CELL.get_or_init(|| {
+        let s = hyper_scratch();
         build::render(&Layout {
-            root: hyper_scratch().root().to_path_buf(),
+            root: s.root().to_path_buf(),
         })
         .unwrap_or_else(|e| panic!("{e}"))
     })
