@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use super::MonthPlan;
 use super::flink::FlinkSizing;
+use super::headroom;
 use crate::inputs::architecture::Architecture;
 use crate::inputs::assumptions::FaultAssumptions;
 
@@ -106,14 +107,7 @@ pub struct KeeperLoad {
 }
 
 /// The stage whose spare capacity paces a catch-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaceStage {
-    Brokers,
-    Source,
-    KeyedSubtask,
-    ClickHouseShard,
-}
+pub use super::headroom::Stage as PaceStage;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FaultTolerance {
@@ -315,33 +309,16 @@ pub fn analyse(
     checkpoint: &CheckpointChoice,
     a: &FaultAssumptions,
 ) -> FaultTolerance {
-    let keyed = plan
-        .flink
-        .vertices
-        .iter()
-        .find(|v| v.keyed)
-        .expect("one keyed vertex");
     let ch = &plan.clickhouse;
     let ch_rho = ch.peak_rows_per_s_per_shard / ch.merge_safe_rows_per_s;
     // A backlog drains at the pace of the stage with the least to spare.
-    let source = plan
-        .flink
-        .vertices
+    let (pace, rho) = headroom::busiest(plan);
+    let keyed_topic = &arch.keyed_topic().name;
+    let peak_events = plan
+        .topics
         .iter()
-        .find(|v| !v.keyed)
-        .map_or(0.0, |v| v.hottest_utilization);
-    let stages = [
-        (PaceStage::Brokers, plan.brokers.throughput_utilization),
-        (PaceStage::Source, source),
-        (PaceStage::KeyedSubtask, keyed.hottest_utilization),
-        (PaceStage::ClickHouseShard, ch_rho),
-    ];
-    let (pace, rho) = stages
-        .into_iter()
-        .fold((PaceStage::Brokers, f64::MIN), |best, (s, u)| {
-            if u > best.1 { (s, u) } else { best }
-        });
-    let peak_events = plan.topics.first().map_or(0.0, |t| t.peak_events_per_s);
+        .find(|t| &t.topic == keyed_topic)
+        .map_or(0.0, |t| t.peak_events_per_s);
     let interval_s = checkpoint.interval_s;
     let checkpoint_s = plan.flink.checkpoint_duration_s;
     let replay_s = replay_s(&plan.flink, interval_s);

@@ -21,6 +21,7 @@ pub mod error_budget;
 pub mod fault;
 pub mod flink;
 pub mod growth;
+pub mod headroom;
 pub mod index;
 pub mod kafka;
 mod known_keys;
@@ -238,6 +239,8 @@ pub struct Model {
     pub kafka_partitions_exhausted_month: Option<u32>,
     /// The four SLOs, against the base plan's last month.
     pub slos: Vec<slo::Slo>,
+    /// What the base plan's fleet carries, month by month (months it carries).
+    pub headroom: Vec<headroom::MonthHeadroom>,
     /// Today's footprint per month: the cost of doing nothing.
     pub cost_today: cost::Cost,
     /// Today's cross-zone traffic, at the means production measured.
@@ -382,6 +385,7 @@ pub fn run(inputs: &Inputs) -> Model {
         a,
     );
     let cost_today = cost::today(arch, &a.cost, cross_zone_today.usd_per_month);
+    let headroom = headroom::by_month(&plan, &growth, Scenario::Base);
     let fleet_today = basis.fleet_today();
     let rollout = rollout::plan(&plan, &strategies, &growth, arch, &a.cost, cost_today.total);
     let first = &plan.get(1).base;
@@ -502,6 +506,7 @@ pub fn run(inputs: &Inputs) -> Model {
         today,
         kafka_partitions_exhausted_month,
         slos,
+        headroom,
         cost_today,
         cross_zone_today,
         fleet_today,

@@ -140,51 +140,79 @@ impl YScale {
 }
 
 pub fn line_chart(spec: &LineChart<'_>) -> Result<Chart> {
+    draw_panels(spec.file_name, std::slice::from_ref(spec), CANVAS_WIDTH)
+}
+
+/// Line charts side by side on one canvas, sharing nothing but the x values'
+/// meaning (e.g. demand in events/s beside cost in USD, month by month).
+pub struct LinePanels<'a> {
+    pub file_name: &'a str,
+    pub panels: Vec<LineChart<'a>>,
+}
+
+/// Each panel of a [`LinePanels`] is as wide as a one-panel chart is
+/// narrow: a document prints the whole at its text width, about 490 pt, so
+/// two panels' labels print at about 7.7 pt.
+pub const PANEL_WIDTH: u32 = 400;
+
+pub fn line_panels(spec: &LinePanels<'_>) -> Result<Chart> {
+    let width = PANEL_WIDTH * spec.panels.len().max(1) as u32;
+    draw_panels(spec.file_name, &spec.panels, width)
+}
+
+fn draw_panels(file_name: &str, panels: &[LineChart<'_>], width: u32) -> Result<Chart> {
     register_fonts()?;
     let fail = |e: &dyn std::fmt::Display| Error::Chart {
-        chart: spec.file_name.to_owned(),
+        chart: file_name.to_owned(),
         message: e.to_string(),
     };
+    let mut svg = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut svg, (width, LINE_CHART_HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| fail(&e))?;
+        let areas = root.split_evenly((1, panels.len().max(1)));
+        for (area, spec) in areas.iter().zip(panels) {
+            plot_lines(area, spec).map_err(|e| fail(&e))?;
+        }
+        root.present().map_err(|e| fail(&e))?;
+    }
+    Ok(Chart {
+        file_name: file_name.to_owned(),
+        svg,
+    })
+}
+
+/// One line chart's axes, lines and legend on `area`.
+fn plot_lines(
+    area: &DrawingArea<SVGBackend<'_>, plotters::coord::Shift>,
+    spec: &LineChart<'_>,
+) -> std::result::Result<(), DrawingAreaErrorKind<std::io::Error>> {
     let (x_min, x_max, y_min, y_max) = bounds(&spec.lines);
     // A little room at both ends, so a curve at the first or last x is not
     // drawn over the axis.
     let pad = (x_max - x_min) * 0.03;
     let (x_min, x_max) = (x_min - pad, x_max + pad);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (CANVAS_WIDTH, LINE_CHART_HEIGHT))
-            .into_drawing_area();
-        root.fill(&WHITE).map_err(|e| fail(&e))?;
-        let y_label_width = y_label_area(&spec.lines, spec.y_scale);
-        let builder = || {
-            let mut b = ChartBuilder::on(&root);
-            b.margin(10)
-                .margin_right(16)
-                .x_label_area_size(42)
-                .y_label_area_size(y_label_width);
-            b
-        };
-        match spec.y_scale {
-            YScale::Linear => {
-                let chart = builder()
-                    .build_cartesian_2d(x_min..x_max, 0.0..y_max * 1.08)
-                    .map_err(|e| fail(&e))?;
-                draw_lines(chart, spec).map_err(|e| fail(&e))?;
-            }
-            YScale::Log => {
-                let (lo, hi) = decades(y_min, y_max);
-                let chart = builder()
-                    .build_cartesian_2d(x_min..x_max, (lo..hi).log_scale())
-                    .map_err(|e| fail(&e))?;
-                draw_lines(chart, spec).map_err(|e| fail(&e))?;
-            }
+    let y_label_width = y_label_area(&spec.lines, spec.y_scale);
+    let builder = || {
+        let mut b = ChartBuilder::on(area);
+        b.margin(10)
+            .margin_right(16)
+            .x_label_area_size(42)
+            .y_label_area_size(y_label_width);
+        b
+    };
+    match spec.y_scale {
+        YScale::Linear => {
+            let chart = builder().build_cartesian_2d(x_min..x_max, 0.0..y_max * 1.08)?;
+            draw_lines(chart, spec)
         }
-        root.present().map_err(|e| fail(&e))?;
+        YScale::Log => {
+            let (lo, hi) = decades(y_min, y_max);
+            let chart = builder().build_cartesian_2d(x_min..x_max, (lo..hi).log_scale())?;
+            draw_lines(chart, spec)
+        }
     }
-    Ok(Chart {
-        file_name: spec.file_name.to_owned(),
-        svg,
-    })
 }
 
 /// The powers of ten just around `[lo, hi]`, so a log axis starts and ends

@@ -1,6 +1,6 @@
 //! Which charts the spec shows, drawn from the model.
 
-use super::charts::{self, BarChart, Chart, Line, LineChart, PALETTE, YScale};
+use super::charts::{self, BarChart, Chart, Line, LineChart, LinePanels, PALETTE, YScale};
 use super::diagram;
 use super::heat_map::{self, HeatMap, Panel};
 use crate::error::Result;
@@ -21,6 +21,7 @@ pub fn all(model: &Model, arch: &Architecture, bench: Option<&BenchReport>) -> R
     let mut charts = vec![
         diagram::architecture(arch, w)?,
         events_by_month(model)?,
+        demand_capacity_cost(model)?,
         throughput_four_weeks(w)?,
         diurnal_profile(w)?,
         partition_skew(w)?,
@@ -249,6 +250,102 @@ fn events_by_month(model: &Model) -> Result<Chart> {
                 points: series(Scenario::Low, false),
                 color: PALETTE[2],
                 dashed: true,
+            },
+        ],
+    })
+}
+
+/// The readout's one chart: the base forecast's peak against what the plan's
+/// fleet carries (left), and what the plan costs against today's footprint
+/// (right), month by month. Months the plan does not carry have neither a
+/// fleet nor a price, so their points are left out rather than drawn.
+fn demand_capacity_cost(model: &Model) -> Result<Chart> {
+    let peak = |scenario: Scenario| -> Vec<(f64, f64)> {
+        model
+            .growth
+            .iter()
+            .map(|(m, by)| (f64::from(m), by.get(scenario).peak_events_per_s))
+            .collect()
+    };
+    let carries = model
+        .headroom
+        .iter()
+        .map(|h| (f64::from(h.month), h.carries_events_per_s))
+        .collect();
+    let plan_cost = model
+        .plan
+        .iter()
+        .map(|(m, by)| (m, &by.base))
+        .filter(|(_, p)| p.carried)
+        .map(|(m, p)| (f64::from(m), p.cost.total))
+        .collect();
+    let months = model.growth.months();
+    let today = vec![
+        (1.0, model.cost_today.total),
+        (f64::from(months), model.cost_today.total),
+    ];
+    let labels: Vec<(u32, String)> = model
+        .growth
+        .flat()
+        .map(|(m, _, g)| (m, g.label.clone()))
+        .collect();
+    let x_label = move |x: f64| {
+        labels
+            .iter()
+            .find(|(m, _)| (f64::from(*m) - x).abs() < 1e-9)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default()
+    };
+    charts::line_panels(&LinePanels {
+        file_name: "demand-capacity-cost.svg",
+        panels: vec![
+            LineChart {
+                file_name: "demand-capacity-cost.svg",
+                x_desc: "month",
+                y_desc: "events/s at the daily peak",
+                x_label: &x_label,
+                y_scale: YScale::Linear,
+                lines: vec![
+                    Line {
+                        label: "plan's fleet carries",
+                        points: carries,
+                        color: PALETTE[0],
+                        dashed: false,
+                    },
+                    Line {
+                        label: "base forecast",
+                        points: peak(Scenario::Base),
+                        color: PALETTE[1],
+                        dashed: false,
+                    },
+                    Line {
+                        label: "high forecast",
+                        points: peak(Scenario::High),
+                        color: PALETTE[3],
+                        dashed: true,
+                    },
+                ],
+            },
+            LineChart {
+                file_name: "demand-capacity-cost.svg",
+                x_desc: "month",
+                y_desc: "USD per month",
+                x_label: &x_label,
+                y_scale: YScale::Linear,
+                lines: vec![
+                    Line {
+                        label: "plan (base)",
+                        points: plan_cost,
+                        color: PALETTE[0],
+                        dashed: false,
+                    },
+                    Line {
+                        label: "today's footprint",
+                        points: today,
+                        color: PALETTE[3],
+                        dashed: true,
+                    },
+                ],
             },
         ],
     })

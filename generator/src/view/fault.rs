@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::text::Code;
 use super::{Source, words};
-use crate::model::fault::{FailureAnalysis, FailureMode, PaceStage};
+use crate::model::fault::{FailureAnalysis, FailureMode};
 
 #[derive(Debug, Serialize)]
 pub struct Fault {
@@ -142,12 +142,7 @@ pub fn build(src: &Source<'_>) -> Fault {
     Fault {
         label: src.months.label(month).to_owned(),
         before_misfit: month != src.months.last(),
-        pace: match f.pace {
-            PaceStage::Brokers => "the brokers' throughput",
-            PaceStage::Source => "the source's busiest reader",
-            PaceStage::KeyedSubtask => "the hottest keyed subtask",
-            PaceStage::ClickHouseShard => "a ClickHouse shard against its merge-safe insert rate",
-        },
+        pace: words::fleet_stage(f.pace),
         bottleneck_utilization: f.bottleneck_utilization,
         catch_up_target_s: f.catch_up_target_s,
         catch_up_target_met: f.catch_up_target_met,

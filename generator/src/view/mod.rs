@@ -102,6 +102,7 @@ pub struct Document {
 pub struct Figures {
     pub architecture: String,
     pub events_by_month: String,
+    pub demand_capacity_cost: String,
     pub throughput: String,
     pub diurnal_profile: String,
     pub partition_skew: String,
@@ -313,6 +314,7 @@ pub fn build(
         figures: Figures {
             architecture: figure("architecture")?,
             events_by_month: figure("events-by-month")?,
+            demand_capacity_cost: figure("demand-capacity-cost")?,
             throughput: figure("throughput-four-weeks")?,
             diurnal_profile: figure("diurnal-profile")?,
             partition_skew: figure("partition-skew")?,

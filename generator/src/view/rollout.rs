@@ -42,6 +42,24 @@ pub struct Rollout {
     pub estimated_by: Vec<Text>,
     pub task_manager_replacement_s: f64,
     pub keeper_recovery_s: f64,
+    /// What the fleet carries in the last month the plan carries.
+    pub headroom: Option<Headroom>,
+}
+
+/// The fleet of one month against its peak: the readout's chart in words.
+#[derive(Debug, Serialize)]
+pub struct Headroom {
+    pub label: String,
+    /// Events/s at which `stage` would be 100% busy.
+    pub carries_events_per_s: f64,
+    pub stage: &'static str,
+    /// That over the base forecast's peak.
+    pub times_base_peak: f64,
+    /// The high forecast's peak that month, as a share of what the fleet carries.
+    pub high_peak_events_per_s: f64,
+    pub high_share: f64,
+    /// Whether the high forecast's peak is more than the fleet carries.
+    pub high_beyond: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -222,7 +240,20 @@ pub fn build(src: &Source<'_>) -> Rollout {
             }
         }
     }
+    let headroom = model.headroom.iter().find(|h| h.month == last).map(|h| {
+        let high_peak = m.load(last, Scenario::High).peak_events_per_s;
+        Headroom {
+            label: h.label.clone(),
+            carries_events_per_s: h.carries_events_per_s,
+            stage: words::fleet_stage(h.stage),
+            times_base_peak: h.headroom(),
+            high_peak_events_per_s: high_peak,
+            high_share: high_peak / h.carries_events_per_s,
+            high_beyond: high_peak > h.carries_events_per_s,
+        }
+    });
     Rollout {
+        headroom,
         risks: Risks {
             high_growth: HighGrowth {
                 label: m.label(last).to_owned(),

@@ -5,6 +5,7 @@
 
 use crate::model::Infeasible;
 use crate::model::fault::{FailureMode, Relaxed};
+use crate::model::headroom::Stage as FleetStage;
 use crate::model::latency::Stage;
 use crate::model::relabel::Spread;
 use crate::model::rollout::Resource;
@@ -18,6 +19,16 @@ pub fn strategy_name(s: Strategy) -> &'static str {
         Strategy::CustomerId => "hash by customer_id",
         Strategy::Composite => "composite key (customer_id, event_type)",
         Strategy::SubKeys => "sticky-key sub-partitioning",
+    }
+}
+
+/// A stage of the fleet as a bound on what it carries ("… is saturated").
+pub fn fleet_stage(s: FleetStage) -> &'static str {
+    match s {
+        FleetStage::Brokers => "the brokers' throughput",
+        FleetStage::Source => "the source's busiest reader",
+        FleetStage::KeyedSubtask => "the hottest keyed subtask",
+        FleetStage::ClickHouseShard => "a ClickHouse shard against its merge-safe insert rate",
     }
 }
 

@@ -13,7 +13,7 @@ use std::process::Command;
 use specgen::build::commit::{self, Step};
 use specgen::build::{self, BuildReport, Rendered};
 
-use crate::helpers::{Scratch, repo_root};
+use crate::helpers::Scratch;
 
 const CHILD_ROOT: &str = "SPECGEN_TEST_CHILD_ROOT";
 const CHILD_VERSION: &str = "SPECGEN_TEST_CHILD_VERSION";
@@ -54,6 +54,7 @@ fn outputs(version: u32) -> Rendered {
         pdf_pages: Vec::new(),
         pdf_texts: BTreeMap::new(),
         pdf_layout: BTreeMap::new(),
+        pdf_chart_widths: BTreeMap::new(),
     }
 }
 
