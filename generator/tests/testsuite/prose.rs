@@ -7,7 +7,7 @@ use specgen::inputs;
 
 use crate::alt_data::alt_scratch;
 use crate::flat_keys::flat_scratch;
-use crate::helpers::repo_root;
+use crate::helpers::{Scratch, repo_root};
 use crate::hyper_growth::hyper_scratch;
 
 /// Units that read wrong after a bare "1" ("1 groups").
@@ -46,6 +46,9 @@ fn findings(text: &str) -> Vec<String> {
         let at = |what: &str| format!("line {}: {what}: {line}", n + 1);
         if line.contains("(check)") {
             out.push(at("a placeholder"));
+        }
+        if line.contains("headroom of -") || line.contains("headroom of **-") {
+            out.push(at("a negative headroom"));
         }
         let words: Vec<&str> = line.split_whitespace().collect();
         for w in words.windows(2) {
@@ -104,6 +107,7 @@ fn the_checks_catch_what_they_name() {
         "one consumer in 1 groups",
         "a ratio of 0.0833333333333",
         "a cost (check) here",
+        "a headroom of **-1,503 parts** below",
     ] {
         assert_eq!(findings(bad).len(), 1, "{bad}");
     }
@@ -140,4 +144,117 @@ fn every_chapter_of_every_data_set_reads_right() {
         }
     }
     assert!(all.is_empty(), "{}", all.join("\n"));
+}
+
+/// Sentences each data set's verdicts must produce, and the other branches'
+/// sentences it must not: (data set, chapter, present, absent).
+const VERDICTS: &[(&str, &str, &[&str], &[&str])] = &[
+    (
+        "committed",
+        "readout.md",
+        &[
+            "It is the only strategy that carries the forecast.",
+            "Volume drives the money, the key a part of it.",
+            "Doing nothing is cheaper only on paper",
+            "before a ClickHouse shard against its merge-safe insert rate is saturated",
+            "is beyond it (",
+        ],
+        &[
+            "No strategy carries the whole forecast",
+            "the year has no price",
+            "is within it (",
+            "Today's footprint carries the base forecast",
+        ],
+    ),
+    (
+        "committed",
+        "workload.md",
+        &[
+            "parts over** `parts_to_delay_insert`",
+            "ClickHouse was delaying inserts",
+        ],
+        &["a headroom of"],
+    ),
+    (
+        "alt",
+        "readout.md",
+        &[
+            "It is the simplest strategy that carries the forecast.",
+            "Volume drives the money.**",
+            "is within it (",
+        ],
+        &[
+            "the key a part of it",
+            "is beyond it (",
+            "No strategy carries",
+        ],
+    ),
+    (
+        "flat",
+        "readout.md",
+        &[
+            "It is the only strategy that carries the forecast.",
+            "is beyond it (",
+        ],
+        &[
+            "No strategy carries the whole forecast",
+            "the year has no price",
+        ],
+    ),
+    (
+        "hyper",
+        "readout.md",
+        &[
+            "No strategy carries the whole forecast.",
+            "the year has no price, since the plan does not carry every month of it",
+            "In 2027-06 the plan's fleet carries about",
+        ],
+        &["It is the only strategy", "quarter by quarter:"],
+    ),
+    (
+        "roomy-parts",
+        "workload.md",
+        &["a headroom of\n**497 parts** below `parts_to_delay_insert`"],
+        &["parts over**", "delaying inserts"],
+    ),
+];
+
+#[test]
+fn each_verdict_says_its_own_sentences() {
+    // The parts threshold raised past the most parts seen: the branch where
+    // ClickHouse kept room.
+    let roomy = Scratch::new();
+    roomy.edit(
+        "data/assumptions.toml",
+        "[clickhouse.parts_to_delay_insert]\nvalue = 1000.0",
+        "[clickhouse.parts_to_delay_insert]\nvalue = 3000.0",
+    );
+    let scratches = [
+        ("alt", alt_scratch()),
+        ("flat", flat_scratch()),
+        ("hyper", hyper_scratch()),
+        ("roomy-parts", roomy),
+    ];
+    let mut roots: Vec<(&str, std::path::PathBuf)> = vec![("committed", repo_root())];
+    roots.extend(scratches.iter().map(|(n, s)| (*n, s.root().to_path_buf())));
+    let mut wrong = Vec::new();
+    for (name, root) in roots {
+        let layout = Layout { root };
+        let inputs = inputs::load(&layout.data()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let draft = build::draft(&layout, &inputs).unwrap_or_else(|e| panic!("{name}: {e}"));
+        for (set, chapter, present, absent) in VERDICTS.iter().filter(|v| v.0 == name) {
+            let text = &draft.chapters[*chapter];
+            for p in *present {
+                if !text.contains(p) {
+                    wrong.push(format!("{set}/{chapter}: missing {p:?}"));
+                }
+            }
+            for a in *absent {
+                if text.contains(a) {
+                    wrong.push(format!("{set}/{chapter}: says {a:?}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
