@@ -606,8 +606,8 @@ fn cost_levers(src: &Source<'_>, storage: &StorageView) -> Vec<Saver> {
         all.push(Saver {
             saving: larger.usd_per_month_saved,
             lever: format!(
-                "Insert batches of {} rows",
-                crate::render::markdown::group(larger.rows_per_part, 0)
+                "Insert batches twice as large ({} rows)",
+                words::about(larger.rows_per_part)
             ),
             on: "ClickHouse",
             saving_usd_per_month: words::about(larger.usd_per_month_saved),

@@ -28,7 +28,7 @@ pub fn fleet_stage(s: FleetStage) -> &'static str {
         FleetStage::Brokers => "the brokers' throughput",
         FleetStage::Source => "the source's busiest reader",
         FleetStage::KeyedSubtask => "the hottest keyed subtask",
-        FleetStage::ClickHouseShard => "a ClickHouse shard against its merge-safe insert rate",
+        FleetStage::ClickHouseShard => "a ClickHouse shard's merge capacity",
     }
 }
 

@@ -67,7 +67,7 @@ fn the_fleet_carries_what_its_shards_merge_worked_by_hand() {
         readout.contains(&format!("{verdict} ({share})")),
         "no {verdict:?} ({share}) in the readout"
     );
-    assert!(readout.contains("a ClickHouse shard against its merge-safe insert rate is saturated"));
+    assert!(readout.contains("before a ClickHouse shard's merge capacity is saturated"));
 }
 
 #[test]

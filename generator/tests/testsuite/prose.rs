@@ -156,7 +156,7 @@ const VERDICTS: &[(&str, &str, &[&str], &[&str])] = &[
             "It is the only strategy that carries the forecast.",
             "Volume drives the money, the key a part of it.",
             "Doing nothing is cheaper only on paper",
-            "before a ClickHouse shard against its merge-safe insert rate is saturated",
+            "before a ClickHouse shard's merge capacity is saturated",
             "is beyond it (",
         ],
         &[
