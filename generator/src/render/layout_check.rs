@@ -25,6 +25,10 @@ pub const MIN_TEXT_PT: f64 = 7.0;
 /// The label of the metadata that declares the page margins.
 pub const MARGIN_LABEL: &str = "page-margin";
 
+/// A page between the first and the last may end this share of its content
+/// height early: more is a page left partly blank before what follows.
+pub const MAX_EMPTY_SHARE: f64 = 1.0 / 3.0;
+
 /// How far two boxes may touch without counting as overlapping: kerning and
 /// rounding put neighbouring runs a hair into each other.
 const TOUCH_PT: f64 = 0.3;
@@ -51,6 +55,9 @@ pub enum Fault {
     StrandedCaption { caption: String },
     /// Text smaller than [`MIN_TEXT_PT`].
     TinyText { text: String, size_pt: f64 },
+    /// A page, neither the first nor the last, whose text and images end
+    /// more than [`MAX_EMPTY_SHARE`] of the content height above its foot.
+    Underfilled { empty_share: f64 },
     /// The style declared no `<page-margin>`, so the content area is unknown.
     NoMargins,
 }
@@ -72,6 +79,11 @@ impl fmt::Display for Finding {
             Fault::TinyText { text, size_pt } => {
                 write!(f, "page {page}: `{text}` is set at {size_pt:.1} pt")
             }
+            Fault::Underfilled { empty_share } => write!(
+                f,
+                "page {page}: the last {:.0}% of the page is left blank",
+                empty_share * 100.0
+            ),
             Fault::NoMargins => write!(
                 f,
                 "the style declares no <{MARGIN_LABEL}> metadata, so no content area to check"
@@ -130,6 +142,8 @@ struct Walk {
     pages: Vec<Vec<Run>>,
     /// Each page's height in points.
     heights: Vec<f64>,
+    /// How far down each page its body's text and images reach, in points.
+    ink_bottom: Vec<f64>,
     margins: Option<Margins>,
     open: Vec<OpenFigure>,
     findings: Vec<Finding>,
@@ -141,6 +155,7 @@ pub fn check(document: &PagedDocument) -> Vec<Finding> {
     for (i, page) in document.pages().iter().enumerate() {
         walk.pages.push(Vec::new());
         walk.heights.push(page.frame.height().to_pt());
+        walk.ink_bottom.push(0.0);
         walk.frame(i, &page.frame, Transform::identity());
     }
     let mut findings = std::mem::take(&mut walk.findings);
@@ -197,6 +212,19 @@ pub fn check(document: &PagedDocument) -> Vec<Finding> {
             }
         }
     }
+    // Pages between the first (a title, a contents) and the last (where a
+    // document ends where it ends) run to their foot, or near it.
+    let last = walk.pages.len().saturating_sub(1);
+    for (i, (&bottom, &height)) in walk.ink_bottom.iter().zip(&walk.heights).enumerate() {
+        let content = height - margins.top - margins.bottom;
+        let empty_share = (height - margins.bottom - bottom) / content;
+        if i > 0 && i < last && empty_share > MAX_EMPTY_SHARE {
+            findings.push(Finding {
+                page: i + 1,
+                fault: Fault::Underfilled { empty_share },
+            });
+        }
+    }
     findings.sort_by_key(|f| f.page);
     findings
 }
@@ -250,6 +278,7 @@ impl Walk {
                     // on are walked before its end: they are no part of it.
                     if !self.in_marginal(page, &rect) {
                         self.visible(page, Some(text.text.as_str()));
+                        self.ink(page, rect.y1);
                     }
                     self.pages[page].push(Run {
                         text: text.text.to_string(),
@@ -257,12 +286,20 @@ impl Walk {
                         size_pt: size.to_pt() * scale,
                     });
                 }
-                FrameItem::Image(..) => self.visible(page, None),
+                FrameItem::Image(_, size, _) => {
+                    self.visible(page, None);
+                    let foot = (*pos + Point::new(size.x, size.y)).transform(ts);
+                    self.ink(page, foot.y.to_pt());
+                }
                 FrameItem::Tag(Tag::Start(content, _)) => self.start(page, content),
                 FrameItem::Tag(Tag::End(location, ..)) => self.end(page, *location),
                 FrameItem::Shape(..) | FrameItem::Link(..) => {}
             }
         }
+    }
+
+    fn ink(&mut self, page: usize, y: f64) {
+        self.ink_bottom[page] = self.ink_bottom[page].max(y);
     }
 
     /// Whether a box lies wholly in the top or bottom margin of its page.

@@ -132,6 +132,31 @@ fn a_caption_kept_with_its_table_is_not_stranded() {
 }
 
 #[test]
+fn a_middle_page_left_half_blank_is_underfilled() {
+    let f = findings("First page.\n#pagebreak()\nA line, then nothing.\n#pagebreak()\nLast page.");
+    let under: Vec<_> = f
+        .iter()
+        .filter(|f| matches!(f.fault, Fault::Underfilled { empty_share } if empty_share > 0.8))
+        .collect();
+    assert_eq!(under.len(), 1, "{}", list(&f));
+    assert_eq!(under[0].page, 2);
+    // The first and the last page end where they end.
+    assert!(f.iter().all(|f| f.page == 2), "{}", list(&f));
+}
+
+#[test]
+fn a_middle_page_whose_image_reaches_its_foot_is_filled() {
+    let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><rect width="100" height="100"/></svg>"#;
+    let f = findings_in(
+        format!(
+            "{PAGE}First page.\n#pagebreak()\nA line, then a chart.\n#image(\"/chart.svg\", height: 130pt)\n#pagebreak()\nLast page."
+        ),
+        BTreeMap::from([("/chart.svg".to_owned(), svg.as_bytes().to_vec())]),
+    );
+    assert!(f.is_empty(), "{}", list(&f));
+}
+
+#[test]
 fn print_under_seven_points_is_tiny() {
     let f = findings("#text(size: 6.8pt)[tiny print]");
     assert!(
