@@ -395,7 +395,7 @@ const LOG_AXIS_SPAN: f64 = 20.0;
 
 /// Throughput against p99 latency, one curve per strategy, from the bisections' probes.
 fn bench_latency(b: &BenchReport) -> Result<Chart> {
-    let k = |x: f64| format!("{:.0}k", x / 1000.0);
+    let k = |x: f64| charts::si(x);
     let lines = BenchStrategy::ALL
         .iter()
         .enumerate()
