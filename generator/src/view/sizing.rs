@@ -612,8 +612,8 @@ fn cost_levers(src: &Source<'_>, storage: &StorageView) -> Vec<Saver> {
             on: "ClickHouse",
             saving_usd_per_month: words::about(larger.usd_per_month_saved),
             gives_up: format!(
-                "each row waits {} ms longer for its part",
-                crate::render::markdown::group(larger.flush_ms_added, 0)
+                "each row waits about {} longer for its part",
+                words::wait(larger.flush_ms_added)
             ),
         });
     }

@@ -64,8 +64,21 @@ pub fn about(v: f64) -> String {
     }
     let exponent = v.abs().log10().floor() as i32 - 1;
     let step = 10f64.powi(exponent);
+    let rounded = (v / step).round() * step;
+    // Rounding up can add a digit (0.999 → 1.0): keep two significant figures of the result.
+    let exponent = rounded.abs().log10().floor() as i32 - 1;
     let decimals = usize::try_from(-exponent).unwrap_or(0);
-    group((v / step).round() * step, decimals)
+    group(rounded, decimals)
+}
+
+/// A wait of `ms` milliseconds rounded for a reader: 1,167 → "1.2 s", 85 → "85 ms".
+pub fn wait(ms: f64) -> String {
+    // From 995 ms, two significant figures of milliseconds would print "1,000 ms".
+    if ms.abs() >= 995.0 {
+        format!("{} s", about(ms / 1000.0))
+    } else {
+        format!("{} ms", about(ms))
+    }
 }
 
 /// A figure with `decimals` places, or a dash when it has no finite value
@@ -349,8 +362,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn wait_switches_to_seconds_from_a_second() {
+        assert_eq!(wait(1_167.0), "1.2 s");
+        assert_eq!(wait(85.4), "85 ms");
+        assert_eq!(wait(999.0), "1.0 s");
+        assert_eq!(wait(994.0), "990 ms");
+        assert_eq!(wait(12_400.0), "12 s");
+    }
+
+    #[test]
     fn about_keeps_two_significant_figures() {
         assert_eq!(about(49_136.0), "49,000");
+        assert_eq!(about(0.999), "1.0");
         assert_eq!(about(4_512.0), "4,500");
         assert_eq!(about(45_414.0), "45,000");
         assert_eq!(about(95.0), "95");
