@@ -90,7 +90,6 @@ pub fn pdfs(
                 doc.part, doc.file
             ),
         })?;
-        let chapter_count = files.len();
         let mds = files
             .iter()
             .map(|file| {
@@ -118,7 +117,7 @@ pub fn pdfs(
         let sample = sample.map_or("none".to_owned(), typst_markup::string_literal);
         // A document of one chapter has no contents page: its body starts
         // under the title.
-        let contents = if chapter_count > 1 { "true" } else { "false" };
+        let contents = if files.len() > 1 { "true" } else { "false" };
         let main = format!(
             "#import \"/style.typ\": conf\n#show: conf.with(title: {}, sample: {sample}, contents: {contents})\n\n{body}",
             typst_markup::string_literal(doc.title)

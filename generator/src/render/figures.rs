@@ -395,7 +395,6 @@ const LOG_AXIS_SPAN: f64 = 20.0;
 
 /// Throughput against p99 latency, one curve per strategy, from the bisections' probes.
 fn bench_latency(b: &BenchReport) -> Result<Chart> {
-    let k = |x: f64| charts::si(x);
     let lines = BenchStrategy::ALL
         .iter()
         .enumerate()
@@ -433,7 +432,7 @@ fn bench_latency(b: &BenchReport) -> Result<Chart> {
         file_name: "bench-latency.svg",
         x_desc: "offered records/s, at the plan's scale",
         y_desc: "p99 latency (ms)",
-        x_label: &k,
+        x_label: &charts::si,
         lines,
         y_scale,
     })

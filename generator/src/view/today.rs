@@ -301,12 +301,10 @@ pub struct ClickHouseLoad {
     pub mean_active_parts: f64,
     pub peak_active_parts: f64,
     pub max_parts_in_partition: f64,
-    /// `parts_to_delay_insert` minus the most parts seen in one partition:
-    /// negative when inserts were being delayed.
-    pub parts_headroom: f64,
-    /// Whether the most parts seen passed `parts_to_delay_insert`, and by
-    /// how many parts either way.
+    /// Whether the most parts seen in one partition passed
+    /// `parts_to_delay_insert` (inserts were being delayed then).
     pub parts_over_delay: bool,
+    /// How many parts the most seen lies below or above that threshold.
     pub parts_margin: f64,
     pub parts_to_delay_insert: f64,
     pub merge_to_insert_ratio: f64,
@@ -408,7 +406,6 @@ pub fn workload(src: &Source<'_>) -> Workload {
             mean_active_parts: c.mean_active_parts,
             peak_active_parts: c.peak_active_parts,
             max_parts_in_partition: c.max_parts_in_partition,
-            parts_headroom: c.parts_headroom,
             parts_over_delay: c.parts_headroom < 0.0,
             parts_margin: c.parts_headroom.abs(),
             parts_to_delay_insert: c.parts_to_delay_insert,
